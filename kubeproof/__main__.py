@@ -1,0 +1,7 @@
+"""``python -m kubeproof``."""
+
+import sys
+
+from kubeproof.cli import main
+
+sys.exit(main())

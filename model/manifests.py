@@ -1,0 +1,131 @@
+"""Reading Kubernetes manifests: YAML or JSON files, multi-document streams, folders and ``kind: List``.
+
+Only safe YAML loading is used. Timestamps stay strings, as Kubernetes' YAML-to-JSON decoding
+(sigs.k8s.io/yaml) keeps them. Every problem raises :class:`ManifestError` naming the file, the
+document (1-based) and the field path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from model.errors import ManifestError, join_path
+from model.objects import MODELLED_KINDS, KubeObject, OpaqueObject
+from model.objects.schema import type_name
+
+Object = KubeObject | OpaqueObject
+
+KINDS: dict[str, type[KubeObject]] = {cls.KIND: cls for cls in MODELLED_KINDS}
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without the timestamp resolver: ``2024-01-01T00:00:00Z`` stays a string."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def from_dict(doc: Mapping[str, Any], path: str = "") -> Object:
+    """Turn one Kubernetes object (a dict) into its model object, dispatching on apiVersion and kind.
+
+    Kinds the model does not cover become an :class:`OpaqueObject`. A modelled kind under an
+    apiVersion Kubernetes no longer serves for it (``extensions/v1beta1`` Deployments) is an error.
+    """
+    if not isinstance(doc, Mapping):
+        raise ManifestError(f"expected a Kubernetes object (a mapping with apiVersion and kind), "
+                            f"got {type_name(doc)}", path)
+    for key in ("apiVersion", "kind"):
+        value = doc.get(key)
+        if value is None or value == "":
+            raise ManifestError("Required value", join_path(path, key))
+        if not isinstance(value, str):
+            raise ManifestError(f"expected a string, got {type_name(value)}", join_path(path, key))
+    cls = KINDS.get(doc["kind"])
+    if cls is None:
+        try:
+            return OpaqueObject.from_dict(doc, path)
+        except RecursionError:
+            raise ManifestError("document nests too deeply", path) from None
+    if doc["apiVersion"] != cls.API_VERSION:
+        raise ManifestError(f'{cls.KIND} is not served at "{doc["apiVersion"]}": use apiVersion '
+                            f'"{cls.API_VERSION}"', join_path(path, "apiVersion"))
+    return cls.from_dict(doc, path)
+
+
+def from_documents(docs: Iterable[Any], source: str = "") -> list[Object]:
+    """Model objects for parsed documents (``None`` documents are skipped; Lists are expanded)."""
+    objects: list[Object] = []
+    for number, doc in enumerate(docs, start=1):
+        if doc is None:
+            continue
+        try:
+            objects.extend(_expand(doc))
+        except ManifestError as e:
+            raise e.located(source, number) from None
+    return objects
+
+
+def _expand(doc: Any) -> list[Object]:
+    """``kind: List`` (as ``kubectl get -o yaml`` prints) and ``*List`` kinds hold objects under ``items``."""
+    if isinstance(doc, Mapping) and isinstance(doc.get("kind"), str) and doc["kind"].endswith("List") \
+            and "items" in doc:
+        items = doc.get("items") or []
+        if not isinstance(items, list):
+            raise ManifestError(f"expected an array, got {type_name(items)}", "items")
+        return [from_dict(item, join_path("items", i)) for i, item in enumerate(items)]
+    return [from_dict(doc)]
+
+
+def load_text(text: str, source: str = "<input>") -> list[Object]:
+    """Model objects for a YAML (or JSON) stream of one or more documents."""
+    docs: list[Any] = []
+    try:
+        for doc in yaml.load_all(text, Loader=_Loader):
+            docs.append(doc)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ManifestError(f"invalid YAML{where}: {problem}", "", source, len(docs) + 1) from None
+    except RecursionError:
+        raise ManifestError("invalid YAML: nests too deeply", "", source, len(docs) + 1) from None
+    return from_documents(docs, source)
+
+
+def load(paths: str | Path | Iterable[str | Path]) -> list[Object]:
+    """Model objects from files and folders (folders are read recursively, ``.yaml``/``.yml``/``.json``
+    files in name order)."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    objects: list[Object] = []
+    for path in map(Path, paths):
+        for file in _files(path):
+            try:
+                text = file.read_bytes().decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise ManifestError(f"not UTF-8 text (byte {e.start})", "", str(file)) from None
+            except OSError as e:
+                raise ManifestError(f"cannot read: {e.strerror}", "", str(file)) from None
+            objects.extend(load_text(text, str(file)))
+    return objects
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
+    if not path.exists():
+        raise ManifestError("no such file or directory", "", str(path))
+    return [path]
+
+
+def is_modelled(obj: Object) -> bool:
+    """Whether the model interprets this object (as opposed to carrying it as "not modelled")."""
+    return not isinstance(obj, OpaqueObject)

@@ -1,0 +1,426 @@
+"""Workload controllers' kinds: ReplicationController, ReplicaSet, Deployment, DaemonSet, Job, StatefulSet.
+
+Sources: staging/src/k8s.io/api/{core,apps,batch}/v1/types.go; defaulting from pkg/apis/core/v1/defaults.go
+(SetDefaults_ReplicationController), pkg/apis/apps/v1/defaults.go (SetDefaults_Deployment, _ReplicaSet,
+_DaemonSet, _StatefulSet) and pkg/apis/batch/v1/defaults.go (SetDefaults_Job); the selector/template rule
+from pkg/apis/apps/validation/validation.go (``selector`` does not match template ``labels``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import attrs
+
+from model.errors import ManifestError, join_path
+from model.frozendict import FrozenDict
+from model.labels import selector_from_set
+from model.objects.meta import KubeObject, LabelSelector, ObjectMeta, metadata_field
+from model.objects.pod import PodTemplateSpec
+from model.objects.schema import (
+    BOOL, INT, INT_OR_STRING, RAW, STR, STR_MAP, Serializable, enum, field, list_of, nested, non_negative, require,
+)
+from model.objects.storage import PersistentVolumeClaimTemplate
+
+
+def _int_or_percent(value: int | str | None, path: str) -> None:
+    """ValidatePositiveIntOrPercent: a non-negative integer or ``NN%``."""
+    if value is None:
+        return
+    if isinstance(value, int):
+        non_negative(value, path)
+        return
+    digits = value[:-1]
+    require(value.endswith("%") and digits.isdigit(), f'Invalid value: "{value}": a valid percent string must '
+            "be a numeric string followed by an ending '%' (e.g. '1%',  or '93%')", path)
+
+
+def _check_template(spec: Any, path: str, selector: LabelSelector | None) -> None:
+    """The pod template's labels must be selected by the workload's selector (apps validation)."""
+    labels_path = join_path(path, "template.metadata.labels")
+    if selector is None:
+        raise ManifestError("Required value", join_path(path, "selector"))
+    require(bool(selector.match_labels) or bool(selector.match_expressions),
+            "Invalid value: empty selector is invalid for deployment", join_path(path, "selector"))
+    require(selector.matches(spec.template.metadata.labels),
+            f"Invalid value: {dict(spec.template.metadata.labels)}: `selector` does not match template `labels`",
+            labels_path)
+    non_negative(getattr(spec, "replicas", None), join_path(path, "replicas"))
+    non_negative(getattr(spec, "min_ready_seconds", None), join_path(path, "minReadySeconds"))
+
+
+@attrs.frozen
+class ReplicaSetStatus(Serializable):
+    """apps/v1 ReplicaSetStatus, also core/v1 ReplicationControllerStatus."""
+
+    replicas: int = field("replicas", INT, 0)
+    fully_labeled_replicas: int | None = field("fullyLabeledReplicas", INT)
+    ready_replicas: int | None = field("readyReplicas", INT)
+    available_replicas: int | None = field("availableReplicas", INT)
+    observed_generation: int | None = field("observedGeneration", INT)
+    conditions: Any = field("conditions", RAW)
+
+
+@attrs.frozen
+class ReplicationControllerSpec(Serializable):
+    """core/v1 ReplicationControllerSpec: an equality-based selector that defaults to the template's labels."""
+
+    template: PodTemplateSpec = field("template", nested(PodTemplateSpec), required=True)
+    replicas: int = field("replicas", INT, 1)
+    selector: FrozenDict = field("selector", STR_MAP, FrozenDict())
+    min_ready_seconds: int = field("minReadySeconds", INT, 0)
+
+    def _defaulted(self, path: str) -> "ReplicationControllerSpec":
+        spec = self if self.selector else attrs.evolve(self, selector=self.template.metadata.labels)
+        require(bool(spec.selector), "Required value", join_path(path, "selector"))
+        require(selector_from_set(spec.selector).matches(spec.template.metadata.labels),
+                f"Invalid value: {dict(spec.template.metadata.labels)}: `selector` does not match template `labels`",
+                join_path(path, "template.metadata.labels"))
+        non_negative(spec.replicas, join_path(path, "replicas"))
+        return spec
+
+
+@attrs.frozen
+class ReplicationController(KubeObject):
+    API_VERSION: ClassVar[str] = "v1"
+    KIND: ClassVar[str] = "ReplicationController"
+    RESOURCE: ClassVar[str] = "replicationcontrollers"
+
+    metadata: ObjectMeta = metadata_field()
+    spec: ReplicationControllerSpec = field("spec", nested(ReplicationControllerSpec), required=True)
+    status: ReplicaSetStatus = field("status", nested(ReplicaSetStatus), ReplicaSetStatus())
+
+    def _defaulted(self, path: str) -> "ReplicationController":
+        """SetDefaults_ReplicationController: empty labels default to the template's labels."""
+        if self.metadata.labels:
+            return self
+        return attrs.evolve(self, metadata=attrs.evolve(self.metadata, labels=self.spec.template.metadata.labels))
+
+
+@attrs.frozen
+class ReplicaSetSpec(Serializable):
+    template: PodTemplateSpec = field("template", nested(PodTemplateSpec), required=True)
+    selector: LabelSelector | None = field("selector", nested(LabelSelector))
+    replicas: int = field("replicas", INT, 1)
+    min_ready_seconds: int = field("minReadySeconds", INT, 0)
+
+    def _defaulted(self, path: str) -> "ReplicaSetSpec":
+        _check_template(self, path, self.selector)
+        return self
+
+
+@attrs.frozen
+class ReplicaSet(KubeObject):
+    API_VERSION: ClassVar[str] = "apps/v1"
+    KIND: ClassVar[str] = "ReplicaSet"
+    RESOURCE: ClassVar[str] = "replicasets"
+
+    metadata: ObjectMeta = metadata_field()
+    spec: ReplicaSetSpec = field("spec", nested(ReplicaSetSpec), required=True)
+    status: ReplicaSetStatus = field("status", nested(ReplicaSetStatus), ReplicaSetStatus())
+
+
+@attrs.frozen
+class RollingUpdateDeployment(Serializable):
+    max_unavailable: int | str = field("maxUnavailable", INT_OR_STRING, "25%")
+    max_surge: int | str = field("maxSurge", INT_OR_STRING, "25%")
+
+    def _defaulted(self, path: str) -> "RollingUpdateDeployment":
+        _int_or_percent(self.max_unavailable, join_path(path, "maxUnavailable"))
+        _int_or_percent(self.max_surge, join_path(path, "maxSurge"))
+        return self
+
+
+@attrs.frozen
+class DeploymentStrategy(Serializable):
+    """apps/v1 DeploymentStrategy: RollingUpdate (default, 25%/25%) or Recreate."""
+
+    type: str = field("type", enum("RollingUpdate", "Recreate"), "RollingUpdate")
+    rolling_update: RollingUpdateDeployment | None = field("rollingUpdate", nested(RollingUpdateDeployment))
+
+    def _defaulted(self, path: str) -> "DeploymentStrategy":
+        if self.type == "Recreate":
+            require(self.rolling_update is None, "Forbidden: may not be specified when strategy `type` is "
+                    "'Recreate'", join_path(path, "rollingUpdate"))
+            return self
+        if self.rolling_update is None:
+            return attrs.evolve(self, rolling_update=RollingUpdateDeployment())
+        return self
+
+    @property
+    def max_surge(self) -> int | str | None:
+        return None if self.rolling_update is None else self.rolling_update.max_surge
+
+    @property
+    def max_unavailable(self) -> int | str | None:
+        return None if self.rolling_update is None else self.rolling_update.max_unavailable
+
+
+@attrs.frozen
+class DeploymentSpec(Serializable):
+    template: PodTemplateSpec = field("template", nested(PodTemplateSpec), required=True)
+    selector: LabelSelector | None = field("selector", nested(LabelSelector))
+    replicas: int = field("replicas", INT, 1)
+    strategy: DeploymentStrategy = field("strategy", nested(DeploymentStrategy), DeploymentStrategy())
+    min_ready_seconds: int = field("minReadySeconds", INT, 0)
+    revision_history_limit: int = field("revisionHistoryLimit", INT, 10)
+    paused: bool = field("paused", BOOL, False)
+    progress_deadline_seconds: int = field("progressDeadlineSeconds", INT, 600)
+
+    def _defaulted(self, path: str) -> "DeploymentSpec":
+        _check_template(self, path, self.selector)
+        if self.strategy.type == "RollingUpdate" and self.strategy.rolling_update is None:
+            spec = attrs.evolve(self, strategy=attrs.evolve(self.strategy, rolling_update=RollingUpdateDeployment()))
+        else:
+            spec = self
+        ru = spec.strategy.rolling_update
+        if ru is not None and ru.max_surge in (0, "0%") and ru.max_unavailable in (0, "0%"):
+            raise ManifestError("Invalid value: 0: may not be 0 when `maxSurge` is 0",
+                                join_path(path, "strategy.rollingUpdate.maxUnavailable"))
+        non_negative(spec.revision_history_limit, join_path(path, "revisionHistoryLimit"))
+        require(spec.progress_deadline_seconds > spec.min_ready_seconds, f"Invalid value: "
+                f"{spec.progress_deadline_seconds}: must be greater than minReadySeconds",
+                join_path(path, "progressDeadlineSeconds"))
+        return spec
+
+
+@attrs.frozen
+class DeploymentStatus(Serializable):
+    observed_generation: int | None = field("observedGeneration", INT)
+    replicas: int = field("replicas", INT, 0)
+    updated_replicas: int = field("updatedReplicas", INT, 0)
+    ready_replicas: int = field("readyReplicas", INT, 0)
+    available_replicas: int = field("availableReplicas", INT, 0)
+    unavailable_replicas: int = field("unavailableReplicas", INT, 0)
+    collision_count: int | None = field("collisionCount", INT)
+    conditions: Any = field("conditions", RAW)
+
+
+@attrs.frozen
+class Deployment(KubeObject):
+    API_VERSION: ClassVar[str] = "apps/v1"
+    KIND: ClassVar[str] = "Deployment"
+    RESOURCE: ClassVar[str] = "deployments"
+
+    metadata: ObjectMeta = metadata_field()
+    spec: DeploymentSpec = field("spec", nested(DeploymentSpec), required=True)
+    status: DeploymentStatus = field("status", nested(DeploymentStatus), DeploymentStatus())
+
+    @property
+    def replicas(self) -> int:
+        return self.spec.replicas
+
+    @property
+    def strategy(self) -> DeploymentStrategy:
+        return self.spec.strategy
+
+
+@attrs.frozen
+class RollingUpdateDaemonSet(Serializable):
+    max_unavailable: int | str = field("maxUnavailable", INT_OR_STRING, 1)
+    max_surge: int | str = field("maxSurge", INT_OR_STRING, 0)
+
+    def _defaulted(self, path: str) -> "RollingUpdateDaemonSet":
+        _int_or_percent(self.max_unavailable, join_path(path, "maxUnavailable"))
+        _int_or_percent(self.max_surge, join_path(path, "maxSurge"))
+        return self
+
+
+@attrs.frozen
+class DaemonSetUpdateStrategy(Serializable):
+    type: str = field("type", enum("RollingUpdate", "OnDelete"), "RollingUpdate")
+    rolling_update: RollingUpdateDaemonSet | None = field("rollingUpdate", nested(RollingUpdateDaemonSet))
+
+    def _defaulted(self, path: str) -> "DaemonSetUpdateStrategy":
+        if self.type == "RollingUpdate" and self.rolling_update is None:
+            return attrs.evolve(self, rolling_update=RollingUpdateDaemonSet())
+        return self
+
+
+@attrs.frozen
+class DaemonSetSpec(Serializable):
+    template: PodTemplateSpec = field("template", nested(PodTemplateSpec), required=True)
+    selector: LabelSelector | None = field("selector", nested(LabelSelector))
+    update_strategy: DaemonSetUpdateStrategy = field(
+        "updateStrategy", nested(DaemonSetUpdateStrategy), DaemonSetUpdateStrategy(rolling_update=RollingUpdateDaemonSet()))
+    min_ready_seconds: int = field("minReadySeconds", INT, 0)
+    revision_history_limit: int = field("revisionHistoryLimit", INT, 10)
+
+    def _defaulted(self, path: str) -> "DaemonSetSpec":
+        _check_template(self, path, self.selector)
+        require(self.template.spec.restart_policy == "Always", f'Unsupported value: '
+                f'"{self.template.spec.restart_policy}": supported values: "Always"',
+                join_path(path, "template.spec.restartPolicy"))
+        return self
+
+
+@attrs.frozen
+class DaemonSetStatus(Serializable):
+    current_number_scheduled: int = field("currentNumberScheduled", INT, 0)
+    number_misscheduled: int = field("numberMisscheduled", INT, 0)
+    desired_number_scheduled: int = field("desiredNumberScheduled", INT, 0)
+    number_ready: int = field("numberReady", INT, 0)
+    updated_number_scheduled: int | None = field("updatedNumberScheduled", INT)
+    number_available: int | None = field("numberAvailable", INT)
+    number_unavailable: int | None = field("numberUnavailable", INT)
+    observed_generation: int | None = field("observedGeneration", INT)
+
+
+@attrs.frozen
+class DaemonSet(KubeObject):
+    API_VERSION: ClassVar[str] = "apps/v1"
+    KIND: ClassVar[str] = "DaemonSet"
+    RESOURCE: ClassVar[str] = "daemonsets"
+
+    metadata: ObjectMeta = metadata_field()
+    spec: DaemonSetSpec = field("spec", nested(DaemonSetSpec), required=True)
+    status: DaemonSetStatus = field("status", nested(DaemonSetStatus), DaemonSetStatus())
+
+
+@attrs.frozen
+class JobSpec(Serializable):
+    """batch/v1 JobSpec with SetDefaults_Job: both completions and parallelism unset means 1 and 1;
+    only parallelism set leaves completions unset (a work queue); backoffLimit 6; NonIndexed."""
+
+    template: PodTemplateSpec = field("template", nested(PodTemplateSpec), required=True)
+    parallelism: int | None = field("parallelism", INT)
+    completions: int | None = field("completions", INT)
+    backoff_limit: int | None = field("backoffLimit", INT)
+    backoff_limit_per_index: int | None = field("backoffLimitPerIndex", INT)
+    active_deadline_seconds: int | None = field("activeDeadlineSeconds", INT)
+    ttl_seconds_after_finished: int | None = field("ttlSecondsAfterFinished", INT)
+    completion_mode: str = field("completionMode", enum("NonIndexed", "Indexed"), "NonIndexed")
+    suspend: bool = field("suspend", BOOL, False)
+    manual_selector: bool | None = field("manualSelector", BOOL)
+    selector: LabelSelector | None = field("selector", nested(LabelSelector))
+    pod_failure_policy: Any = field("podFailurePolicy", RAW)
+
+    def _defaulted(self, path: str) -> "JobSpec":
+        spec = self
+        if spec.completions is None and spec.parallelism is None:
+            spec = attrs.evolve(spec, completions=1, parallelism=1)
+        if spec.parallelism is None:
+            spec = attrs.evolve(spec, parallelism=1)
+        if spec.backoff_limit is None:
+            spec = attrs.evolve(spec, backoff_limit=2**31 - 1 if spec.backoff_limit_per_index is not None else 6)
+        for name in ("parallelism", "completions", "backoff_limit", "active_deadline_seconds"):
+            json = {"backoff_limit": "backoffLimit", "active_deadline_seconds": "activeDeadlineSeconds"}.get(name, name)
+            non_negative(getattr(spec, name), join_path(path, json))
+        if spec.completion_mode == "Indexed":
+            require(spec.completions is not None, "Required value: when completion mode is Indexed",
+                    join_path(path, "completions"))
+        policy = spec.template.spec.restart_policy
+        require(policy in ("OnFailure", "Never"), f'Unsupported value: "{policy}": supported values: "OnFailure", '
+                '"Never"', join_path(path, "template.spec.restartPolicy"))
+        if spec.manual_selector and spec.selector is not None:
+            require(spec.selector.matches(spec.template.metadata.labels), "Invalid value: `selector` does not "
+                    "match template `labels`", join_path(path, "template.metadata.labels"))
+        return spec
+
+
+@attrs.frozen
+class JobStatus(Serializable):
+    active: int = field("active", INT, 0)
+    succeeded: int = field("succeeded", INT, 0)
+    failed: int = field("failed", INT, 0)
+    ready: int | None = field("ready", INT)
+    completed_indexes: str | None = field("completedIndexes", STR)
+    conditions: Any = field("conditions", RAW)
+    start_time: Any = field("startTime", RAW)
+    completion_time: Any = field("completionTime", RAW)
+
+
+@attrs.frozen
+class Job(KubeObject):
+    API_VERSION: ClassVar[str] = "batch/v1"
+    KIND: ClassVar[str] = "Job"
+    RESOURCE: ClassVar[str] = "jobs"
+
+    metadata: ObjectMeta = metadata_field()
+    spec: JobSpec = field("spec", nested(JobSpec), required=True)
+    status: JobStatus = field("status", nested(JobStatus), JobStatus())
+
+
+@attrs.frozen
+class RollingUpdateStatefulSetStrategy(Serializable):
+    partition: int = field("partition", INT, 0)
+    max_unavailable: int | str | None = field("maxUnavailable", INT_OR_STRING)
+
+    def _defaulted(self, path: str) -> "RollingUpdateStatefulSetStrategy":
+        non_negative(self.partition, join_path(path, "partition"))
+        _int_or_percent(self.max_unavailable, join_path(path, "maxUnavailable"))
+        return self
+
+
+@attrs.frozen
+class StatefulSetUpdateStrategy(Serializable):
+    type: str = field("type", enum("RollingUpdate", "OnDelete"), "RollingUpdate")
+    rolling_update: RollingUpdateStatefulSetStrategy | None = field(
+        "rollingUpdate", nested(RollingUpdateStatefulSetStrategy))
+
+    def _defaulted(self, path: str) -> "StatefulSetUpdateStrategy":
+        if self.type == "RollingUpdate" and self.rolling_update is None:
+            return attrs.evolve(self, rolling_update=RollingUpdateStatefulSetStrategy())
+        return self
+
+
+@attrs.frozen
+class PersistentVolumeClaimRetentionPolicy(Serializable):
+    when_deleted: str = field("whenDeleted", enum("Retain", "Delete"), "Retain")
+    when_scaled: str = field("whenScaled", enum("Retain", "Delete"), "Retain")
+
+
+@attrs.frozen
+class StatefulSetOrdinals(Serializable):
+    start: int = field("start", INT, 0)
+
+
+@attrs.frozen
+class StatefulSetSpec(Serializable):
+    template: PodTemplateSpec = field("template", nested(PodTemplateSpec), required=True)
+    selector: LabelSelector | None = field("selector", nested(LabelSelector))
+    replicas: int = field("replicas", INT, 1)
+    service_name: str | None = field("serviceName", STR)
+    pod_management_policy: str = field("podManagementPolicy", enum("OrderedReady", "Parallel"), "OrderedReady")
+    update_strategy: StatefulSetUpdateStrategy = field(
+        "updateStrategy", nested(StatefulSetUpdateStrategy),
+        StatefulSetUpdateStrategy(rolling_update=RollingUpdateStatefulSetStrategy()))
+    volume_claim_templates: tuple[PersistentVolumeClaimTemplate, ...] = field(
+        "volumeClaimTemplates", list_of(nested(PersistentVolumeClaimTemplate)), ())
+    revision_history_limit: int = field("revisionHistoryLimit", INT, 10)
+    min_ready_seconds: int = field("minReadySeconds", INT, 0)
+    persistent_volume_claim_retention_policy: PersistentVolumeClaimRetentionPolicy = field(
+        "persistentVolumeClaimRetentionPolicy", nested(PersistentVolumeClaimRetentionPolicy),
+        PersistentVolumeClaimRetentionPolicy())
+    ordinals: StatefulSetOrdinals = field("ordinals", nested(StatefulSetOrdinals), StatefulSetOrdinals())
+
+    def _defaulted(self, path: str) -> "StatefulSetSpec":
+        _check_template(self, path, self.selector)
+        require(self.template.spec.restart_policy == "Always", f'Unsupported value: '
+                f'"{self.template.spec.restart_policy}": supported values: "Always"',
+                join_path(path, "template.spec.restartPolicy"))
+        return self
+
+
+@attrs.frozen
+class StatefulSetStatus(Serializable):
+    observed_generation: int | None = field("observedGeneration", INT)
+    replicas: int = field("replicas", INT, 0)
+    ready_replicas: int = field("readyReplicas", INT, 0)
+    current_replicas: int = field("currentReplicas", INT, 0)
+    updated_replicas: int = field("updatedReplicas", INT, 0)
+    available_replicas: int = field("availableReplicas", INT, 0)
+    current_revision: str | None = field("currentRevision", STR)
+    update_revision: str | None = field("updateRevision", STR)
+    collision_count: int | None = field("collisionCount", INT)
+
+
+@attrs.frozen
+class StatefulSet(KubeObject):
+    API_VERSION: ClassVar[str] = "apps/v1"
+    KIND: ClassVar[str] = "StatefulSet"
+    RESOURCE: ClassVar[str] = "statefulsets"
+
+    metadata: ObjectMeta = metadata_field()
+    spec: StatefulSetSpec = field("spec", nested(StatefulSetSpec), required=True)
+    status: StatefulSetStatus = field("status", nested(StatefulSetStatus), StatefulSetStatus())
