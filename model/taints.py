@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from model.errors import ManifestError, join_path
-from model.objects.schema import INT, STR, TIMESTAMP, Serializable, enum, field, require
+from model.schema import INT, STR, TIMESTAMP, Serializable, enum, field, require
 
 NO_SCHEDULE = "NoSchedule"
 PREFER_NO_SCHEDULE = "PreferNoSchedule"
@@ -66,7 +66,8 @@ class Toleration(Serializable):
         return self
 
     def tolerates(self, taint: Taint) -> bool:
-        """Toleration.ToleratesTaint."""
+        """Toleration.ToleratesTaint. An empty operator means Equal, as upstream's switch has it, also for a
+        Toleration built directly rather than decoded (decoding defaults it)."""
         if self.effect and self.effect != taint.effect:
             return False
         if self.key and self.key != taint.key:
@@ -75,7 +76,7 @@ class Toleration(Serializable):
             return True
         if self.operator in ("Gt", "Lt"):
             return _compare_numeric(self.operator, self.value, taint.value)
-        return self.operator == "Equal" and self.value == taint.value
+        return self.operator in ("", "Equal") and self.value == taint.value
 
 
 _DECIMAL_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")

@@ -14,7 +14,7 @@ import attrs
 from model.errors import join_path
 from model.frozendict import FrozenDict
 from model.objects.meta import KubeObject, ObjectMeta, metadata_field
-from model.objects.schema import (
+from model.schema import (
     BOOL, INT, RAW, RESOURCE_LIST, STR, TIMESTAMP, Serializable, enum, field, list_of, nested, require,
 )
 from model.taints import Taint

@@ -12,7 +12,7 @@ import attrs
 from model.errors import ManifestError, join_path
 from model.frozendict import FrozenDict
 from model.labels import Selector, SelectorError, selector_from_dict, validate_labels
-from model.objects.schema import (
+from model.schema import (
     BOOL, INT, STR, STR_MAP, TIMESTAMP, Serializable, decode, encode, enum, field, list_of, nested,
 )
 

@@ -14,7 +14,7 @@ from model.errors import join_path
 from model.frozendict import FrozenDict
 from model.objects.meta import KubeObject, ObjectMeta, ObjectReference, metadata_field
 from model.objects.pod import PROTOCOLS
-from model.objects.schema import (
+from model.schema import (
     BOOL, INT, INT_OR_STRING, STR, STR_MAP, Serializable, enum, field, list_of, nested, require,
 )
 

@@ -14,7 +14,7 @@ import attrs
 from model.errors import join_path
 from model.frozendict import FrozenDict
 from model.objects.meta import KubeObject, LabelSelector, ObjectMeta, metadata_field
-from model.objects.schema import (
+from model.schema import (
     BOOL, INT, INT_OR_STRING, RAW, RESOURCE_LIST, STR, STR_MAP, TIMESTAMP, Serializable, enum, field,
     list_of, merged, nested, non_negative, require,
 )

@@ -14,7 +14,7 @@ import attrs
 from model.errors import join_path
 from model.frozendict import FrozenDict
 from model.objects.meta import KubeObject, ObjectMeta, metadata_field
-from model.objects.schema import RESOURCE_LIST, STR, Serializable, enum, field, list_of, merged, nested, require
+from model.schema import RESOURCE_LIST, STR, Serializable, enum, field, list_of, merged, nested, require
 
 QUOTA_SCOPES = ("Terminating", "NotTerminating", "BestEffort", "NotBestEffort", "PriorityClass",
                 "CrossNamespacePodAffinity", "VolumeAttributesClass")

@@ -12,7 +12,7 @@ import attrs
 
 from model.errors import join_path
 from model.objects.meta import KubeObject, ObjectMeta, metadata_field
-from model.objects.schema import RAW, STR, Serializable, enum, field, list_of, nested, require
+from model.schema import RAW, STR, Serializable, enum, field, list_of, nested, require
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 

@@ -14,7 +14,7 @@ import attrs
 from model.frozendict import FrozenDict
 from model.objects.meta import KubeObject, LabelSelector, ObjectMeta, ObjectReference, metadata_field
 from model.objects.pod import NodeSelector, ResourceRequirements
-from model.objects.schema import RAW, RESOURCE_LIST, STR, Serializable, enum, field, list_of, nested
+from model.schema import RAW, RESOURCE_LIST, STR, Serializable, enum, field, list_of, nested
 
 ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
 VOLUME_MODES = ("Filesystem", "Block")

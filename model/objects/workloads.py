@@ -17,7 +17,7 @@ from model.frozendict import FrozenDict
 from model.labels import selector_from_set
 from model.objects.meta import KubeObject, LabelSelector, ObjectMeta, metadata_field
 from model.objects.pod import PodTemplateSpec
-from model.objects.schema import (
+from model.schema import (
     BOOL, INT, INT_OR_STRING, RAW, STR, STR_MAP, Serializable, enum, field, list_of, nested, non_negative, require,
 )
 from model.objects.storage import PersistentVolumeClaimTemplate
