@@ -13,7 +13,7 @@ import attrs
 
 from model.frozendict import FrozenDict
 from model.objects.meta import KubeObject, LabelSelector, ObjectMeta, ObjectReference, metadata_field
-from model.objects.pod import NodeSelector, ResourceRequirements
+from model.objects.pod import NodeSelector
 from model.schema import RAW, RESOURCE_LIST, STR, Serializable, enum, field, list_of, nested
 
 ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
@@ -60,9 +60,18 @@ class PersistentVolume(KubeObject):
 
 
 @attrs.frozen
+class VolumeResourceRequirements(Serializable):
+    """core/v1 VolumeResourceRequirements: unlike a container's, limits are not copied into requests."""
+
+    requests: FrozenDict = field("requests", RESOURCE_LIST, FrozenDict())
+    limits: FrozenDict = field("limits", RESOURCE_LIST, FrozenDict())
+
+
+@attrs.frozen
 class PersistentVolumeClaimSpec(Serializable):
     access_modes: tuple[str, ...] = field("accessModes", list_of(enum(*ACCESS_MODES)), ())
-    resources: ResourceRequirements = field("resources", nested(ResourceRequirements), ResourceRequirements())
+    resources: VolumeResourceRequirements = field(
+        "resources", nested(VolumeResourceRequirements), VolumeResourceRequirements())
     storage_class_name: str | None = field("storageClassName", STR)
     volume_name: str | None = field("volumeName", STR)
     volume_mode: str = field("volumeMode", enum(*VOLUME_MODES), "Filesystem")

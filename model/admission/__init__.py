@@ -1,0 +1,1 @@
+"""Admission plugins, in kube-apiserver's order, as pure functions."""
