@@ -6,10 +6,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from kubeproof.render import table
+from kubeproof.render import table, walk_step
 from model import manifests
 from model.errors import ManifestError
+from model.cluster import initial_state
 from model.examples import DIRECTORY as EXAMPLES
+from properties.simulate import random_walk
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
 
@@ -27,12 +29,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Drive a cluster built from manifests through a seeded random sequence of actions."""
+    objects = manifests.load(args.paths or [EXAMPLES])
+    state = initial_state(objects)
+    print(f"initial state: {len(state.store.objects)} objects, {len(state.pending)} manifests to submit")
+    for walked in random_walk(state, args.steps, args.seed):
+        result = walked.step
+        print(walk_step(walked.number, walked.action.describe(), result.responses, result.events))
+        state = result.state
+    print(f"\nafter {args.steps} steps: {len(state.store.objects)} objects, revision {state.store.revision}, "
+          f"time {state.time}s")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kubeproof", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     validate = sub.add_parser("validate", help="load manifests and list what the model reads from them")
     validate.add_argument("paths", nargs="*", help="files or folders (default: the bundled examples)")
     validate.set_defaults(run=cmd_validate)
+    simulate = sub.add_parser("simulate", help="run the model on manifests, printing each action and its effects")
+    simulate.add_argument("paths", nargs="*", help="files or folders (default: the bundled examples)")
+    simulate.add_argument("--steps", type=int, default=50, help="number of actions (default 50)")
+    simulate.add_argument("--seed", type=int, default=0, help="seed for choosing among enabled actions")
+    simulate.set_defaults(run=cmd_simulate)
     return parser
 
 

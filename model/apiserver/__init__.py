@@ -1,0 +1,1 @@
+"""The API server: requests, responses, and the pure function that serves them."""

@@ -1,0 +1,134 @@
+"""Requests to the API server and the responses it gives, as values.
+
+Each request carries the identity that makes it (``user``), so authorization and admission see
+exactly what kube-apiserver would. Response texts follow Kubernetes' StatusError messages
+(staging/src/k8s.io/apimachinery/pkg/api/errors/errors.go).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from model.auth.identity import UserInfo
+
+BACKGROUND, FOREGROUND, ORPHAN = "Background", "Foreground", "Orphan"
+
+
+@attrs.frozen
+class Create:
+    """POST an object (``metadata.generateName`` gets a generated name)."""
+
+    user: UserInfo
+    object: Any
+
+
+@attrs.frozen
+class Update:
+    """PUT an object. A ``metadata.resourceVersion`` is a precondition: a stale one gets Conflict.
+    The status is not changed by this request (it belongs to the ``status`` subresource)."""
+
+    user: UserInfo
+    object: Any
+
+
+@attrs.frozen
+class UpdateStatus:
+    """PUT the ``status`` subresource: only the status changes."""
+
+    user: UserInfo
+    object: Any
+
+
+@attrs.frozen
+class Bind:
+    """POST ``pods/binding``: the scheduler assigns a pod to a node."""
+
+    user: UserInfo
+    namespace: str
+    name: str
+    node: str
+    uid: str | None = None
+
+
+@attrs.frozen
+class Delete:
+    """DELETE an object, gracefully: with finalizers (or a pod's grace period) it stays, terminating."""
+
+    user: UserInfo
+    kind: str
+    namespace: str | None
+    name: str
+    grace_period_seconds: int | None = None
+    propagation_policy: str | None = None
+    precondition_uid: str | None = None
+    precondition_resource_version: str | None = None
+
+
+@attrs.frozen
+class Get:
+    user: UserInfo
+    kind: str
+    namespace: str | None
+    name: str
+
+
+@attrs.frozen
+class List:
+    user: UserInfo
+    kind: str
+    namespace: str | None = None
+
+
+Request = Create | Update | UpdateStatus | Bind | Delete | Get | List
+
+
+@attrs.frozen
+class Response:
+    """What an API client sees: an HTTP code, Kubernetes' reason, a message and the object (if any)."""
+
+    code: int
+    reason: str
+    message: str = ""
+    object: Any = None
+    field: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.code < 300
+
+    def __str__(self) -> str:
+        return self.reason if self.ok and not self.message else f"{self.reason}: {self.message}"
+
+
+def ok(obj: Any) -> Response:
+    return Response(200, "OK", object=obj)
+
+
+def created(obj: Any) -> Response:
+    return Response(201, "Created", object=obj)
+
+
+def forbidden(message: str) -> Response:
+    return Response(403, "Forbidden", message)
+
+
+def not_found(resource: str, name: str) -> Response:
+    return Response(404, "NotFound", f'{resource} "{name}" not found')
+
+
+def already_exists(resource: str, name: str) -> Response:
+    return Response(409, "AlreadyExists", f'{resource} "{name}" already exists')
+
+
+def conflict(resource: str, name: str, detail: str) -> Response:
+    return Response(409, "Conflict", f'Operation cannot be fulfilled on {resource} "{name}": {detail}')
+
+
+def invalid(kind: str, name: str, field: str, detail: str) -> Response:
+    """422 Invalid: ``Pod "x" is invalid: spec.containers[0].image: Required value``."""
+    return Response(422, "Invalid", f'{kind} "{name}" is invalid: {field}: {detail}', field=field)
+
+
+STALE = "the object has been modified; please apply your changes to the latest version and try again"

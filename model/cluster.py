@@ -1,0 +1,85 @@
+"""The cluster's transition relation: every component's enabled actions, and applying one.
+
+``enabled(state, config)`` is the union of what each component (and the scenario's user) could do
+now; ``apply(state, action, config)`` performs one action and returns the next state; ``step`` does
+the same and also returns what API clients saw and which objects changed, for traces and the
+``simulate`` command. All are pure and deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import attrs
+
+from model import actions as act
+from model.component import Component, Step
+from model.config import ModelConfig
+from model.kubelet import component as kubelet
+from model.state import ClusterState, build, deliver, lagging, submit
+
+
+def _user_enabled(state: ClusterState, config: ModelConfig) -> Iterable[Any]:
+    return (act.SubmitPending(),) if state.pending else ()
+
+
+def _user_apply(state: ClusterState, action: Any, config: ModelConfig) -> Step:
+    if isinstance(action, act.SubmitPending):
+        request, rest = state.pending[0], state.pending[1:]
+        state = attrs.evolve(state, pending=rest)
+    else:
+        request = action.request
+    after, response, events = submit(state, request, config)
+    return Step(after, (response,), events)
+
+
+def _informers_enabled(state: ClusterState, config: ModelConfig) -> Iterable[Any]:
+    return tuple(act.DeliverWatchEvent(name) for name in lagging(state))
+
+
+def _informers_apply(state: ClusterState, action: act.DeliverWatchEvent, config: ModelConfig) -> Step:
+    return Step(deliver(state, action.component))
+
+
+def _clock_enabled(state: ClusterState, config: ModelConfig) -> Iterable[Any]:
+    return (act.Tick(),)
+
+
+def _clock_apply(state: ClusterState, action: act.Tick, config: ModelConfig) -> Step:
+    return Step(attrs.evolve(state, time=state.time + action.seconds))
+
+
+USER = Component("user", (act.SubmitPending, act.Submit), _user_enabled, _user_apply)
+INFORMERS = Component("informers", (act.DeliverWatchEvent,), _informers_enabled, _informers_apply)
+CLOCK = Component("clock", (act.Tick,), _clock_enabled, _clock_apply)
+KUBELET = Component("kubelet", kubelet.ACTIONS, kubelet.enabled, kubelet.apply, kubelet.setup)
+COMPONENTS: tuple[Component, ...] = (USER, INFORMERS, KUBELET, CLOCK)
+
+_BY_ACTION: dict[type, Component] = {t: c for c in COMPONENTS for t in c.actions}
+
+
+def initial_state(objects: Iterable[Any]) -> ClusterState:
+    """The state for loaded manifests, each component set up (informers synced, kubelets running)."""
+    state = build(objects)
+    for component in COMPONENTS:
+        state = component.setup(state)
+    return state
+
+
+def enabled(state: ClusterState, config: ModelConfig = ModelConfig()) -> list[Any]:
+    """Every action any component or the scenario's user could take in ``state``, in a fixed order."""
+    return [a for c in COMPONENTS for a in c.enabled(state, config)]
+
+
+def step(state: ClusterState, action: Any, config: ModelConfig = ModelConfig()) -> Step:
+    """Perform ``action``; also report responses and the watch events it caused."""
+    component = _BY_ACTION.get(type(action))
+    if component is None:
+        raise TypeError(f"no component performs {type(action).__name__}")
+    return component.apply(state, action, config)
+
+
+def apply(state: ClusterState, action: Any, config: ModelConfig = ModelConfig()) -> ClusterState:
+    """The state after ``action``."""
+    return step(state, action, config).state

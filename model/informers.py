@@ -1,0 +1,87 @@
+"""Informers: each component's lagging, watch-fed copy of the API server's objects.
+
+A component never reads the store directly. Its informer has observed the store up to some
+revision; :func:`deliver` hands it the next watch event for a kind it watches. Between deliveries
+the component acts on stale data, which is exactly where real controller bugs live
+(client-go tools/cache: reflector, DeltaFIFO, indexer).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from model.store import DELETED, Objects, WatchEvent
+
+
+@attrs.frozen(cache_hash=True)
+class Informer:
+    """What one component has observed: the revision its watch reached and its cache at that point.
+
+    ``queue`` is the component's work queue of object keys (client-go workqueue: deduplicated, FIFO).
+    ``node`` restricts the watch as a kubelet's does (field selector ``spec.nodeName=<node>`` for pods,
+    ``metadata.name=<node>`` for nodes): objects leaving the selection are dropped from the cache.
+    """
+
+    kinds: frozenset[str]
+    revision: int = 0
+    cache: Objects = Objects()
+    queue: tuple = ()
+    node: str | None = None
+
+    def selects(self, obj: object) -> bool:
+        """Whether ``obj`` is within this informer's watch (kind and field selector)."""
+        kind = obj.kind
+        if kind not in self.kinds:
+            return False
+        if self.node is None:
+            return True
+        if kind == "Pod":
+            return obj.spec.node_name == self.node
+        if kind == "Node":
+            return obj.name == self.node
+        return True
+
+    def relevant(self, event: WatchEvent) -> bool:
+        """Whether the watch delivers ``event`` to this informer at all: its kind is watched and the object is
+        (or was) within the field selector."""
+        if event.key[0] not in self.kinds:
+            return False
+        return self.selects(event.object) or self.cache.get(*event.key) is not None
+
+    def observe(self, event: WatchEvent) -> "Informer":
+        """Consume one watch event (events outside its selection only advance the revision, or drop
+        an object that left the selection)."""
+        if event.key[0] not in self.kinds:
+            return attrs.evolve(self, revision=event.revision)
+        if event.type == DELETED or not self.selects(event.object):
+            cache = self.cache.remove(event.key)
+        else:
+            cache = self.cache.put(event.object)
+        return attrs.evolve(self, revision=event.revision, cache=cache)
+
+    def relist(self, objects: Objects, revision: int) -> "Informer":
+        """A fresh LIST: the cache becomes the store's current contents within the selection."""
+        cache = Objects()
+        for kind in self.kinds:
+            for obj in objects.list(kind):
+                if self.selects(obj):
+                    cache = cache.put(obj)
+        return attrs.evolve(self, revision=revision, cache=cache)
+
+    def enqueue(self, *keys: object) -> "Informer":
+        queue = self.queue + tuple(k for i, k in enumerate(keys) if k not in self.queue and k not in keys[:i])
+        return attrs.evolve(self, queue=queue) if queue != self.queue else self
+
+    def dequeue(self, key: object) -> "Informer":
+        return attrs.evolve(self, queue=tuple(k for k in self.queue if k != key))
+
+
+def pending(informer: Informer, events: tuple[WatchEvent, ...]) -> tuple[WatchEvent, ...]:
+    """The events the watch will still deliver to the informer, oldest first."""
+    return tuple(e for e in events if e.revision > informer.revision and informer.relevant(e))
+
+
+def position(informer: Informer, events: tuple[WatchEvent, ...], newest: int) -> int:
+    """The revision up to which the informer needs no event: just before its first undelivered one."""
+    waiting = pending(informer, events)
+    return waiting[0].revision - 1 if waiting else newest

@@ -1,0 +1,147 @@
+"""ClusterState: the whole cluster as one immutable, hashable value.
+
+It holds the API server's store, the log of watch events not yet seen by every informer, each
+component's informer (cache, observed revision, work queue), the requests the scenario's user has
+still to submit, and the logical clock. Equal states compare and hash equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from model.admission import resourcequota
+from model.apiserver import requests as rq
+from model.apiserver.server import handle
+from model.auth.bootstrap import bootstrap_policy
+from model.auth.identity import ADMIN, UserInfo
+from model.config import ModelConfig
+from model.frozendict import FrozenDict
+from model.informers import Informer, pending, position
+from model.objects import Namespace, ObjectMeta, Pod
+from model.store import Store, WatchEvent
+
+ALWAYS_PRESENT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+INFRASTRUCTURE_KINDS = frozenset({
+    "Namespace", "Node", "PriorityClass", "ServiceAccount", "Role", "ClusterRole", "RoleBinding",
+    "ClusterRoleBinding", "ResourceQuota", "LimitRange", "PersistentVolume",
+})
+"""Kinds a cluster administrator set up before the scenario starts; they are stored as they are."""
+
+
+@attrs.frozen(cache_hash=True)
+class ClusterState:
+    """One state of the modelled cluster."""
+
+    store: Store = Store()
+    events: tuple[WatchEvent, ...] = ()
+    informers: FrozenDict = FrozenDict()
+    pending: tuple[Any, ...] = ()
+    time: int = 0
+    nodes: FrozenDict = FrozenDict()
+    """Node name -> :class:`model.kubelet.runtime.NodeRuntime`: what each machine really runs."""
+    volumes: FrozenDict = FrozenDict()
+    """PersistentVolumeClaim uid -> tokens written to its volume (the data outlives pods)."""
+
+    def informer(self, component: str) -> Informer:
+        return self.informers[component]
+
+    def record(self, store: Store, events: Iterable[WatchEvent]) -> "ClusterState":
+        """The state after the API server wrote ``events`` into ``store``."""
+        events = tuple(events)
+        if not events and store is self.store:
+            return self
+        return _trimmed(attrs.evolve(self, store=store, events=self.events + events))
+
+    def with_informer(self, component: str, informer: Informer) -> "ClusterState":
+        return _trimmed(attrs.evolve(self, informers=self.informers.set(component, informer)))
+
+    def with_node(self, name: str, runtime: Any) -> "ClusterState":
+        return attrs.evolve(self, nodes=self.nodes.set(name, runtime))
+
+
+def _trimmed(state: ClusterState) -> ClusterState:
+    """Drop the events every informer has already observed (the log only serves lagging informers)."""
+    if not state.events:
+        return state
+    newest = state.store.revision
+    oldest = min((position(i, state.events, newest) for i in state.informers.values()), default=newest)
+    if state.events[0].revision > oldest:
+        return state
+    kept = tuple(e for e in state.events if e.revision > oldest)
+    return attrs.evolve(state, events=kept)
+
+
+def submit(state: ClusterState, request: rq.Request,
+           config: ModelConfig = ModelConfig()) -> tuple[ClusterState, rq.Response, tuple[WatchEvent, ...]]:
+    """Serve one API request against the state's store at the state's time: the next state, the
+    response and the watch events the request caused."""
+    outcome = handle(state.store, request, state.time, config)
+    return state.record(outcome.store, outcome.events), outcome.response, outcome.events
+
+
+def deliver(state: ClusterState, component: str) -> ClusterState:
+    """Hand ``component``'s informer the next watch event it has not seen (no-op when synced)."""
+    informer = state.informer(component)
+    waiting = pending(informer, state.events)
+    if not waiting:
+        return state
+    informer = informer.observe(waiting[0])
+    following = pending(informer, state.events)
+    caught_up = following[0].revision - 1 if following else state.store.revision
+    return state.with_informer(component, attrs.evolve(informer, revision=caught_up))
+
+
+def connected(state: ClusterState, informer: Informer) -> bool:
+    """Whether an informer's watch reaches the API server (a kubelet's does not while its node is down or
+    partitioned)."""
+    if informer.node is None:
+        return True
+    runtime = state.nodes.get(informer.node)
+    return runtime is None or (runtime.up and runtime.reachable)
+
+
+def lagging(state: ClusterState) -> tuple[str, ...]:
+    """Connected components whose informer has events still to observe."""
+    return tuple(name for name, informer in sorted(state.informers.items())
+                 if connected(state, informer) and pending(informer, state.events))
+
+
+def _existing(obj: Any) -> bool:
+    """Objects already present in the cluster: infrastructure kinds, kinds the model carries opaquely,
+    and anything from a live snapshot (it has a uid or resourceVersion, or is a pod already bound)."""
+    meta = obj.metadata
+    return (obj.kind in INFRASTRUCTURE_KINDS or not hasattr(obj, "KIND") or meta.uid is not None
+            or meta.resource_version is not None or (isinstance(obj, Pod) and bool(obj.spec.node_name)))
+
+
+def build(objects: Iterable[Any], user: UserInfo = ADMIN) -> ClusterState:
+    """The initial state for a set of loaded objects.
+
+    Existing objects (see :func:`_existing`) and Kubernetes' bootstrap RBAC policy are stored directly,
+    with every namespace they mention (real clusters always have ``default``, ``kube-system``,
+    ``kube-public`` and ``kube-node-lease``); ResourceQuota status is computed as the quota controller
+    would have. Everything else becomes a pending create by ``user``, to pass through admission when the
+    scenario submits it. Components add their informers and runtimes afterwards (``Component.setup``).
+    """
+    objects = list(objects)
+    existing = [o for o in objects if _existing(o)]
+    later = [o for o in objects if not _existing(o)]
+    namespaces = {o.name for o in existing if o.kind == "Namespace"}
+    mentioned = dict.fromkeys([*ALWAYS_PRESENT_NAMESPACES, *(o.namespace for o in objects
+                                                              if o.namespaced and o.namespace)])
+    implicit = [Namespace(metadata=ObjectMeta(name=ns)) for ns in mentioned if ns not in namespaces]
+    store = Store()
+    for obj in [*bootstrap_policy(), *implicit, *existing]:
+        store, uid = store.next_uid()
+        meta = obj.metadata
+        meta = attrs.evolve(meta, uid=meta.uid or uid, creation_timestamp=meta.creation_timestamp or 0)
+        store, _, _ = store.write(attrs.evolve(obj, metadata=meta))
+    for quota in store.list("ResourceQuota"):
+        used = resourcequota.recompute(quota, store.objects)
+        status = attrs.evolve(quota.status, hard=quota.spec.hard, used=used)
+        store, _, _ = store.write(attrs.evolve(quota, status=status))
+    pending_requests = tuple(rq.Create(user, obj) for obj in later)
+    return ClusterState(store=store, pending=pending_requests)
