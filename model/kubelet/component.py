@@ -1,0 +1,360 @@
+"""The kubelets as a component: their actions, when each is enabled, and what it does.
+
+Each node's kubelet reads only its own informer (pods bound to the node and its Node object) and
+acts through the API server as ``system:node:<name>``. What the node runs lives in the state's
+``nodes`` map; the API server learns of it only through status reports, which a down or partitioned
+node cannot send. Sources: pkg/kubelet/kubelet.go, pkg/kubelet/nodestatus/setters.go (the Ready
+condition, ``kubelet is posting ready status``), pkg/kubelet/prober (readiness).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import attrs
+
+from model.apiserver import requests as rq
+from model.auth.identity import kubelet_identity
+from model.config import ModelConfig
+from model.frozendict import FrozenDict
+from model.informers import Informer
+from model.kubelet.runtime import NodeRuntime, PodRuntime
+from model.kubelet.sync import sync_pod
+from model.objects import Node, Pod
+from model.objects.cluster import NodeCondition
+from model.component import Step
+from model.state import ClusterState, submit
+from model.store import WatchEvent
+
+UNREACHABLE = rq.Response(503, "ServiceUnavailable", "the node cannot reach the API server")
+
+
+def informer_name(node: str) -> str:
+    return f"kubelet/{node}"
+
+
+@attrs.frozen
+class KubeletSyncPod:
+    """A node's kubelet syncs one pod (its pod worker runs once)."""
+
+    node: str
+    uid: str
+    namespace: str
+    name: str
+
+    def describe(self) -> str:
+        return f"kubelet on {self.node} syncs pod {self.namespace}/{self.name}"
+
+
+@attrs.frozen
+class ContainerExit:
+    """A running container exits with ``exit_code`` (0: it finished its work; otherwise it crashed)."""
+
+    node: str
+    uid: str
+    container: str
+    exit_code: int
+
+    def describe(self) -> str:
+        verb = "completes" if self.exit_code == 0 else f"crashes (exit {self.exit_code})"
+        return f"container {self.container} of pod {self.uid} on {self.node} {verb}"
+
+
+@attrs.frozen
+class ContainerBecomesReady:
+    """A running container's readiness probe succeeds."""
+
+    node: str
+    uid: str
+    container: str
+
+    def describe(self) -> str:
+        return f"readiness probe of {self.container} in pod {self.uid} on {self.node} succeeds"
+
+
+@attrs.frozen
+class ContainerWrites:
+    """A running container writes data: to its own writable layer and to every volume it mounts."""
+
+    node: str
+    uid: str
+    container: str
+
+    def describe(self) -> str:
+        return f"container {self.container} of pod {self.uid} on {self.node} writes data"
+
+
+@attrs.frozen
+class NodeHeartbeat:
+    """The kubelet posts its Node's status (Ready, with a fresh lastHeartbeatTime)."""
+
+    node: str
+
+    def describe(self) -> str:
+        return f"kubelet on {self.node} posts node status"
+
+
+@attrs.frozen
+class CrashNode:
+    """Fault: the node's machine stops; every container on it dies."""
+
+    node: str
+
+    def describe(self) -> str:
+        return f"node {self.node} crashes"
+
+
+@attrs.frozen
+class RecoverNode:
+    """The crashed node boots again; its kubelet re-lists its pods from the API server."""
+
+    node: str
+
+    def describe(self) -> str:
+        return f"node {self.node} recovers"
+
+
+@attrs.frozen
+class PartitionNode:
+    """Fault: the node loses its connection to the API server; its containers keep running."""
+
+    node: str
+
+    def describe(self) -> str:
+        return f"node {self.node} is partitioned from the API server"
+
+
+@attrs.frozen
+class HealPartition:
+    """The partitioned node reaches the API server again (its watch re-lists)."""
+
+    node: str
+
+    def describe(self) -> str:
+        return f"node {self.node}'s partition heals"
+
+
+ACTIONS = (KubeletSyncPod, ContainerExit, ContainerBecomesReady, ContainerWrites, NodeHeartbeat, CrashNode,
+           RecoverNode, PartitionNode, HealPartition)
+
+
+def setup(state: ClusterState) -> ClusterState:
+    """A running kubelet, with a synced informer, for every Node in the store; pods a snapshot shows
+    running are running."""
+    informers, nodes = dict(state.informers), dict(state.nodes)
+    for node in state.store.list("Node"):
+        informer = Informer(kinds=frozenset({"Pod", "Node"}), node=node.name)
+        informers[informer_name(node.name)] = informer.relist(state.store.objects, state.store.revision)
+        runtime = NodeRuntime()
+        for pod in informers[informer_name(node.name)].cache.list("Pod"):
+            if pod.status.phase == "Running":
+                runtime = runtime.with_pod(_running_from_snapshot(pod, state.time))
+        nodes[node.name] = runtime
+    return attrs.evolve(state, informers=FrozenDict(informers), nodes=FrozenDict(nodes))
+
+
+def _running_from_snapshot(pod: Pod, now: int) -> PodRuntime:
+    from model.kubelet.sync import new_runtime
+    runtime = new_runtime(pod)
+    ready = {s.name: s.ready for s in pod.status.container_statuses}
+    restarts = {s.name: s.restart_count for s in pod.status.container_statuses}
+    started = lambda cs: tuple(attrs.evolve(c.start(now), ready=ready.get(c.name, False),
+                                            restart_count=restarts.get(c.name, 0)) for c in cs)
+    return attrs.evolve(runtime, init_containers=tuple(attrs.evolve(c, state="terminated", exit_code=0,
+                                                                     reason="Completed")
+                                                       for c in runtime.init_containers),
+                        containers=started(runtime.containers))
+
+
+def _view(state: ClusterState, node: str) -> tuple[Informer, Node | None, dict[str, Pod]]:
+    informer = state.informer(informer_name(node))
+    pods = {p.metadata.uid: p for p in informer.cache.list("Pod")}
+    return informer, informer.cache.get("Node", None, node), pods
+
+
+def _admitted(runtime: NodeRuntime, pods: dict[str, Pod], excluding: str) -> list[Pod]:
+    """Pods the kubelet runs that count against the node for admission (not rejected, not finished)."""
+    return [pods[uid] for uid, r in sorted(runtime.pods.items())
+            if uid != excluding and uid in pods and r.rejected is None and not pods[uid].is_terminated]
+
+
+def _sync(state: ClusterState, node: str, uid: str) -> Any:
+    runtime = state.nodes[node]
+    _, node_obj, pods = _view(state, node)
+    return sync_pod(node, pods.get(uid), runtime.pod(uid), node_obj, _admitted(runtime, pods, uid), state.time)
+
+
+def enabled(state: ClusterState, config: ModelConfig) -> Iterator[Any]:
+    for node, runtime in sorted(state.nodes.items()):
+        if not runtime.up:
+            yield RecoverNode(node)
+            continue
+        _, node_obj, pods = _view(state, node)
+        for uid in sorted(set(pods) | set(runtime.pods)):
+            result = _sync(state, node, uid)
+            if result is None or (not runtime.reachable and result.runtime == runtime.pod(uid)):
+                continue
+            pod = pods.get(uid) or runtime.pod(uid)
+            yield KubeletSyncPod(node, uid, pod.namespace, pod.name)
+        yield from _container_actions(node, runtime, pods, config)
+        due = runtime.last_heartbeat is None or state.time - runtime.last_heartbeat >= \
+            config.node_status_update_frequency
+        if runtime.reachable and due and node_obj is not None:
+            yield NodeHeartbeat(node)
+        if "node-crash" in config.faults:
+            yield CrashNode(node)
+        if "partition" in config.faults:
+            yield PartitionNode(node) if runtime.reachable else HealPartition(node)
+        elif not runtime.reachable:
+            yield HealPartition(node)
+
+
+def _token(pod: PodRuntime, container: str, restart_count: int) -> str:
+    """What one incarnation of a container writes: unique per pod, container and restart."""
+    return f"{pod.namespace}/{pod.name}/{container}#{restart_count}"
+
+
+def _container_actions(node: str, runtime: NodeRuntime, pods: dict[str, Pod], config: ModelConfig) -> Iterator[Any]:
+    for uid, pod_runtime in sorted(runtime.pods.items()):
+        pod = pods.get(uid)
+        if pod is None or pod_runtime.killed or pod_runtime.rejected is not None:
+            continue
+        specs = {c.name: (c, True) for c in pod.spec.init_containers}
+        specs.update({c.name: (c, False) for c in pod.spec.containers})
+        for state in pod_runtime.init_containers + pod_runtime.containers:
+            if not state.running:
+                continue
+            container, init = specs[state.name]
+            runs_to_completion = (init and not container.is_sidecar) or \
+                (not init and pod.spec.restart_policy != "Always")
+            if runs_to_completion:
+                yield ContainerExit(node, uid, state.name, 0)
+            if "container-crash" in config.faults:
+                yield ContainerExit(node, uid, state.name, 1)
+            if container.readiness_probe is not None and not state.ready:
+                yield ContainerBecomesReady(node, uid, state.name)
+            if container.volume_mounts and _token(pod_runtime, state.name, state.restart_count) not in state.disk:
+                yield ContainerWrites(node, uid, state.name)
+
+
+def apply(state: ClusterState, action: Any, config: ModelConfig) -> Step:
+    handler = _APPLY[type(action)]
+    return handler(state, action, config)
+
+
+def _send(state: ClusterState, node: str, requests: Iterable[rq.Request], config: ModelConfig) -> Step:
+    """Send the kubelet's requests in order (none arrive while the node is partitioned)."""
+    responses: list[rq.Response] = []
+    events: list[WatchEvent] = []
+    for request in requests:
+        if not state.nodes[node].reachable:
+            responses.append(UNREACHABLE)
+            continue
+        state, response, caused = submit(state, request, config)
+        responses.append(response)
+        events.extend(caused)
+    return Step(state, tuple(responses), tuple(events))
+
+
+def _apply_sync(state: ClusterState, action: KubeletSyncPod, config: ModelConfig) -> Step:
+    result = _sync(state, action.node, action.uid)
+    if result is None:
+        return Step(state)
+    runtime = state.nodes[action.node]
+    runtime = runtime.without_pod(action.uid) if result.runtime is None else runtime.with_pod(result.runtime)
+    return _send(state.with_node(action.node, runtime), action.node, result.requests, config)
+
+
+def _with_container(state: ClusterState, node: str, uid: str, name: str, change: Any) -> ClusterState:
+    runtime = state.nodes[node]
+    pod = runtime.pod(uid)
+    container = pod.container(name)
+    return state.with_node(node, runtime.with_pod(pod.with_container(change(container))))
+
+
+def _apply_exit(state: ClusterState, action: ContainerExit, config: ModelConfig) -> Step:
+    reason = "Completed" if action.exit_code == 0 else "Error"
+    return Step(_with_container(state, action.node, action.uid, action.container,
+                                lambda c: c.stop(state.time, action.exit_code, reason)))
+
+
+def _apply_ready(state: ClusterState, action: ContainerBecomesReady, config: ModelConfig) -> Step:
+    return Step(_with_container(state, action.node, action.uid, action.container,
+                                lambda c: attrs.evolve(c, ready=True)))
+
+
+def _apply_write(state: ClusterState, action: ContainerWrites, config: ModelConfig) -> Step:
+    """The token lands in the container's own layer, its pod's mounted emptyDirs and its mounted claims' volumes."""
+    runtime = state.nodes[action.node]
+    pod_runtime = runtime.pod(action.uid)
+    container_state = pod_runtime.container(action.container)
+    token = _token(pod_runtime, action.container, container_state.restart_count)
+    _, _, pods = _view(state, action.node)
+    pod = pods[action.uid]
+    spec = next(c for c in pod.spec.init_containers + pod.spec.containers if c.name == action.container)
+    mounted = {m.name for m in spec.volume_mounts}
+    empty_dirs = FrozenDict({name: data | {token} if name in mounted else data
+                             for name, data in pod_runtime.empty_dirs.items()})
+    pod_runtime = attrs.evolve(pod_runtime, empty_dirs=empty_dirs).with_container(
+        attrs.evolve(container_state, disk=container_state.disk | {token}))
+    volumes = state.volumes
+    for volume in pod.spec.volumes:
+        if volume.name in mounted and volume.persistent_volume_claim is not None:
+            claim = state.store.get("PersistentVolumeClaim", pod.namespace, volume.persistent_volume_claim.claim_name)
+            if claim is not None:
+                uid = claim.metadata.uid
+                volumes = volumes.set(uid, volumes.get(uid, frozenset()) | {token})
+    state = attrs.evolve(state.with_node(action.node, runtime.with_pod(pod_runtime)), volumes=volumes)
+    return Step(state)
+
+
+def _apply_heartbeat(state: ClusterState, action: NodeHeartbeat, config: ModelConfig) -> Step:
+    """nodestatus.ReadyCondition: Ready=True, ``KubeletReady``, with this heartbeat's time."""
+    _, node, _ = _view(state, action.node)
+    ready = node.status.condition("Ready")
+    since = ready.last_transition_time if ready is not None and ready.status == "True" else state.time
+    condition = NodeCondition(type="Ready", status="True", reason="KubeletReady",
+                              message="kubelet is posting ready status", last_heartbeat_time=state.time,
+                              last_transition_time=since)
+    conditions = tuple(c for c in node.status.conditions if c.type != "Ready") + (condition,)
+    updated = attrs.evolve(node, metadata=attrs.evolve(node.metadata, resource_version=None),
+                           status=attrs.evolve(node.status, conditions=conditions))
+    state = state.with_node(action.node, attrs.evolve(state.nodes[action.node], last_heartbeat=state.time))
+    return _send(state, action.node, (rq.UpdateStatus(kubelet_identity(action.node), updated),), config)
+
+
+def _apply_crash(state: ClusterState, action: CrashNode, config: ModelConfig) -> Step:
+    runtime = state.nodes[action.node]
+    stop = lambda c: c.stop(state.time, 137, "Error") if c.running else c
+    pods = FrozenDict({uid: attrs.evolve(p, init_containers=tuple(map(stop, p.init_containers)),
+                                         containers=tuple(map(stop, p.containers)))
+                       for uid, p in runtime.pods.items()})
+    return Step(state.with_node(action.node, attrs.evolve(runtime, up=False, pods=pods)))
+
+
+def _reconnect(state: ClusterState, node: str) -> ClusterState:
+    name = informer_name(node)
+    informer = state.informer(name).relist(state.store.objects, state.store.revision)
+    return state.with_informer(name, informer)
+
+
+def _apply_recover(state: ClusterState, action: RecoverNode, config: ModelConfig) -> Step:
+    runtime = attrs.evolve(state.nodes[action.node], up=True, last_heartbeat=None)
+    return Step(_reconnect(state.with_node(action.node, runtime), action.node))
+
+
+def _apply_partition(state: ClusterState, action: PartitionNode, config: ModelConfig) -> Step:
+    return Step(state.with_node(action.node, attrs.evolve(state.nodes[action.node], reachable=False)))
+
+
+def _apply_heal(state: ClusterState, action: HealPartition, config: ModelConfig) -> Step:
+    runtime = attrs.evolve(state.nodes[action.node], reachable=True, last_heartbeat=None)
+    return Step(_reconnect(state.with_node(action.node, runtime), action.node))
+
+
+_APPLY = {
+    KubeletSyncPod: _apply_sync, ContainerExit: _apply_exit, ContainerBecomesReady: _apply_ready,
+    ContainerWrites: _apply_write, NodeHeartbeat: _apply_heartbeat, CrashNode: _apply_crash,
+    RecoverNode: _apply_recover, PartitionNode: _apply_partition, HealPartition: _apply_heal,
+}

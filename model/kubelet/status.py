@@ -1,0 +1,139 @@
+"""The PodStatus a kubelet reports for what it runs.
+
+Source: pkg/kubelet/kubelet_pods.go (getPhase, generateAPIPodStatus, convertToAPIContainerStatuses),
+pkg/kubelet/status/generate.go (GeneratePodReadyCondition, GeneratePodInitializedCondition,
+GenerateContainersReadyCondition). Doc: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from model.frozendict import freeze
+from model.kubelet.runtime import RUNNING, TERMINATED, ContainerRuntime, PodRuntime
+from model.objects import Pod
+from model.objects.pod import Container, ContainerStatus, PodCondition, PodStatus
+
+FAILED, SUCCEEDED, RUNNING_PHASE, PENDING = "Failed", "Succeeded", "Running", "Pending"
+
+
+def will_restart(container: Container, runtime: ContainerRuntime, restart_policy: str, init: bool) -> bool:
+    """Whether the kubelet restarts this terminated container (kuberuntime ShouldContainerBeRestarted):
+    sidecars always; init containers unless they succeeded or the policy is Never; app containers per
+    restartPolicy (Always: always, OnFailure: on a non-zero exit, Never: never)."""
+    if container.is_sidecar:
+        return True
+    if runtime.exit_code == 0 and (init or restart_policy != "Always"):
+        return False
+    if init:
+        return restart_policy != "Never"
+    return restart_policy == "Always" or (restart_policy == "OnFailure" and runtime.exit_code != 0)
+
+
+def phase(pod: Pod, runtime: PodRuntime) -> str:
+    """getPhase: the pod phase implied by its containers' states."""
+    if runtime.rejected is not None:
+        return FAILED
+    spec = pod.spec
+    pending_init = failed_init = 0
+    for container, state in zip(spec.init_containers, runtime.init_containers):
+        if container.is_sidecar:
+            if state.state != RUNNING and not (state.state == TERMINATED):
+                pending_init += 1
+            continue
+        if state.state == RUNNING:
+            pending_init += 1
+        elif state.state == TERMINATED:
+            if state.exit_code != 0:
+                failed_init += 1
+        else:
+            pending_init += 1
+    running = waiting = stopped = succeeded = 0
+    for state in runtime.containers:
+        if state.state == RUNNING:
+            running += 1
+        elif state.state == TERMINATED:
+            stopped += 1
+            succeeded += state.exit_code == 0
+        else:
+            waiting += 1
+    if failed_init > 0 and spec.restart_policy == "Never":
+        return FAILED
+    if runtime.killed:
+        return SUCCEEDED if stopped == succeeded == len(runtime.containers) else FAILED
+    if pending_init > 0 or failed_init > 0 or waiting > 0:
+        return PENDING
+    if running > 0:
+        return RUNNING_PHASE
+    if stopped > 0:
+        if spec.restart_policy == "Always":
+            return RUNNING_PHASE
+        if stopped == succeeded:
+            return SUCCEEDED
+        if spec.restart_policy == "Never":
+            return FAILED
+        return RUNNING_PHASE
+    return PENDING
+
+
+def _container_status(container: Container, state: ContainerRuntime, restart_policy: str, init: bool,
+                      now: int) -> ContainerStatus:
+    if state.state == RUNNING:
+        shown: Any = {"running": {"startedAt": state.started_at}}
+    elif state.state == TERMINATED and will_restart(container, state, restart_policy, init):
+        reason = "CrashLoopBackOff" if now < state.may_restart_at() else "ContainerCreating"
+        shown = {"waiting": {"reason": reason},
+                 "lastState": {"terminated": {"exitCode": state.exit_code, "reason": state.reason}}}
+    elif state.state == TERMINATED:
+        shown = {"terminated": {"exitCode": state.exit_code, "reason": state.reason}}
+    else:
+        shown = {"waiting": {"reason": state.reason or "ContainerCreating"}}
+    return ContainerStatus(name=state.name, ready=state.ready, restart_count=state.restart_count,
+                           started=state.state == RUNNING, state=freeze(shown))
+
+
+def _condition(previous: PodStatus, type_: str, true: bool, now: int, reason: str | None = None) -> PodCondition:
+    """A condition whose lastTransitionTime moves only when its status changes."""
+    status = "True" if true else "False"
+    old = previous.condition(type_)
+    since = old.last_transition_time if old is not None and old.status == status else now
+    return PodCondition(type=type_, status=status, reason=None if true else reason, last_transition_time=since)
+
+
+def pod_ip(uid: str) -> str:
+    """A deterministic pod IP from the pod's uid (the model's uids are counters)."""
+    n = int("".join(ch for ch in uid if ch.isdigit()) or "0")
+    return f"10.244.{n // 256 % 256}.{n % 256}"
+
+
+def pod_status(pod: Pod, runtime: PodRuntime, now: int) -> PodStatus:
+    """The status the kubelet's status manager writes for ``pod`` given what runs on the node."""
+    previous = pod.status
+    scheduled = previous.condition("PodScheduled")
+    kept = (scheduled,) if scheduled is not None else ()
+    if runtime.rejected is not None:
+        reason, message = runtime.rejected
+        return attrs.evolve(previous, phase=FAILED, reason=reason, message=f"Pod was rejected: {message}",
+                            conditions=kept)
+    spec = pod.spec
+    policy = spec.restart_policy
+    inits = tuple(_container_status(c, s, policy, True, now) for c, s in zip(spec.init_containers,
+                                                                              runtime.init_containers))
+    apps = tuple(_container_status(c, s, policy, False, now) for c, s in zip(spec.containers, runtime.containers))
+    current = phase(pod, runtime)
+    initialized = all(s.succeeded or (c.is_sidecar and s.running)
+                      for c, s in zip(spec.init_containers, runtime.init_containers))
+    containers_ready = all(s.ready for s in runtime.containers)
+    terminal = current in (SUCCEEDED, FAILED)
+    conditions = kept + (
+        _condition(previous, "Initialized", initialized, now, "ContainersNotInitialized"),
+        _condition(previous, "ContainersReady", containers_ready and not terminal, now, "ContainersNotReady"),
+        _condition(previous, "Ready", containers_ready and not terminal, now,
+                   "PodCompleted" if terminal else "ContainersNotReady"),
+    )
+    return attrs.evolve(
+        previous, phase=current, conditions=conditions, container_statuses=apps, init_container_statuses=inits,
+        pod_ip=previous.pod_ip or pod_ip(runtime.uid),
+        start_time=previous.start_time if previous.start_time is not None else now, reason=None, message=None)

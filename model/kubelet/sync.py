@@ -1,0 +1,130 @@
+"""One kubelet sync of one pod: admit, start and restart containers, terminate, report status.
+
+Sources: pkg/kubelet/kubelet.go (SyncPod, SyncTerminatingPod, HandlePodCleanups),
+pkg/kubelet/kuberuntime/kuberuntime_manager.go (computePodActions: init containers one at a time,
+sidecars before the next init container, restarts per restartPolicy after back-off),
+pkg/kubelet/status/status_manager.go (status updates; the final delete with grace period 0 once the
+pod's containers are stopped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from model.apiserver import requests as rq
+from model.auth.identity import kubelet_identity
+from model.frozendict import FrozenDict
+from model.kubelet.admission import admit
+from model.kubelet.runtime import RUNNING, TERMINATED, WAITING, ContainerRuntime, PodRuntime
+from model.kubelet.status import phase, pod_status, will_restart
+from model.objects import Node, Pod
+from model.objects.pod import Container
+
+KILL_EXIT_CODE = 143
+"""A container stopped with SIGTERM exits 128 + 15."""
+
+
+@attrs.frozen
+class SyncResult:
+    """What one sync leaves on the node (None: the pod is gone from it) and the requests it sends."""
+
+    runtime: PodRuntime | None
+    requests: tuple[rq.Request, ...] = ()
+
+
+def new_runtime(pod: Pod) -> PodRuntime:
+    """A freshly admitted pod: every container waiting to be created."""
+    fresh = lambda cs: tuple(ContainerRuntime(c.name) for c in cs)
+    empty_dirs = {v.name: frozenset() for v in pod.spec.volumes if v.empty_dir is not None}
+    return PodRuntime(pod.metadata.uid or "", pod.namespace or "", pod.name,
+                      init_containers=fresh(pod.spec.init_containers), containers=fresh(pod.spec.containers),
+                      empty_dirs=FrozenDict(empty_dirs))
+
+
+def _start(container: Container, state: ContainerRuntime, now: int) -> ContainerRuntime:
+    started = state.start(now)
+    # Without a readiness probe a running container is ready at once (prober: no probe means success).
+    return attrs.evolve(started, ready=container.readiness_probe is None)
+
+
+def _restartable(container: Container, state: ContainerRuntime, policy: str, init: bool, now: int) -> bool:
+    return state.state == TERMINATED and will_restart(container, state, policy, init) and now >= state.may_restart_at()
+
+
+def progress(pod: Pod, runtime: PodRuntime, now: int) -> PodRuntime:
+    """computePodActions: what the runtime starts now. Init containers run one at a time (a sidecar must be
+    running before the next one starts); app containers start together once initialisation is done."""
+    if runtime.rejected is not None or runtime.killed or phase(pod, runtime) in ("Succeeded", "Failed"):
+        return runtime
+    spec = pod.spec
+    policy = spec.restart_policy
+    inits = list(runtime.init_containers)
+    for i, (container, state) in enumerate(zip(spec.init_containers, inits)):
+        if state.state == WAITING or _restartable(container, state, policy, True, now):
+            inits[i] = _start(container, state, now)
+            if not container.is_sidecar:
+                return attrs.evolve(runtime, init_containers=tuple(inits))
+            continue
+        if container.is_sidecar and state.state == RUNNING:
+            continue
+        if not state.succeeded:
+            return attrs.evolve(runtime, init_containers=tuple(inits))
+    apps = tuple(
+        _start(c, s, now) if s.state == WAITING or _restartable(c, s, policy, False, now) else s
+        for c, s in zip(spec.containers, runtime.containers))
+    done = all(s.state == TERMINATED and not will_restart(c, s, policy, False) for c, s in zip(spec.containers, apps))
+    if done:
+        # Sidecars are stopped once every app container has finished for good (KEP-753).
+        inits = [s.stop(now, 0, "Completed") if c.is_sidecar and s.running else s
+                 for c, s in zip(spec.init_containers, inits)]
+    return attrs.evolve(runtime, init_containers=tuple(inits), containers=apps)
+
+
+def _kill(runtime: PodRuntime, now: int) -> PodRuntime:
+    stop = lambda s: s.stop(now, KILL_EXIT_CODE, "Error") if s.running else s
+    return attrs.evolve(runtime, init_containers=tuple(map(stop, runtime.init_containers)),
+                        containers=tuple(map(stop, runtime.containers)), killed=True)
+
+
+def _status_request(node_name: str, pod: Pod, runtime: PodRuntime, now: int) -> tuple[rq.Request, ...]:
+    status = pod_status(pod, runtime, now)
+    if status == pod.status:
+        return ()
+    unconditional = attrs.evolve(pod.metadata, resource_version=None)
+    return (rq.UpdateStatus(kubelet_identity(node_name), attrs.evolve(pod, metadata=unconditional, status=status)),)
+
+
+def _final_delete(node_name: str, pod: Pod) -> rq.Request:
+    return rq.Delete(kubelet_identity(node_name), "Pod", pod.namespace, pod.name, grace_period_seconds=0,
+                     precondition_uid=pod.metadata.uid)
+
+
+def sync_pod(node_name: str, pod: Pod | None, runtime: PodRuntime | None, node: Node | None,
+             admitted: Sequence[Pod], now: int) -> SyncResult | None:
+    """One sync of one pod as the kubelet sees it (``pod`` from its informer, None once gone from the API).
+
+    Returns None when there is nothing to do, so ``enabled`` offers only syncs that change something.
+    """
+    if pod is None:
+        return SyncResult(None) if runtime is not None else None
+    if pod.metadata.deletion_timestamp is not None:
+        if runtime is None:
+            return SyncResult(None, (_final_delete(node_name, pod),))
+        if not runtime.killed:
+            killed = _kill(runtime, now)
+            return SyncResult(killed, _status_request(node_name, pod, killed, now))
+        return SyncResult(None, _status_request(node_name, pod, runtime, now) + (_final_delete(node_name, pod),))
+    if runtime is None:
+        if pod.is_terminated:
+            return None
+        rejected = admit(pod, node, admitted)
+        runtime = new_runtime(pod) if rejected is None else attrs.evolve(new_runtime(pod), rejected=rejected)
+        runtime = progress(pod, runtime, now)
+        return SyncResult(runtime, _status_request(node_name, pod, runtime, now))
+    advanced = progress(pod, runtime, now)
+    requests = _status_request(node_name, pod, advanced, now)
+    if advanced == runtime and not requests:
+        return None
+    return SyncResult(advanced, requests)
