@@ -16,6 +16,7 @@ import attrs
 from model import actions as act
 from model.component import Component, Step
 from model.config import ModelConfig
+from model.controllers import manager as controller_manager
 from model.kubelet import component as kubelet
 from model.state import ClusterState, build, deliver, lagging, submit
 
@@ -39,7 +40,10 @@ def _informers_enabled(state: ClusterState, config: ModelConfig) -> Iterable[Any
 
 
 def _informers_apply(state: ClusterState, action: act.DeliverWatchEvent, config: ModelConfig) -> Step:
-    return Step(deliver(state, action.component))
+    state, event, old = deliver(state, action.component)
+    if event is not None:
+        state = controller_manager.observed(state, action.component, event, old)
+    return Step(state)
 
 
 def _clock_enabled(state: ClusterState, config: ModelConfig) -> Iterable[Any]:
@@ -54,7 +58,7 @@ USER = Component("user", (act.SubmitPending, act.Submit), _user_enabled, _user_a
 INFORMERS = Component("informers", (act.DeliverWatchEvent,), _informers_enabled, _informers_apply)
 CLOCK = Component("clock", (act.Tick,), _clock_enabled, _clock_apply)
 KUBELET = Component("kubelet", kubelet.ACTIONS, kubelet.enabled, kubelet.apply, kubelet.setup)
-COMPONENTS: tuple[Component, ...] = (USER, INFORMERS, KUBELET, CLOCK)
+COMPONENTS: tuple[Component, ...] = (USER, INFORMERS, KUBELET, controller_manager.COMPONENT, CLOCK)
 
 _BY_ACTION: dict[type, Component] = {t: c for c in COMPONENTS for t in c.actions}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import attrs
 
+from model.frozendict import FrozenDict
 from model.store import DELETED, Objects, WatchEvent
 
 
@@ -27,6 +28,12 @@ class Informer:
     cache: Objects = Objects()
     queue: tuple = ()
     node: str | None = None
+    delayed: FrozenDict = FrozenDict()
+    """Queued key -> the time before which it is not processed (workqueue AddAfter / AddRateLimited)."""
+    failures: FrozenDict = FrozenDict()
+    """Key -> consecutive failed reconciles (the rate limiter's per-item back-off)."""
+    memory: FrozenDict = FrozenDict()
+    """The owning controller's in-memory state (e.g. expectations); lost when it restarts."""
 
     def selects(self, obj: object) -> bool:
         """Whether ``obj`` is within this informer's watch (kind and field selector)."""
@@ -69,8 +76,14 @@ class Informer:
         return attrs.evolve(self, revision=revision, cache=cache)
 
     def enqueue(self, *keys: object) -> "Informer":
+        """Add keys to the work queue (deduplicated, FIFO); a key waiting on a delay becomes ready now."""
         queue = self.queue + tuple(k for i, k in enumerate(keys) if k not in self.queue and k not in keys[:i])
-        return attrs.evolve(self, queue=queue) if queue != self.queue else self
+        delayed = self.delayed
+        for key in keys:
+            delayed = delayed.discard(key)
+        if queue == self.queue and delayed is self.delayed:
+            return self
+        return attrs.evolve(self, queue=queue, delayed=delayed)
 
     def dequeue(self, key: object) -> "Informer":
         return attrs.evolve(self, queue=tuple(k for k in self.queue if k != key))

@@ -82,16 +82,19 @@ def submit(state: ClusterState, request: rq.Request,
     return state.record(outcome.store, outcome.events), outcome.response, outcome.events
 
 
-def deliver(state: ClusterState, component: str) -> ClusterState:
-    """Hand ``component``'s informer the next watch event it has not seen (no-op when synced)."""
+def deliver(state: ClusterState, component: str) -> tuple[ClusterState, WatchEvent | None, Any]:
+    """Hand ``component``'s informer the next watch event it has not seen: the new state, the event and
+    the cached object it replaced (None, None when the informer is synced)."""
     informer = state.informer(component)
     waiting = pending(informer, state.events)
     if not waiting:
-        return state
-    informer = informer.observe(waiting[0])
+        return state, None, None
+    event = waiting[0]
+    old = informer.cache.get(*event.key)
+    informer = informer.observe(event)
     following = pending(informer, state.events)
     caught_up = following[0].revision - 1 if following else state.store.revision
-    return state.with_informer(component, attrs.evolve(informer, revision=caught_up))
+    return state.with_informer(component, attrs.evolve(informer, revision=caught_up)), event, old
 
 
 def connected(state: ClusterState, informer: Informer) -> bool:
