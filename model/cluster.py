@@ -14,10 +14,12 @@ from typing import Any
 import attrs
 
 from model import actions as act
+from model import kubeproxy
 from model.component import Component, Step
 from model.config import ModelConfig
 from model.controllers import manager as controller_manager
 from model.kubelet import component as kubelet
+from model.scheduler import component as scheduler
 from model.state import ClusterState, build, deliver, lagging, submit
 
 
@@ -42,7 +44,8 @@ def _informers_enabled(state: ClusterState, config: ModelConfig) -> Iterable[Any
 def _informers_apply(state: ClusterState, action: act.DeliverWatchEvent, config: ModelConfig) -> Step:
     state, event, old = deliver(state, action.component)
     if event is not None:
-        state = controller_manager.observed(state, action.component, event, old)
+        for component in COMPONENTS:
+            state = component.observed(state, action.component, event, old)
     return Step(state)
 
 
@@ -58,7 +61,8 @@ USER = Component("user", (act.SubmitPending, act.Submit), _user_enabled, _user_a
 INFORMERS = Component("informers", (act.DeliverWatchEvent,), _informers_enabled, _informers_apply)
 CLOCK = Component("clock", (act.Tick,), _clock_enabled, _clock_apply)
 KUBELET = Component("kubelet", kubelet.ACTIONS, kubelet.enabled, kubelet.apply, kubelet.setup)
-COMPONENTS: tuple[Component, ...] = (USER, INFORMERS, KUBELET, controller_manager.COMPONENT, CLOCK)
+COMPONENTS: tuple[Component, ...] = (USER, INFORMERS, scheduler.COMPONENT, KUBELET, controller_manager.COMPONENT,
+                                     kubeproxy.COMPONENT, CLOCK)
 
 _BY_ACTION: dict[type, Component] = {t: c for c in COMPONENTS for t in c.actions}
 

@@ -30,11 +30,17 @@ def _unchanged(state: ClusterState) -> ClusterState:
     return state
 
 
+def _ignores(state: ClusterState, informer: str, event: WatchEvent, old: Any) -> ClusterState:
+    return state
+
+
 @attrs.frozen
 class Component:
     """A part of the cluster that acts.
 
-    ``setup`` prepares its part of an initial state (informers, node runtimes) after the store is built.
+    ``setup`` prepares its part of an initial state (informers, node runtimes) after the store is built;
+    ``observed(state, informer, event, old)`` reacts when one of its informers has observed a watch event
+    (``old`` is the cached object the event replaced), e.g. to enqueue work.
     """
 
     name: str
@@ -42,3 +48,4 @@ class Component:
     enabled: Callable[[ClusterState, ModelConfig], Iterable[Any]]
     apply: Callable[[ClusterState, Any, ModelConfig], Step]
     setup: Callable[[ClusterState], ClusterState] = _unchanged
+    observed: Callable[[ClusterState, str, WatchEvent, Any], ClusterState] = _ignores

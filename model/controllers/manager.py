@@ -7,12 +7,15 @@ from typing import Any
 
 from model.component import Component, Step
 from model.config import ModelConfig
-from model.controllers import base
+from model.controllers import base, endpoints, node_lifecycle, replicaset, taint_eviction
 from model.state import ClusterState
 from model.store import WatchEvent
 
-CONTROLLERS: tuple[base.Controller, ...] = ()
-"""Every controller the model runs, each named after its service account (``endpoint-controller`` ...)."""
+CONTROLLERS: tuple[base.Controller, ...] = (endpoints.CONTROLLER, replicaset.REPLICA_SET_CONTROLLER,
+                                            replicaset.REPLICATION_CONTROLLER_CONTROLLER,
+                                            node_lifecycle.CONTROLLER, taint_eviction.CONTROLLER)
+"""Every controller the model runs, each named after its service account (``endpoint-controller`` ...; the
+``taint-eviction-controller`` uses ``node-controller``'s credentials, as kube-controller-manager runs it)."""
 
 BY_NAME = {c.name: c for c in CONTROLLERS}
 
@@ -32,11 +35,13 @@ def apply(state: ClusterState, action: base.Reconcile, config: ModelConfig) -> S
 
 
 def observed(state: ClusterState, informer_name: str, event: WatchEvent, old: Any) -> ClusterState:
-    """After a controller's informer observed ``event``: enqueue the keys it concerns."""
+    """After a controller's informer observed ``event``: the controller learns from it and enqueues the keys it
+    concerns."""
     controller = BY_NAME.get(informer_name)
     if controller is None:
         return state
-    return state.with_informer(informer_name, base.on_event(controller, state.informer(informer_name), event, old))
+    informer = base.on_event(controller, state.informer(informer_name), event, old, state.time)
+    return state.with_informer(informer_name, informer)
 
 
-COMPONENT = Component("controller-manager", (base.Reconcile,), enabled, apply, setup)
+COMPONENT = Component("controller-manager", (base.Reconcile,), enabled, apply, setup, observed)
