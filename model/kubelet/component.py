@@ -325,8 +325,9 @@ def _apply_heartbeat(state: ClusterState, action: NodeHeartbeat, config: ModelCo
 
 
 def _apply_crash(state: ClusterState, action: CrashNode, config: ModelConfig) -> Step:
+    """Every container dies (SIGKILL: exit 137); the kubelet's restart back-off, kept in its memory, is lost."""
     runtime = state.nodes[action.node]
-    stop = lambda c: c.stop(state.time, 137, "Error") if c.running else c
+    stop = lambda c: attrs.evolve(c.stop(state.time, 137, "Error") if c.running else c, backoff=0)
     pods = FrozenDict({uid: attrs.evolve(p, init_containers=tuple(map(stop, p.init_containers)),
                                          containers=tuple(map(stop, p.containers)))
                        for uid, p in runtime.pods.items()})

@@ -21,7 +21,8 @@ INITIAL_BACKOFF = 10
 MAX_BACKOFF = 300
 """... doubles per restart and is capped at 300 s (MaxContainerBackOff)."""
 BACKOFF_RESET = 600
-"""A container that ran this long without crashing restarts its back-off from the start (2 x MaxContainerBackOff)."""
+"""A container that ran longer than this before exiting restarts its back-off from the start (client-go
+flowcontrol.Backoff hasExpired: 2 x MaxContainerBackOff since the back-off was last advanced)."""
 
 
 @attrs.frozen(cache_hash=True)
@@ -37,7 +38,11 @@ class ContainerRuntime:
     started_at: int | None = None
     finished_at: int | None = None
     backoff: int = 0
-    """The back-off the next restart waits (0: no restart has failed yet)."""
+    """The kubelet's back-off entry for the container (0: none yet, the container was never restarted).
+
+    As kuberuntime doBackOff with flowcontrol.Backoff: the entry is created (10 s) or doubled (capped at
+    300 s) when a restart goes ahead, so the first restart after an exit is immediate and each later exit
+    waits the current entry: 0, 10, 20, 40, ... 300 s."""
     disk: frozenset[str] = frozenset()
     """Tokens written to the container's writable layer in this incarnation."""
 
@@ -54,21 +59,28 @@ class ContainerRuntime:
         return self.state == TERMINATED and self.exit_code == 0
 
     def start(self, now: int) -> "ContainerRuntime":
-        """Start (or restart) the container: a fresh writable layer."""
+        """Start (or restart) the container: a fresh writable layer. A restart advances the back-off
+        (flowcontrol.Backoff.Next)."""
+        backoff = self.backoff
+        if self.started_at is not None:
+            backoff = INITIAL_BACKOFF if self._backoff_expired() else min(self.backoff * 2, MAX_BACKOFF)
         restarts = self.restart_count + (1 if self.started_at is not None else 0)
         return attrs.evolve(self, state=RUNNING, reason="", exit_code=None, restart_count=restarts, ready=False,
-                            started_at=now, finished_at=None, disk=frozenset())
+                            started_at=now, finished_at=None, backoff=backoff, disk=frozenset())
 
     def stop(self, now: int, exit_code: int, reason: str) -> "ContainerRuntime":
-        """The container exits. Its back-off grows unless it had run for BACKOFF_RESET seconds."""
-        ran = now - (self.started_at if self.started_at is not None else now)
-        backoff = INITIAL_BACKOFF if ran >= BACKOFF_RESET or self.backoff == 0 else min(self.backoff * 2, MAX_BACKOFF)
+        """The container exits."""
         return attrs.evolve(self, state=TERMINATED, reason=reason, exit_code=exit_code, ready=False,
-                            finished_at=now, backoff=backoff)
+                            finished_at=now)
+
+    def _backoff_expired(self) -> bool:
+        """No back-off entry, or it was last advanced (at this incarnation's start) more than BACKOFF_RESET
+        seconds before the exit."""
+        return self.backoff == 0 or (self.finished_at or 0) - (self.started_at or 0) > BACKOFF_RESET
 
     def may_restart_at(self) -> int:
-        """The earliest time a terminated container may be started again."""
-        return (self.finished_at or 0) + self.backoff
+        """The earliest time a terminated container may be started again (IsInBackOffSince its finish)."""
+        return (self.finished_at or 0) + (0 if self._backoff_expired() else self.backoff)
 
 
 @attrs.frozen(cache_hash=True)

@@ -38,10 +38,12 @@ def phase(pod: Pod, runtime: PodRuntime) -> str:
         return FAILED
     spec = pod.spec
     pending_init = failed_init = 0
+    running = waiting = stopped = succeeded = 0
     for container, state in zip(spec.init_containers, runtime.init_containers):
         if container.is_sidecar:
-            if state.state != RUNNING and not (state.state == TERMINATED):
-                pending_init += 1
+            # A running sidecar counts as a running container; a stopped one does not count at all.
+            running += state.state == RUNNING
+            pending_init += state.state not in (RUNNING, TERMINATED)
             continue
         if state.state == RUNNING:
             pending_init += 1
@@ -50,7 +52,6 @@ def phase(pod: Pod, runtime: PodRuntime) -> str:
                 failed_init += 1
         else:
             pending_init += 1
-    running = waiting = stopped = succeeded = 0
     for state in runtime.containers:
         if state.state == RUNNING:
             running += 1
@@ -78,19 +79,24 @@ def phase(pod: Pod, runtime: PodRuntime) -> str:
     return PENDING
 
 
-def _container_status(container: Container, state: ContainerRuntime, restart_policy: str, init: bool,
+def _container_status(pod: Pod, container: Container, state: ContainerRuntime, init: bool, restarting: bool,
                       now: int) -> ContainerStatus:
+    """convertToAPIContainerStatuses: a terminated container shows as waiting (``CrashLoopBackOff``, the
+    last termination kept) only while the kubelet holds back its restart; a container not yet created
+    waits in ``PodInitializing`` when the pod has init containers, else ``ContainerCreating``. A regular
+    init container is ready once it has succeeded (prober manager UpdatePodStatus)."""
     if state.state == RUNNING:
         shown: Any = {"running": {"startedAt": state.started_at}}
-    elif state.state == TERMINATED and will_restart(container, state, restart_policy, init):
-        reason = "CrashLoopBackOff" if now < state.may_restart_at() else "ContainerCreating"
-        shown = {"waiting": {"reason": reason},
+    elif state.state == TERMINATED and restarting and \
+            will_restart(container, state, pod.spec.restart_policy, init) and now < state.may_restart_at():
+        shown = {"waiting": {"reason": "CrashLoopBackOff"},
                  "lastState": {"terminated": {"exitCode": state.exit_code, "reason": state.reason}}}
     elif state.state == TERMINATED:
         shown = {"terminated": {"exitCode": state.exit_code, "reason": state.reason}}
     else:
-        shown = {"waiting": {"reason": state.reason or "ContainerCreating"}}
-    return ContainerStatus(name=state.name, ready=state.ready, restart_count=state.restart_count,
+        shown = {"waiting": {"reason": "PodInitializing" if pod.spec.init_containers else "ContainerCreating"}}
+    ready = state.succeeded if init and not container.is_sidecar else state.ready
+    return ContainerStatus(name=state.name, ready=ready, restart_count=state.restart_count,
                            started=state.state == RUNNING, state=freeze(shown))
 
 
@@ -118,20 +124,25 @@ def pod_status(pod: Pod, runtime: PodRuntime, now: int) -> PodStatus:
         return attrs.evolve(previous, phase=FAILED, reason=reason, message=f"Pod was rejected: {message}",
                             conditions=kept)
     spec = pod.spec
-    policy = spec.restart_policy
-    inits = tuple(_container_status(c, s, policy, True, now) for c, s in zip(spec.init_containers,
-                                                                              runtime.init_containers))
-    apps = tuple(_container_status(c, s, policy, False, now) for c, s in zip(spec.containers, runtime.containers))
     current = phase(pod, runtime)
-    initialized = all(s.succeeded or (c.is_sidecar and s.running)
-                      for c, s in zip(spec.init_containers, runtime.init_containers))
-    containers_ready = all(s.ready for s in runtime.containers)
     terminal = current in (SUCCEEDED, FAILED)
+    restarting = not (terminal or runtime.killed)
+    inits = tuple(_container_status(pod, c, s, True, restarting, now)
+                  for c, s in zip(spec.init_containers, runtime.init_containers))
+    apps = tuple(_container_status(pod, c, s, False, restarting, now) for c, s in zip(spec.containers,
+                                                                                       runtime.containers))
+    # GeneratePodInitializedCondition: every init container done (a sidecar started), or an app container has
+    # started (initialized before; sidecars may be restarting), or the pod Succeeded.
+    initialized = current == SUCCEEDED or any(s.started_at is not None for s in runtime.containers) or all(
+        s.succeeded or (c.is_sidecar and s.running) for c, s in zip(spec.init_containers, runtime.init_containers))
+    # GenerateContainersReadyCondition: app containers and sidecars all ready; terminal pods are never ready.
+    sidecars = (s for c, s in zip(spec.init_containers, runtime.init_containers) if c.is_sidecar)
+    containers_ready = all(s.ready for s in (*sidecars, *runtime.containers)) and not terminal
+    not_ready = {SUCCEEDED: "PodCompleted", FAILED: "PodFailed"}.get(current, "ContainersNotReady")
     conditions = kept + (
         _condition(previous, "Initialized", initialized, now, "ContainersNotInitialized"),
-        _condition(previous, "ContainersReady", containers_ready and not terminal, now, "ContainersNotReady"),
-        _condition(previous, "Ready", containers_ready and not terminal, now,
-                   "PodCompleted" if terminal else "ContainersNotReady"),
+        _condition(previous, "ContainersReady", containers_ready, now, not_ready),
+        _condition(previous, "Ready", containers_ready, now, not_ready),
     )
     return attrs.evolve(
         previous, phase=current, conditions=conditions, container_statuses=apps, init_container_statuses=inits,

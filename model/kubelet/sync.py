@@ -53,21 +53,34 @@ def _restartable(container: Container, state: ContainerRuntime, policy: str, ini
     return state.state == TERMINATED and will_restart(container, state, policy, init) and now >= state.may_restart_at()
 
 
+def _stop_sidecars(pod: Pod, inits: tuple[ContainerRuntime, ...], now: int) -> tuple[ContainerRuntime, ...]:
+    return tuple(s.stop(now, 0, "Completed") if c.is_sidecar and s.running else s
+                 for c, s in zip(pod.spec.init_containers, inits))
+
+
 def progress(pod: Pod, runtime: PodRuntime, now: int) -> PodRuntime:
     """computePodActions: what the runtime starts now. Init containers run one at a time (a sidecar must be
-    running before the next one starts); app containers start together once initialisation is done."""
-    if runtime.rejected is not None or runtime.killed or phase(pod, runtime) in ("Succeeded", "Failed"):
+    running before the next one starts); app containers start together once initialisation is done. Once an
+    app container runs the pod has initialised (computeInitContainerActions' podHasInitialized): regular init
+    containers are done with, and a stopped sidecar is restarted without holding anything up."""
+    if runtime.rejected is not None or runtime.killed:
         return runtime
+    if phase(pod, runtime) in ("Succeeded", "Failed"):
+        # KillPod: a pod that is done (an init container failed under restartPolicy Never) keeps nothing running.
+        return attrs.evolve(runtime, init_containers=_stop_sidecars(pod, runtime.init_containers, now))
     spec = pod.spec
     policy = spec.restart_policy
+    initialized = any(s.running for s in runtime.containers)
     inits = list(runtime.init_containers)
     for i, (container, state) in enumerate(zip(spec.init_containers, inits)):
+        if initialized and not container.is_sidecar:
+            continue
         if state.state == WAITING or _restartable(container, state, policy, True, now):
             inits[i] = _start(container, state, now)
             if not container.is_sidecar:
                 return attrs.evolve(runtime, init_containers=tuple(inits))
             continue
-        if container.is_sidecar and state.state == RUNNING:
+        if container.is_sidecar and (state.state == RUNNING or initialized):
             continue
         if not state.succeeded:
             return attrs.evolve(runtime, init_containers=tuple(inits))
@@ -75,11 +88,9 @@ def progress(pod: Pod, runtime: PodRuntime, now: int) -> PodRuntime:
         _start(c, s, now) if s.state == WAITING or _restartable(c, s, policy, False, now) else s
         for c, s in zip(spec.containers, runtime.containers))
     done = all(s.state == TERMINATED and not will_restart(c, s, policy, False) for c, s in zip(spec.containers, apps))
-    if done:
-        # Sidecars are stopped once every app container has finished for good (KEP-753).
-        inits = [s.stop(now, 0, "Completed") if c.is_sidecar and s.running else s
-                 for c, s in zip(spec.init_containers, inits)]
-    return attrs.evolve(runtime, init_containers=tuple(inits), containers=apps)
+    # Sidecars are stopped once every app container has finished for good (KEP-753).
+    return attrs.evolve(runtime, init_containers=_stop_sidecars(pod, tuple(inits), now) if done else tuple(inits),
+                        containers=apps)
 
 
 def _kill(runtime: PodRuntime, now: int) -> PodRuntime:

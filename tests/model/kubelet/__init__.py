@@ -1,0 +1,1 @@
+"""Scenario tests for the kubelet model: it must behave as Kubernetes' kubelet does."""
