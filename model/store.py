@@ -72,7 +72,9 @@ class Objects:
         items = self.by_kind.get(kind)
         if items is None or (ns, name) not in items:
             return self
-        return Objects(self.by_kind.set(kind, items.discard((ns, name))))
+        rest = items.discard((ns, name))
+        # An emptied kind is dropped, so that views with the same objects are equal whatever their history.
+        return Objects(self.by_kind.set(kind, rest) if rest else self.by_kind.discard(kind))
 
     def apply(self, event: WatchEvent) -> "Objects":
         """The view after a watch event (what an informer's cache does with it)."""

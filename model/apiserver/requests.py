@@ -53,6 +53,24 @@ class Bind:
 
 
 @attrs.frozen
+class PatchOwnerReferences:
+    """PATCH an object's ``metadata.ownerReferences``: the strategic merge patch controllers send to adopt and
+    release dependents (pkg/controller/controller_ref_manager.go ``ownerRefControllerPatch`` and
+    ``GenerateDeleteOwnerRefStrategicMergeBytes``). References in ``add`` are merged by uid (replacing one with
+    the same uid, else appended), those whose uid is in ``remove`` are dropped (``$patch: delete``); ``uid`` is
+    the patch's ``metadata.uid``, so a different object of the same name is Invalid (uid is immutable)."""
+
+    user: UserInfo
+    kind: str
+    namespace: str | None
+    name: str
+    uid: str | None = None
+    add: tuple[Any, ...] = ()
+    """``OwnerReference`` values."""
+    remove: tuple[str, ...] = ()
+
+
+@attrs.frozen
 class Delete:
     """DELETE an object, gracefully: with finalizers (or a pod's grace period) it stays, terminating."""
 
@@ -81,7 +99,7 @@ class List:
     namespace: str | None = None
 
 
-Request = Create | Update | UpdateStatus | Bind | Delete | Get | List
+Request = Create | Update | UpdateStatus | Bind | PatchOwnerReferences | Delete | Get | List
 
 
 @attrs.frozen

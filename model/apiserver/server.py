@@ -1,8 +1,8 @@
 """kube-apiserver as a pure function: one request in, the new store and the client's response out.
 
 The order of checks is kube-apiserver's: authorization (Node authorizer, then RBAC), mutating
-admission (NamespaceLifecycle, LimitRanger, Priority, DefaultTolerationSeconds), validation,
-validating admission (LimitRanger, ResourceQuota), then storage with its preconditions.
+admission (NamespaceLifecycle, LimitRanger, NodeRestriction, Priority, DefaultTolerationSeconds),
+validation, validating admission (LimitRanger, ResourceQuota), then storage with its preconditions.
 ResourceQuota charges usage by updating the quota's status *before* the object is stored, as
 upstream does, so a create that then fails in storage (AlreadyExists) leaves a charge that only the
 ResourceQuota controller's recalculation repairs.
@@ -23,8 +23,8 @@ import attrs
 from model.admission import default_tolerations, limitranger, namespace_lifecycle, priority, resourcequota
 from model.apiserver import requests as rq
 from model.apiserver.validation import server_side_problem
-from model.auth.identity import UserInfo
-from model.auth.node import authorize
+from model.auth.identity import UserInfo, node_identity
+from model.auth.node import authorize, node_restriction
 from model.auth.rbac import RequestAttributes
 from model.config import ModelConfig
 from model.errors import ManifestError
@@ -68,6 +68,12 @@ def qualified(obj_or_class: Any) -> str:
     return f"{resource}.{group}" if group else resource
 
 
+def group_kind(obj: Any) -> str:
+    """schema.GroupKind.String(): ``Pod``, ``Deployment.apps`` (how Invalid and delete-precondition errors name
+    the kind)."""
+    return f"{obj.kind}.{obj.api_group}" if obj.api_group else obj.kind
+
+
 def _kind_class(kind: str) -> Any:
     from model.manifests import KINDS
     return KINDS.get(kind)
@@ -88,6 +94,24 @@ def _denied(store: Store, user: UserInfo, verb: str, obj_or_cls: Any, namespace:
     return None if decision.allowed else rq.forbidden(decision.reason)
 
 
+def _node_restricted(store: Store, user: UserInfo, verb: str, obj: Any, old: Any,
+                     subresource: str = "") -> rq.Response | None:
+    """NodeRestriction admission for a kubelet's write (``obj`` as written, ``old`` as stored): the Node
+    authorizer lets kubelets write pods and nodes and leaves to this plugin which ones
+    (plugin/pkg/admission/noderestriction/admission.go)."""
+    node = node_identity(user)
+    if node is None:
+        return None
+    target = obj if obj is not None else old
+    group, resource = group_resource(target)
+    attributes = RequestAttributes(user=user, verb=verb, api_group=group, resource=resource, subresource=subresource,
+                                   namespace=target.namespace if target.namespaced else None, name=target.name or "")
+    message = node_restriction(attributes, obj, old, node=store.get("Node", None, node) if node else None)
+    if message is None:
+        return None
+    return rq.forbidden(message) if " is forbidden: " in message else rq.Response(404, "NotFound", message)
+
+
 def _write(store: Store, obj: Any, events: tuple[WatchEvent, ...] = ()) -> tuple[Store, Any, tuple]:
     store, stamped, event = store.write(obj)
     return store, stamped, events + (event,)
@@ -105,37 +129,47 @@ def _generated_name(store: Store, prefix: str) -> str:
     return prefix + suffix
 
 
+def _forbidden_text(resource: str, name: str | None, detail: str) -> str:
+    """admission.NewForbidden's message: ``pods "x" is forbidden: ...``, or ``pods is forbidden: ...`` unnamed."""
+    return f'{resource} "{name}" is forbidden: {detail}' if name else f"{resource} is forbidden: {detail}"
+
+
 def _create(store: Store, request: rq.Create, now: int, config: ModelConfig) -> Outcome:
     obj = request.object
-    meta = obj.metadata
-    if meta.name is None and meta.generate_name:
-        obj = attrs.evolve(obj, metadata=attrs.evolve(meta, name=_generated_name(store, meta.generate_name)))
-    name, namespace = obj.name, obj.namespace if obj.namespaced else None
+    namespace = obj.namespace if obj.namespaced else None
     resource = qualified(obj)
     if (denied := _denied(store, request.user, "create", obj, namespace)) is not None:
         return Outcome(store, denied)
-    # Mutating admission.
+    # Mutating admission, which sees the name the client sent (a generated one comes later).
     if namespace is not None:
         problem = namespace_lifecycle.check_create(store.get("Namespace", None, namespace), namespace)
         if problem is not None:
             reason, detail = problem
             if reason == "NotFound":
                 return Outcome(store, rq.Response(404, "NotFound", detail))
-            return Outcome(store, rq.forbidden(f'{resource} "{name}" is forbidden: {detail}'))
+            return Outcome(store, rq.forbidden(_forbidden_text(resource, obj.name, detail)))
     limit_ranges = store.list("LimitRange", namespace) if namespace else ()
     if isinstance(obj, Pod):
         obj = limitranger.apply_defaults(obj, limit_ranges)
+    if (restricted := _node_restricted(store, request.user, "create", obj, None)) is not None:
+        return Outcome(store, restricted)
+    if isinstance(obj, Pod):
         resolved = priority.admit(obj, store.list("PriorityClass"))
         if isinstance(resolved, str):
-            return Outcome(store, rq.forbidden(f'{resource} "{name}" is forbidden: {resolved}'))
+            return Outcome(store, rq.forbidden(_forbidden_text(resource, obj.name, resolved)))
         obj = default_tolerations.admit(resolved, config.default_toleration_seconds)
+    # rest.BeforeCreate generates the name; validating admission and storage see it.
+    meta = obj.metadata
+    if meta.name is None and meta.generate_name:
+        obj = attrs.evolve(obj, metadata=attrs.evolve(meta, name=_generated_name(store, meta.generate_name)))
+    name = obj.name
     # Validation of the mutated object (defaults may have made it invalid, e.g. request > default limit).
     try:
         obj = from_dict(obj.to_dict())
     except ManifestError as e:
-        return Outcome(store, rq.invalid(obj.kind, name, e.field, e.message))
+        return Outcome(store, rq.invalid(group_kind(obj), name, e.field, e.message))
     if (problem := server_side_problem(obj)) is not None:
-        return Outcome(store, rq.invalid(obj.kind, name, *problem))
+        return Outcome(store, rq.invalid(group_kind(obj), name, *problem))
     # Validating admission: LimitRanger's min/max/ratio, then ResourceQuota.
     if isinstance(obj, Pod):
         errors = limitranger.validate_pod(obj, limit_ranges)
@@ -203,19 +237,54 @@ _POD_MUTABLE_MESSAGE = (
     "negative)")
 
 
+MAX_INT32 = 2**31 - 1
+
+
+def _pod_update_problem(old: Any, new: Any) -> tuple[str, str] | None:
+    """ValidatePodUpdate's spec rules (pkg/apis/core/validation/validation.go), first error only: container
+    images may change (not to empty), ``activeDeadlineSeconds`` may be set or lowered, tolerations only added
+    (or their ``tolerationSeconds`` changed), scheduling gates only removed; nothing else. Upstream appends a
+    diff of the specs to the generic message; the model leaves it out, and does not model the extra
+    mutability of a gated pod's node selector and affinity."""
+    for path, group, old_group in (("spec.containers", new.containers, old.containers),
+                                   ("spec.initContainers", new.init_containers, old.init_containers)):
+        if len(group) != len(old_group):
+            return (path, "Forbidden: pod updates may not add or remove containers")
+        for i, container in enumerate(group):
+            if not container.image:
+                return (f"{path}[{i}].image", "Required value")
+    deadline, old_deadline = new.active_deadline_seconds, old.active_deadline_seconds
+    if deadline is not None:
+        if not 0 <= deadline <= MAX_INT32:
+            return ("spec.activeDeadlineSeconds",
+                    f"Invalid value: {deadline}: must be between 0 and {MAX_INT32}, inclusive")
+        if old_deadline is not None and old_deadline < deadline:
+            return ("spec.activeDeadlineSeconds", f"Invalid value: {deadline}: must be less than or equal to "
+                                                  "previous value")
+    elif old_deadline is not None:
+        return ("spec.activeDeadlineSeconds", 'Invalid value: "null": must not update from a positive integer to '
+                                              "nil value")
+    for toleration in old.tolerations:
+        if not any(attrs.evolve(toleration, toleration_seconds=t.toleration_seconds) == t for t in new.tolerations):
+            return ("spec.tolerations", "Forbidden: existing toleration can not be modified except its "
+                                        "tolerationSeconds")
+    old_gates = {gate.get("name") for gate in old.scheduling_gates or ()}
+    for i, gate in enumerate(new.scheduling_gates or ()):
+        if gate.get("name") not in old_gates:
+            return (f"spec.schedulingGates[{i}].name", f"Forbidden: only deletion is allowed, but found new "
+                                                       f"scheduling gate '{gate.get('name')}'")
+    with_old_images = lambda cs, olds: tuple(attrs.evolve(c, image=o.image) for c, o in zip(cs, olds, strict=True))
+    munged = attrs.evolve(new, containers=with_old_images(new.containers, old.containers),
+                          init_containers=with_old_images(new.init_containers, old.init_containers),
+                          active_deadline_seconds=old_deadline, tolerations=old.tolerations,
+                          scheduling_gates=old.scheduling_gates)
+    return None if munged == old else ("spec", _POD_MUTABLE_MESSAGE)
+
+
 def _immutable_violation(current: Any, new: Any) -> tuple[str, str] | None:
     """(field, detail) when an update changes what Kubernetes' ValidateXUpdate forbids changing."""
     if isinstance(current, Pod):
-        def mutable_cleared(pod: Pod) -> Any:
-            spec = pod.spec
-            strip = lambda cs: tuple(attrs.evolve(c, image=None) for c in cs)
-            return attrs.evolve(spec, containers=strip(spec.containers), init_containers=strip(spec.init_containers),
-                                active_deadline_seconds=None, tolerations=())
-        if mutable_cleared(current) != mutable_cleared(new):
-            return ("spec", _POD_MUTABLE_MESSAGE)
-        if not set(current.spec.tolerations) <= set(new.spec.tolerations):
-            return ("spec", _POD_MUTABLE_MESSAGE)
-        return None
+        return _pod_update_problem(current.spec, new.spec)
     selector_kinds = ("ReplicaSet", "Deployment", "DaemonSet", "StatefulSet", "Job")
     if current.kind in selector_kinds and current.spec.selector != new.spec.selector:
         return ("spec.selector", f"Invalid value: {new.spec.selector}: field is immutable")
@@ -229,6 +298,11 @@ def _immutable_violation(current: Any, new: Any) -> tuple[str, str] | None:
     if current.kind == "Job" and current.spec.template != new.spec.template:
         return ("spec.template", "Invalid value: field is immutable")
     return None
+
+
+def _go_quoted(items: list[str]) -> str:
+    """Go's ``%q`` of a string slice: ``["a" "b"]``."""
+    return "[" + " ".join(f'"{item}"' for item in items) + "]"
 
 
 def _finish_if_finalized(store: Store, obj: Any, events: tuple, resource: str) -> Outcome | None:
@@ -251,17 +325,26 @@ def _update(store: Store, request: rq.Update, now: int, config: ModelConfig) -> 
     current = store.get(new.kind, namespace, new.name)
     if current is None:
         return Outcome(store, rq.not_found(resource, new.name))
+    if (restricted := _node_restricted(store, request.user, "update", new, current)) is not None:
+        return Outcome(store, restricted)
     if (failed := _preconditions(current, new, resource)) is not None:
         return Outcome(store, failed)
     if current.metadata.deletion_timestamp is not None:
         added = set(new.metadata.finalizers) - set(current.metadata.finalizers)
         if added:
-            return Outcome(store, rq.invalid(new.kind, new.name, "metadata.finalizers",
+            return Outcome(store, rq.invalid(group_kind(new), new.name, "metadata.finalizers",
                                              "Forbidden: no new finalizers can be added if the object is being "
-                                             "deleted, found new finalizers " + str(sorted(added))))
+                                             "deleted, found new finalizers " + _go_quoted(sorted(added))))
+    # The strategy's ValidateUpdate: the new object must be valid (as on create), then the update rules.
+    try:
+        new = from_dict(new.to_dict())
+    except ManifestError as e:
+        return Outcome(store, rq.invalid(group_kind(new), new.name, e.field, e.message))
+    if (problem := server_side_problem(new)) is not None:
+        return Outcome(store, rq.invalid(group_kind(new), new.name, *problem))
     violation = _immutable_violation(current, new)
     if violation is not None:
-        return Outcome(store, rq.invalid(new.kind, new.name, *violation))
+        return Outcome(store, rq.invalid(group_kind(new), new.name, *violation))
     meta = attrs.evolve(
         new.metadata, uid=current.metadata.uid, creation_timestamp=current.metadata.creation_timestamp,
         deletion_timestamp=current.metadata.deletion_timestamp, namespace=current.metadata.namespace,
@@ -294,9 +377,14 @@ def _update_status(store: Store, request: rq.UpdateStatus, now: int, config: Mod
     current = store.get(new.kind, namespace, new.name)
     if current is None:
         return Outcome(store, rq.not_found(resource, new.name))
+    # What the status update stores: the current object with the new status (as the status patch a kubelet
+    # sends produces); NodeRestriction judges that.
+    updated = attrs.evolve(current, status=new.status)
+    if (restricted := _node_restricted(store, request.user, "update", updated, current, "status")) is not None:
+        return Outcome(store, restricted)
     if (failed := _preconditions(current, new, resource)) is not None:
         return Outcome(store, failed)
-    store, stored, events = _write(store, attrs.evolve(current, status=new.status))
+    store, stored, events = _write(store, updated)
     return Outcome(store, rq.ok(stored), events)
 
 
@@ -309,7 +397,7 @@ def _bind(store: Store, request: rq.Bind, now: int, config: ModelConfig) -> Outc
     if pod is None:
         return Outcome(store, rq.not_found("pods", request.name))
     if request.uid is not None and request.uid != pod.metadata.uid:
-        return Outcome(store, rq.conflict("pods/binding", request.name, f"Precondition failed: UID in precondition: "
+        return Outcome(store, rq.conflict("pods", request.name, f"Precondition failed: UID in precondition: "
                                           f"{request.uid}, UID in object meta: {pod.metadata.uid}"))
     if pod.metadata.deletion_timestamp is not None:
         return Outcome(store, rq.conflict("pods/binding", request.name,
@@ -317,6 +405,9 @@ def _bind(store: Store, request: rq.Bind, now: int, config: ModelConfig) -> Outc
     if pod.spec.node_name:
         return Outcome(store, rq.conflict("pods/binding", request.name,
                                           f'pod {request.name} is already assigned to node "{pod.spec.node_name}"'))
+    if pod.spec.scheduling_gates:
+        return Outcome(store, rq.conflict("pods/binding", request.name,
+                                          f"pod {request.name} has non-empty .spec.schedulingGates"))
     conditions = tuple(c for c in pod.status.conditions if c.type != "PodScheduled")
     conditions += (PodCondition(type="PodScheduled", status="True", last_transition_time=now),)
     bound = attrs.evolve(pod, spec=attrs.evolve(pod.spec, node_name=request.node),
@@ -325,20 +416,75 @@ def _bind(store: Store, request: rq.Bind, now: int, config: ModelConfig) -> Outc
     return Outcome(store, rq.created(stored), events)
 
 
+def _patch_owner_references(store: Store, request: rq.PatchOwnerReferences, now: int,
+                            config: ModelConfig) -> Outcome:
+    """A strategic merge patch of ``metadata.ownerReferences`` (merge key ``uid``) carrying ``metadata.uid``.
+
+    Validation is ValidateObjectMetaUpdate's: the uid is immutable, and ValidateOwnerReferences allows one
+    controller reference only. A patch that changes nothing is not written (GuaranteedUpdate skips no-op
+    updates)."""
+    current = store.get(request.kind, request.namespace, request.name)
+    target = current if current is not None else _kind_class(request.kind)
+    resource = qualified(target) if target is not None else request.kind.lower()
+    if target is not None:
+        denied = _denied(store, request.user, "patch", target, request.namespace, request.name)
+        if denied is not None:
+            return Outcome(store, denied)
+    if current is None:
+        return Outcome(store, rq.not_found(resource, request.name))
+    if request.uid is not None and request.uid != current.metadata.uid:
+        return Outcome(store, rq.invalid(group_kind(current), request.name, "metadata.uid",
+                                         f'Invalid value: "{request.uid}": field is immutable'))
+    references = [r for r in current.metadata.owner_references if r.uid not in request.remove]
+    for added in request.add:
+        same = [i for i, r in enumerate(references) if r.uid == added.uid]
+        if same:
+            references[same[0]] = added
+        else:
+            references.append(added)
+    controllers = [f"{r.kind}/{r.name}" for r in references if r.controller]
+    if len(controllers) > 1:
+        return Outcome(store, rq.invalid(
+            group_kind(current), request.name, "metadata.ownerReferences",
+            f'Invalid value: {[r.to_dict() for r in references]}: Only one reference can have Controller set to '
+            f'true. Found "true" in references for {controllers[0]} and {controllers[1]}'))
+    if tuple(references) == current.metadata.owner_references:
+        return Outcome(store, rq.ok(current))
+    patched = attrs.evolve(current, metadata=attrs.evolve(current.metadata, owner_references=tuple(references)))
+    store, stored, events = _write(store, patched)
+    return Outcome(store, rq.ok(stored), events)
+
+
 # --- delete -----------------------------------------------------------------------------------------
 
 
-def _grace_period(obj: Any, requested: int | None) -> int:
-    """The pod strategy's CheckGracefulDelete; other kinds are deleted at once (grace 0)."""
-    if not isinstance(obj, Pod):
+def _grace_period(pod: Pod, requested: int | None) -> int:
+    """The pod strategy's CheckGracefulDelete: the requested period, else the pod's
+    ``terminationGracePeriodSeconds``; 0 for a pod never scheduled or already terminated; at least 1 when
+    negative (pkg/registry/core/pod/strategy.go)."""
+    grace = pod.spec.termination_grace_period_seconds if requested is None else requested
+    if not pod.spec.node_name or pod.is_terminated:
         return 0
-    grace = obj.spec.termination_grace_period_seconds if requested is None else requested
-    if not obj.spec.node_name or obj.is_terminated:
-        return 0
-    return max(grace, 0)
+    return 1 if grace < 0 else grace
+
+
+def _deletion_finalizers(finalizers: tuple[str, ...], policy: str | None) -> tuple[str, ...]:
+    """deletionFinalizersForGarbageCollection: an explicit propagation policy decides whether the ``orphan``
+    or ``foregroundDeletion`` finalizer is present (Background: neither); without one they stay as they are."""
+    if policy is None:
+        return finalizers
+    kept = tuple(f for f in finalizers if f not in (ORPHAN_FINALIZER, FOREGROUND_FINALIZER))
+    kept += {rq.ORPHAN: (ORPHAN_FINALIZER,), rq.FOREGROUND: (FOREGROUND_FINALIZER,)}.get(policy, ())
+    return finalizers if set(kept) == set(finalizers) else kept
 
 
 def _delete(store: Store, request: rq.Delete, now: int, config: ModelConfig) -> Outcome:
+    """registry.Store.Delete with rest.BeforeDelete (staging/src/k8s.io/apiserver/pkg/registry/rest/delete.go).
+
+    Only pods delete gracefully. A pod already being deleted gracefully changes only when a shorter grace
+    period is asked for (its deletion time moves by the difference); otherwise nothing changes, not even the
+    finalizers. An object with finalizers is marked as being deleted and stays; one without is removed.
+    """
     cls = _kind_class(request.kind)
     current = store.get(request.kind, request.namespace, request.name)
     target = current if current is not None else cls
@@ -349,52 +495,90 @@ def _delete(store: Store, request: rq.Delete, now: int, config: ModelConfig) -> 
             return Outcome(store, denied)
     if current is None:
         return Outcome(store, rq.not_found(resource, request.name))
-    if request.precondition_uid is not None and request.precondition_uid != current.metadata.uid:
-        return Outcome(store, rq.conflict(resource, request.name, f"Precondition failed: UID in precondition: "
-                                          f"{request.precondition_uid}, UID in object meta: {current.metadata.uid}"))
-    if request.precondition_resource_version not in (None, current.metadata.resource_version):
-        return Outcome(store, rq.conflict(resource, request.name, rq.STALE))
     if isinstance(current, Namespace):
-        if (detail := namespace_lifecycle.check_delete_namespace(current.name)) is not None:
-            return Outcome(store, rq.forbidden(f'namespaces "{current.name}" is forbidden: {detail}'))
-        return _delete_namespace(store, current, now)
+        return _delete_namespace(store, request, current, now)
     meta = current.metadata
-    finalizers = meta.finalizers
-    if request.propagation_policy == rq.FOREGROUND and FOREGROUND_FINALIZER not in finalizers:
-        finalizers += (FOREGROUND_FINALIZER,)
-    elif request.propagation_policy == rq.ORPHAN and ORPHAN_FINALIZER not in finalizers:
-        finalizers += (ORPHAN_FINALIZER,)
-    grace = _grace_period(current, request.grace_period_seconds)
-    if meta.deletion_timestamp is not None:
-        # Already terminating: only a shorter grace period (e.g. the kubelet's final grace-0 delete) moves it on.
-        old_grace = meta.deletion_grace_period_seconds or 0
-        if grace >= old_grace and finalizers == meta.finalizers:
+    kind = group_kind(current)
+    if request.precondition_uid not in (None, meta.uid):
+        return Outcome(store, rq.conflict(kind, request.name, "the UID in the precondition "
+                                          f"({request.precondition_uid}) does not match the UID in record "
+                                          f"({meta.uid}). The object might have been deleted and then recreated"))
+    if request.precondition_resource_version not in (None, meta.resource_version):
+        return Outcome(store, rq.conflict(kind, request.name, "the ResourceVersion in the precondition "
+                                          f"({request.precondition_resource_version}) does not match the "
+                                          f"ResourceVersion in record ({meta.resource_version}). The object might "
+                                          "have been modified"))
+    if (restricted := _node_restricted(store, request.user, "delete", None, current)) is not None:
+        return Outcome(store, restricted)
+    requested = request.grace_period_seconds
+    if requested is not None and requested < 0:
+        requested = 1
+    timestamp, grace, generation = meta.deletion_timestamp, meta.deletion_grace_period_seconds, meta.generation
+    graceful = isinstance(current, Pod)
+    if graceful and timestamp is not None and grace:
+        if requested is None or requested >= grace:
             return Outcome(store, rq.ok(current))
-    if not finalizers and grace == 0:
-        store, event = store.delete(current.key if current.namespaced else (current.kind, None, current.name))
+        if isinstance(timestamp, int):
+            timestamp = timestamp - grace + requested
+        grace = requested
+    elif graceful and timestamp is None:
+        grace = _grace_period(current, requested)
+        timestamp = now + grace
+        generation = None if generation is None else generation + 1
+    else:
+        graceful = False
+    finalizers = _deletion_finalizers(meta.finalizers, request.propagation_policy)
+    return _mark_or_remove(store, current, finalizers, graceful, timestamp, grace, generation, now)
+
+
+def _mark_or_remove(store: Store, current: Any, finalizers: tuple[str, ...], graceful: bool, timestamp: Any,
+                    grace: int | None, generation: int | None, now: int) -> Outcome:
+    """updateForGracefulDeletionAndFinalizers, then the removal: a graceful deletion with time left, or pending
+    finalizers, leave the object terminating (markAsDeleting when not graceful); otherwise it is removed."""
+    if not finalizers and (not graceful or grace == 0):
+        store, event = store.delete((current.kind, current.namespace if current.namespaced else None, current.name))
         return Outcome(store, rq.ok(event.object), (event,))
-    deadline = now + grace
-    if meta.deletion_timestamp is not None and isinstance(meta.deletion_timestamp, int):
-        deadline = min(deadline, meta.deletion_timestamp)
+    meta = current.metadata
+    if not graceful:
+        if timestamp is None and generation is not None:
+            generation += 1
+        if timestamp is None or (isinstance(timestamp, int) and timestamp > now):
+            timestamp = now
+        grace = 0
     terminating = attrs.evolve(current, metadata=attrs.evolve(
-        meta, deletion_timestamp=deadline, deletion_grace_period_seconds=grace, finalizers=finalizers,
-        generation=None if meta.generation is None else meta.generation + 1))
+        meta, deletion_timestamp=timestamp, deletion_grace_period_seconds=grace, finalizers=finalizers,
+        generation=generation))
+    if terminating == current:
+        return Outcome(store, rq.ok(current))
     store, stored, events = _write(store, terminating)
     return Outcome(store, rq.ok(stored), events)
 
 
-def _delete_namespace(store: Store, namespace: Namespace, now: int) -> Outcome:
-    """A namespace turns Terminating; the namespace controller empties it and removes the finalizer."""
-    if namespace.metadata.deletion_timestamp is not None:
+def _delete_namespace(store: Store, request: rq.Delete, namespace: Namespace, now: int) -> Outcome:
+    """The namespace REST's Delete (pkg/registry/core/namespace/storage/storage.go): the first delete only turns
+    the namespace Terminating (the namespace controller empties it and removes the ``kubernetes`` finalizer);
+    a later one removes it once ``spec.finalizers`` is empty, and is a no-op before."""
+    meta = namespace.metadata
+    if request.precondition_uid not in (None, meta.uid):
+        return Outcome(store, rq.conflict("namespaces", namespace.name, "Precondition failed: UID in precondition: "
+                                          f"{request.precondition_uid}, UID in object meta: {meta.uid}"))
+    if request.precondition_resource_version not in (None, meta.resource_version):
+        return Outcome(store, rq.conflict("namespaces", namespace.name, "Precondition failed: ResourceVersion in "
+                                          f"precondition: {request.precondition_resource_version}, ResourceVersion "
+                                          f"in object meta: {meta.resource_version}"))
+    if (detail := namespace_lifecycle.check_delete_namespace(namespace.name)) is not None:
+        return Outcome(store, rq.forbidden(f'namespaces "{namespace.name}" is forbidden: {detail}'))
+    finalizers = _deletion_finalizers(meta.finalizers, request.propagation_policy)
+    if meta.deletion_timestamp is None:
+        terminating = attrs.evolve(
+            namespace, metadata=attrs.evolve(meta, deletion_timestamp=now, finalizers=finalizers),
+            status=attrs.evolve(namespace.status, phase="Terminating"))
+        store, stored, events = _write(store, terminating)
+        return Outcome(store, rq.ok(stored), events)
+    if namespace.spec.finalizers:
         return Outcome(store, rq.ok(namespace))
-    terminating = attrs.evolve(
-        namespace, metadata=attrs.evolve(namespace.metadata, deletion_timestamp=now, deletion_grace_period_seconds=0),
-        status=attrs.evolve(namespace.status, phase="Terminating"))
-    if not terminating.spec.finalizers and not terminating.metadata.finalizers:
-        store, event = store.delete(("Namespace", None, namespace.name))
-        return Outcome(store, rq.ok(event.object), (event,))
-    store, stored, events = _write(store, terminating)
-    return Outcome(store, rq.ok(stored), events)
+    return _mark_or_remove(store, namespace, finalizers, False, meta.deletion_timestamp,
+                           meta.deletion_grace_period_seconds, meta.generation, now)
 
 
 # --- reads ------------------------------------------------------------------------------------------
@@ -422,6 +606,6 @@ def _list(store: Store, request: rq.List, now: int, config: ModelConfig) -> Outc
 
 _HANDLERS: dict[type, Callable[..., Outcome]] = {
     rq.Create: _create, rq.Update: _update, rq.UpdateStatus: _update_status, rq.Bind: _bind,
-    rq.Delete: _delete, rq.Get: _get, rq.List: _list,
+    rq.PatchOwnerReferences: _patch_owner_references, rq.Delete: _delete, rq.Get: _get, rq.List: _list,
 }
 
