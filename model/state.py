@@ -44,6 +44,9 @@ class ClusterState:
     """Node name -> :class:`model.kubelet.runtime.NodeRuntime`: what each machine really runs."""
     volumes: FrozenDict = FrozenDict()
     """PersistentVolumeClaim uid -> tokens written to its volume (the data outlives pods)."""
+    routes: FrozenDict = FrozenDict()
+    """Node name -> the Service routing table kube-proxy last programmed there (its iptables/nftables rules):
+    FrozenDict[(namespace, service, port) -> tuple of backend (ip, port)] (see ``model.kubeproxy``)."""
 
     def informer(self, component: str) -> Informer:
         return self.informers[component]

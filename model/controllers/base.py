@@ -6,6 +6,15 @@ Mirrors client-go's informer + workqueue pattern and kube-controller-manager's c
 reconciles one key from the listers, errors requeue the key with rate-limited back-off).
 A controller's in-memory state (expectations, back-off) lives in ``memory`` and is lost when the
 controller restarts.
+
+Optional extensions, for controllers that learn from their informer's events or whose syncs depend on what
+the API server answered (the ReplicaSet controller's expectations, slow-start batches and status retry):
+
+- ``Controller.on_event(memory, event, old, cache)`` updates the memory when the informer observes an event,
+  before the enqueue handler runs (e.g. ``expectations.CreationObserved`` in ``addPod``);
+- an enqueue handler may give :class:`After` instead of a key (``queue.AddAfter``);
+- ``Result.then(memory, responses)`` continues the same sync once ``requests`` were answered, and
+  ``Result.failed`` says whether the sync returned an error (by default: whether any request failed).
 """
 
 from __future__ import annotations
@@ -33,6 +42,23 @@ model's clock counts whole seconds, so failed keys are retried after 1, 2, 4 ...
 
 
 @attrs.frozen
+class After:
+    """What an enqueue handler gives to queue ``key`` once ``seconds`` have passed (workqueue ``AddAfter``)."""
+
+    key: Key
+    seconds: int
+
+
+@attrs.frozen
+class Timer:
+    """A work-queue entry waiting to add ``key`` at time ``at`` (the delaying queue's waiting heap): it does not
+    replace the key's own entry, so a key queued now and added again later is processed twice, as upstream."""
+
+    key: Key
+    at: int
+
+
+@attrs.frozen
 class Context:
     """What a reconcile sees: the controller's (possibly stale) cache, its memory, the key and the clock."""
 
@@ -50,6 +76,11 @@ class Result:
     requests: tuple[rq.Request, ...] = ()
     memory: FrozenDict | None = None
     requeue_after: int | None = None
+    then: Callable[[FrozenDict, tuple[rq.Response, ...]], Result] | None = None
+    """The rest of the sync: given the memory so far and the responses to ``requests``, the next Result
+    (whose ``requeue_after`` and ``failed`` then count instead of these)."""
+    failed: bool | None = None
+    """Whether the sync failed, so that its key is requeued with back-off; None: whether any request failed."""
 
 
 @attrs.frozen
@@ -60,7 +91,8 @@ class Controller:
     event replaces, ``cache`` the cache after it); ``initial_keys(cache)`` the keys queued when the
     controller starts (its informer's initial list); ``reconcile(ctx)`` one sync; ``observe(memory,
     request, response)`` lets the controller learn from each response (e.g. lower an expectation when a
-    create fails).
+    create fails); ``on_event(memory, event, old, cache)`` lets it learn from each event its informer
+    observes (e.g. lower an expectation when its own create is seen).
     """
 
     name: str
@@ -69,6 +101,8 @@ class Controller:
     initial_keys: Callable[[Objects], Iterable[Key]]
     reconcile: Callable[[Context], Result]
     observe: Callable[[FrozenDict, rq.Request, rq.Response], FrozenDict] = lambda memory, request, response: memory
+    on_event: Callable[[FrozenDict, WatchEvent, Any, Objects], FrozenDict] = \
+        lambda memory, event, old, cache: memory
 
     @property
     def identity(self) -> UserInfo:
@@ -94,14 +128,36 @@ def start(controller: Controller, state: ClusterState) -> ClusterState:
     return state.with_informer(controller.name, informer)
 
 
-def on_event(controller: Controller, informer: Informer, event: WatchEvent, old: Any) -> Informer:
-    """Enqueue what an observed event concerns."""
-    return informer.enqueue(*controller.enqueue(event, old, informer.cache))
+def on_event(controller: Controller, informer: Informer, event: WatchEvent, old: Any, now: int = 0) -> Informer:
+    """Let the controller's memory see an observed event, then enqueue what it concerns (at ``now``)."""
+    memory = controller.on_event(informer.memory, event, old, informer.cache)
+    if memory != informer.memory:
+        informer = attrs.evolve(informer, memory=memory)
+    for item in controller.enqueue(event, old, informer.cache):
+        informer = informer.enqueue(Timer(item.key, now + item.seconds)) if isinstance(item, After) \
+            else informer.enqueue(item)
+    return informer
 
 
 def ready_keys(informer: Informer, now: int) -> tuple[Key, ...]:
-    """Queued keys whose requeue delay (if any) has passed."""
-    return tuple(k for k in informer.queue if informer.delayed.get(k, 0) <= now)
+    """Queued keys whose requeue delay (if any) has passed, and keys of timers that have fired."""
+    keys: dict[Key, None] = {}
+    for entry in informer.queue:
+        if isinstance(entry, Timer):
+            if entry.at <= now:
+                keys[entry.key] = None
+        elif informer.delayed.get(entry, 0) <= now:
+            keys[entry] = None
+    return tuple(keys)
+
+
+def _dequeue(informer: Informer, key: Key, now: int) -> Informer:
+    """Take ``key`` and the timers for it that have fired off the queue (a fired timer's add is deduplicated
+    with the key's own entry; that entry goes even if it was waiting on a back-off, whose sync happens now)."""
+    fired = tuple(e for e in informer.queue if isinstance(e, Timer) and e.key == key and e.at <= now)
+    for entry in (key, *fired):
+        informer = informer.dequeue(entry)
+    return informer
 
 
 def enabled(controllers: Iterable[Controller], state: ClusterState) -> Iterator[Reconcile]:
@@ -114,19 +170,28 @@ def enabled(controllers: Iterable[Controller], state: ClusterState) -> Iterator[
 
 
 def reconcile(controller: Controller, state: ClusterState, key: Key, config: ModelConfig) -> Step:
-    """Run one reconcile and send its requests; any failed request requeues the key with back-off."""
-    informer = state.informer(controller.name).dequeue(key)
+    """Run one reconcile and send its requests (continuing with ``Result.then`` while there is one); a failed
+    sync (by default: any failed request) requeues the key with back-off."""
+    informer = _dequeue(state.informer(controller.name), key, state.time)
     result = controller.reconcile(Context(informer.cache, key, state.time, informer.memory, config))
-    memory = informer.memory if result.memory is None else result.memory
+    memory = informer.memory
     responses: list[rq.Response] = []
     events: list[WatchEvent] = []
-    failed = False
-    for request in result.requests:
-        state, response, caused = submit(state, request, config)
-        memory = controller.observe(memory, request, response)
-        responses.append(response)
-        events.extend(caused)
-        failed = failed or not response.ok
+    any_failed = False
+    while True:
+        memory = memory if result.memory is None else result.memory
+        answered: list[rq.Response] = []
+        for request in result.requests:
+            state, response, caused = submit(state, request, config)
+            memory = controller.observe(memory, request, response)
+            answered.append(response)
+            events.extend(caused)
+            any_failed = any_failed or not response.ok
+        responses.extend(answered)
+        if result.then is None:
+            break
+        result = result.then(memory, tuple(answered))
+    failed = any_failed if result.failed is None else result.failed
     informer = attrs.evolve(state.informer(controller.name), queue=informer.queue, memory=memory)
     delay = None
     if failed:
