@@ -32,3 +32,27 @@ def walk_step(number: int, description: str, responses: Sequence[object], events
         obj = event.object
         lines.append(f"       {EVENT_MARKS[event.type]} {object_ref(obj)} (rv {obj.metadata.resource_version})")
     return "\n".join(lines)
+
+
+def render_explanation(described: str, explanation: object, weights: Sequence[tuple[str, int]]) -> str:
+    """``kubeproof explain``: one row per node with the framework's verdict, each score plugin's normalised
+    score (before weight) and the weighted total; then the filter verdicts of rejected nodes."""
+    plugins = [name for name, _ in weights]
+    headers = ["NODE", "FEASIBLE", *[f"{name} (x{weight})" for name, weight in weights], "TOTAL"]
+    rows = []
+    for node in explanation.nodes:
+        scores = [node.scores.get(p, "") if node.feasible else "" for p in plugins]
+        rows.append([node.node, "yes" if node.feasible else "no", *scores,
+                     "" if node.total is None else node.total])
+    lines = [f"Scheduling {described} (scores 0-100 per plugin, before weight):", "", table(headers, rows), ""]
+    for node in explanation.nodes:
+        failed = [f for f in node.filters if not f.passed]
+        if failed:
+            lines.append(f"{node.node}:")
+            lines.extend(f"  {f.plugin}: {f.reason}" + (f" ({f.note})" if f.note else "") for f in failed)
+    if explanation.best:
+        lines.append(f"chosen: {' or '.join(explanation.best)}" +
+                     (" (tied; kube-scheduler picks one at random)" if len(explanation.best) > 1 else ""))
+    else:
+        lines.append(f"unschedulable: {explanation.message}")
+    return "\n".join(lines)
