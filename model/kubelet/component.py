@@ -262,7 +262,12 @@ def _apply_sync(state: ClusterState, action: KubeletSyncPod, config: ModelConfig
     if result is None:
         return Step(state)
     runtime = state.nodes[action.node]
-    runtime = runtime.without_pod(action.uid) if result.runtime is None else runtime.with_pod(result.runtime)
+    pod_runtime = result.runtime
+    if pod_runtime is not None and not runtime.reachable:
+        # Nothing reaches the API server: the status manager still has to send what it computed.
+        previous = runtime.pod(action.uid)
+        pod_runtime = attrs.evolve(pod_runtime, reported=None if previous is None else previous.reported)
+    runtime = runtime.without_pod(action.uid) if pod_runtime is None else runtime.with_pod(pod_runtime)
     return _send(state.with_node(action.node, runtime), action.node, result.requests, config)
 
 
@@ -335,9 +340,12 @@ def _apply_crash(state: ClusterState, action: CrashNode, config: ModelConfig) ->
 
 
 def _reconnect(state: ClusterState, node: str) -> ClusterState:
+    """The kubelet's watch re-lists, and its status manager re-syncs every pod's status with the API server."""
     name = informer_name(node)
     informer = state.informer(name).relist(state.store.objects, state.store.revision)
-    return state.with_informer(name, informer)
+    runtime = state.nodes[node]
+    pods = FrozenDict({uid: attrs.evolve(p, reported=None) for uid, p in runtime.pods.items()})
+    return state.with_informer(name, informer).with_node(node, attrs.evolve(runtime, pods=pods))
 
 
 def _apply_recover(state: ClusterState, action: RecoverNode, config: ModelConfig) -> Step:

@@ -10,6 +10,8 @@ https://kubernetes.io/docs/concepts/storage/volumes/#emptydir .
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from model.frozendict import FrozenDict
@@ -98,6 +100,8 @@ class PodRuntime:
     """(reason, message) when the kubelet's admission rejected the pod."""
     killed: bool = False
     """Its containers were stopped because the pod is being deleted."""
+    reported: Any = None
+    """The PodStatus the status manager last sent (None: nothing sent since the kubelet (re)connected)."""
 
     def container(self, name: str) -> ContainerRuntime | None:
         return next((c for c in self.init_containers + self.containers if c.name == name), None)

@@ -99,12 +99,16 @@ def _kill(runtime: PodRuntime, now: int) -> PodRuntime:
                         containers=tuple(map(stop, runtime.containers)), killed=True)
 
 
-def _status_request(node_name: str, pod: Pod, runtime: PodRuntime, now: int) -> tuple[rq.Request, ...]:
-    status = pod_status(pod, runtime, now)
-    if status == pod.status:
-        return ()
+def _report(node_name: str, pod: Pod, runtime: PodRuntime, now: int) -> tuple[PodRuntime, tuple[rq.Request, ...]]:
+    """The status manager: compute the status from the last one it sent (its own cache, not the possibly
+    lagging informer) and send it only when it differs from both that and what the informer shows."""
+    base = pod if runtime.reported is None else attrs.evolve(pod, status=runtime.reported)
+    status = pod_status(base, runtime, now)
+    if status == pod.status or status == runtime.reported:
+        return runtime, ()
     unconditional = attrs.evolve(pod.metadata, resource_version=None)
-    return (rq.UpdateStatus(kubelet_identity(node_name), attrs.evolve(pod, metadata=unconditional, status=status)),)
+    request = rq.UpdateStatus(kubelet_identity(node_name), attrs.evolve(pod, metadata=unconditional, status=status))
+    return attrs.evolve(runtime, reported=status), (request,)
 
 
 def _final_delete(node_name: str, pod: Pod) -> rq.Request:
@@ -124,18 +128,16 @@ def sync_pod(node_name: str, pod: Pod | None, runtime: PodRuntime | None, node: 
         if runtime is None:
             return SyncResult(None, (_final_delete(node_name, pod),))
         if not runtime.killed:
-            killed = _kill(runtime, now)
-            return SyncResult(killed, _status_request(node_name, pod, killed, now))
-        return SyncResult(None, _status_request(node_name, pod, runtime, now) + (_final_delete(node_name, pod),))
+            return SyncResult(*_report(node_name, pod, _kill(runtime, now), now))
+        _, requests = _report(node_name, pod, runtime, now)
+        return SyncResult(None, requests + (_final_delete(node_name, pod),))
     if runtime is None:
         if pod.is_terminated:
             return None
         rejected = admit(pod, node, admitted)
         runtime = new_runtime(pod) if rejected is None else attrs.evolve(new_runtime(pod), rejected=rejected)
-        runtime = progress(pod, runtime, now)
-        return SyncResult(runtime, _status_request(node_name, pod, runtime, now))
-    advanced = progress(pod, runtime, now)
-    requests = _status_request(node_name, pod, advanced, now)
+        return SyncResult(*_report(node_name, pod, progress(pod, runtime, now), now))
+    advanced, requests = _report(node_name, pod, progress(pod, runtime, now), now)
     if advanced == runtime and not requests:
         return None
     return SyncResult(advanced, requests)
