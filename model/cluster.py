@@ -80,12 +80,17 @@ def enabled(state: ClusterState, config: ModelConfig = ModelConfig()) -> list[An
     return [a for c in COMPONENTS for a in c.enabled(state, config)]
 
 
-def step(state: ClusterState, action: Any, config: ModelConfig = ModelConfig()) -> Step:
-    """Perform ``action``; also report responses and the watch events it caused."""
+def component_of(action: Any) -> Component:
+    """The component that performs ``action``."""
     component = _BY_ACTION.get(type(action))
     if component is None:
         raise TypeError(f"no component performs {type(action).__name__}")
-    return component.apply(state, action, config)
+    return component
+
+
+def step(state: ClusterState, action: Any, config: ModelConfig = ModelConfig()) -> Step:
+    """Perform ``action``; also report responses and the watch events it caused."""
+    return component_of(action).apply(state, action, config)
 
 
 def apply(state: ClusterState, action: Any, config: ModelConfig = ModelConfig()) -> ClusterState:

@@ -169,14 +169,20 @@ def apply(state: ClusterState, action: Any, config: ModelConfig) -> Step:
     return Step(state, (_delivery(state, action),))
 
 
+POD_NETWORK_PREFIX = "10.244."
+"""The pod network the kubelets assign addresses in (see ``model.kubelet.status.pod_ip``)."""
+
+
 def _delivery(state: ClusterState, action: RouteRequest) -> rq.Response:
-    """What the client sees; the state records nothing. The request is answered when the chosen backend is a
-    pod with a running container; otherwise the connection is refused (a stale rule, or an address outside
-    the pods: the model has no hosts outside the cluster). Whether the container listens on the port is not
-    modelled."""
+    """What the client sees; the state records nothing. An address inside the pod network is answered when a
+    pod with a running container has it, and refused otherwise (a stale rule); an address outside it (a
+    selector-less Service's hand-written Endpoints, e.g. an external database) leaves the cluster and is
+    taken as delivered. Whether the container listens on the port is not modelled."""
     ip, port = action.backend
     if ip in serving_ips(state):
         return rq.Response(200, "OK", object=action.backend)
+    if not ip.startswith(POD_NETWORK_PREFIX):
+        return rq.Response(200, "OK", f"delivered to {ip}:{port} outside the cluster", object=action.backend)
     return rq.Response(503, "ServiceUnavailable", f"connection to {ip}:{port} refused: no running pod has that IP")
 
 

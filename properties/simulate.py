@@ -25,13 +25,18 @@ class WalkStep:
 
 def random_walk(state: ClusterState, steps: int, seed: int,
                 config: ModelConfig = ModelConfig()) -> Iterator[WalkStep]:
-    """Take up to ``steps`` actions, each chosen uniformly (with ``seed``) among the enabled ones."""
+    """Take up to ``steps`` actions chosen with ``seed``: first a component uniformly among those with an
+    enabled action, then one of its actions uniformly (so that, say, kube-proxy's many request choices do
+    not starve the scheduler)."""
     rng = random.Random(seed)
     for number in range(1, steps + 1):
         choices = cluster.enabled(state, config)
         if not choices:
             return
-        action = rng.choice(choices)
+        by_component: dict[str, list[Any]] = {}
+        for choice in choices:
+            by_component.setdefault(cluster.component_of(choice).name, []).append(choice)
+        action = rng.choice(by_component[rng.choice(sorted(by_component))])
         result = cluster.step(state, action, config)
         yield WalkStep(number, action, result)
         state = result.state

@@ -20,15 +20,15 @@ For each pod on a node with NoExecute taints:
 - every taint tolerated forever: any scheduled deletion is cancelled, as it is when the taints go away or the
   pod does.
 
-The deletion first sets the pod's ``DisruptionTarget`` condition (reason ``DeletionByTaintManager``), then
-sends an ordinary graceful DELETE: on a node that cannot confirm, the pod stays Terminating.
+A deletion reads the pod afresh (GET; a pod already gone is skipped), sets its ``DisruptionTarget`` condition
+(reason ``DeletionByTaintManager``; the model's API has no PATCH, so this is a status update of the pod just
+read, which nothing can change in between), then sends an ordinary graceful DELETE: on a node that cannot
+confirm, the pod stays Terminating.
 
 The work queue key is the node ``(name,)``; pod changes that matter (tolerations, node name, creation,
 deletion) queue their node. The scheduled deletions (TimedWorkerQueue) live in the controller's memory and are
-lost when it restarts. Deliberate differences: the status change is an update carrying the cached pod's
-resourceVersion (upstream patches the freshly read pod; the model's API has no PATCH), so on a stale cache it
-fails with Conflict and only the deletion goes through; a pod already deleted by this controller is not
-deleted again when its node's taints change while it terminates (upstream re-sends the no-op DELETE).
+lost when it restarts. Deliberate difference: a pod already deleted by this controller is not deleted again
+when its node's taints change while it terminates (upstream re-sends the DELETE, which changes nothing).
 """
 
 from __future__ import annotations

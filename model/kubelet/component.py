@@ -314,15 +314,27 @@ def _apply_write(state: ClusterState, action: ContainerWrites, config: ModelConf
     return Step(state)
 
 
+HEARTBEAT_CONDITIONS = (
+    ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+)
+"""The node conditions a healthy kubelet posts (pkg/kubelet/nodestatus/setters.go: MemoryPressureCondition,
+DiskPressureCondition, PIDPressureCondition, ReadyCondition); resource pressure is not modelled."""
+
+
 def _apply_heartbeat(state: ClusterState, action: NodeHeartbeat, config: ModelConfig) -> Step:
-    """nodestatus.ReadyCondition: Ready=True, ``KubeletReady``, with this heartbeat's time."""
+    """The kubelet's node status update: its conditions, each with this heartbeat's time."""
     _, node, _ = _view(state, action.node)
-    ready = node.status.condition("Ready")
-    since = ready.last_transition_time if ready is not None and ready.status == "True" else state.time
-    condition = NodeCondition(type="Ready", status="True", reason="KubeletReady",
-                              message="kubelet is posting ready status", last_heartbeat_time=state.time,
-                              last_transition_time=since)
-    conditions = tuple(c for c in node.status.conditions if c.type != "Ready") + (condition,)
+    posted = []
+    for type_, status, reason, message in HEARTBEAT_CONDITIONS:
+        old = node.status.condition(type_)
+        since = old.last_transition_time if old is not None and old.status == status else state.time
+        posted.append(NodeCondition(type=type_, status=status, reason=reason, message=message,
+                                    last_heartbeat_time=state.time, last_transition_time=since))
+    owned = {c.type for c in posted}
+    conditions = tuple(c for c in node.status.conditions if c.type not in owned) + tuple(posted)
     updated = attrs.evolve(node, metadata=attrs.evolve(node.metadata, resource_version=None),
                            status=attrs.evolve(node.status, conditions=conditions))
     state = state.with_node(action.node, attrs.evolve(state.nodes[action.node], last_heartbeat=state.time))

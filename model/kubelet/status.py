@@ -17,6 +17,9 @@ from model.objects import Pod
 from model.objects.pod import Container, ContainerStatus, PodCondition, PodStatus
 
 FAILED, SUCCEEDED, RUNNING_PHASE, PENDING = "Failed", "Succeeded", "Running", "Pending"
+KUBELET_CONDITIONS = frozenset({"PodScheduled", "Ready", "Initialized", "ContainersReady",
+                                "PodReadyToStartContainers"})
+"""pkg/kubelet/types.PodConditionsByKubelet: the pod conditions the kubelet writes itself."""
 
 
 def will_restart(container: Container, runtime: ContainerRuntime, restart_policy: str, init: bool) -> bool:
@@ -118,7 +121,10 @@ def pod_status(pod: Pod, runtime: PodRuntime, now: int) -> PodStatus:
     """The status the kubelet's status manager writes for ``pod`` given what runs on the node."""
     previous = pod.status
     scheduled = previous.condition("PodScheduled")
-    kept = (scheduled,) if scheduled is not None else ()
+    # Conditions other components own (DisruptionTarget, readiness gates, ...) are carried over
+    # (generateAPIPodStatus copies every condition not in kubetypes.PodConditionsByKubelet).
+    kept = ((scheduled,) if scheduled is not None else ()) + tuple(
+        c for c in previous.conditions if c.type not in KUBELET_CONDITIONS)
     if runtime.rejected is not None:
         reason, message = runtime.rejected
         return attrs.evolve(previous, phase=FAILED, reason=reason, message=f"Pod was rejected: {message}",

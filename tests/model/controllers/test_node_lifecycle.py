@@ -477,10 +477,10 @@ FAULTS = st.lists(st.tuples(st.sampled_from(["crash", "partition", "repair"]), s
 
 
 def repaired(state: ClusterState, name: str) -> ClusterState:
-    runtime = state.nodes[name]
-    if not runtime.up:
-        return apply(state, RecoverNode(name))
-    return apply(state, HealPartition(name)) if not runtime.reachable else state
+    """The node's machine is up and reaches the API server (a partition outlives a crash)."""
+    if not state.nodes[name].up:
+        state = apply(state, RecoverNode(name))
+    return state if state.nodes[name].reachable else apply(state, HealPartition(name))
 
 
 @settings(max_examples=15, deadline=None)
