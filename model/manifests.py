@@ -7,6 +7,7 @@ document (1-based) and the field path.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import yaml
 
 from model.errors import ManifestError, join_path
 from model.objects import MODELLED_KINDS, KubeObject, OpaqueObject
-from model.objects.schema import type_name
+from model.schema import type_name
 
 Object = KubeObject | OpaqueObject
 
@@ -24,13 +25,15 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader without the timestamp resolver: ``2024-01-01T00:00:00Z`` stays a string."""
+    """SafeLoader without the timestamp resolver: ``2024-01-01T00:00:00Z`` stays a string. A ``!!set`` is
+    the mapping to nulls it is in JSON (sigs.k8s.io/yaml), so that every loaded value is hashable."""
 
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_Loader.add_constructor("tag:yaml.org,2002:set", _Loader.construct_mapping)
 
 
 def from_dict(doc: Mapping[str, Any], path: str = "") -> Object:
@@ -74,18 +77,37 @@ def from_documents(docs: Iterable[Any], source: str = "") -> list[Object]:
 
 
 def _expand(doc: Any) -> list[Object]:
-    """``kind: List`` (as ``kubectl get -o yaml`` prints) and ``*List`` kinds hold objects under ``items``."""
+    """``kind: List`` (as ``kubectl get -o yaml`` prints) and ``*List`` kinds hold objects under ``items``.
+
+    The items of a typed list (``PodList``, as the API server returns it) may omit their apiVersion and
+    kind: they are the list's apiVersion and its kind without ``List``.
+    """
     if isinstance(doc, Mapping) and isinstance(doc.get("kind"), str) and doc["kind"].endswith("List") \
             and "items" in doc:
         items = doc.get("items") or []
         if not isinstance(items, list):
             raise ManifestError(f"expected an array, got {type_name(items)}", "items")
+        if doc["kind"] != "List":
+            typed = {"apiVersion": doc.get("apiVersion"), "kind": doc["kind"][: -len("List")]}
+            items = [{**item, **{k: v for k, v in typed.items() if item.get(k) is None}}
+                     if isinstance(item, Mapping) else item for item in items]
         return [from_dict(item, join_path("items", i)) for i, item in enumerate(items)]
     return [from_dict(doc)]
 
 
 def load_text(text: str, source: str = "<input>") -> list[Object]:
-    """Model objects for a YAML (or JSON) stream of one or more documents."""
+    """Model objects for a YAML (or JSON) stream of one or more documents.
+
+    Text that starts with ``{`` is first read as one JSON document, as kubectl's YAMLOrJSONDecoder does
+    (JSON may be indented with tabs, and its ``\\uD83D\\uDE00`` escapes are surrogate pairs), then as YAML.
+    """
+    if text.lstrip().startswith("{"):
+        try:
+            doc = json.loads(text)
+        except (ValueError, RecursionError):
+            pass  # not JSON: YAML in flow style
+        else:
+            return from_documents([doc], source)
     docs: list[Any] = []
     try:
         for doc in yaml.load_all(text, Loader=_Loader):
@@ -97,6 +119,10 @@ def load_text(text: str, source: str = "<input>") -> list[Object]:
         raise ManifestError(f"invalid YAML{where}: {problem}", "", source, len(docs) + 1) from None
     except RecursionError:
         raise ManifestError("invalid YAML: nests too deeply", "", source, len(docs) + 1) from None
+    except (ValueError, TypeError, AttributeError) as e:
+        # PyYAML's constructors fail this way on explicit tags with bad values (``!!int x``,
+        # ``!!timestamp x``) and on integers longer than Python converts.
+        raise ManifestError(f"invalid YAML: {e}", "", source, len(docs) + 1) from None
     return from_documents(docs, source)
 
 

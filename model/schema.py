@@ -187,14 +187,16 @@ def decode(cls: type[T], data: Any, path: str = "") -> T:
 
 
 def encode(obj: Any) -> dict[str, Any]:
-    """The JSON object for a model value: every declared field that is set and not empty."""
+    """The JSON object for a model value: every declared field that is set, except empty lists and maps
+    that are the field's default (so that ``env: []`` kept as a raw value, or a required empty list,
+    decodes back to the same value)."""
     out: dict[str, Any] = {}
     for a in attrs.fields(type(obj)):
         json = a.metadata.get("json")
         if json is None:
             continue
         value = getattr(obj, a.name)
-        if value is None or (isinstance(value, (tuple, FrozenDict)) and not value):
+        if value is None or (isinstance(value, (tuple, FrozenDict)) and not value and value == a.default):
             continue
         out[json] = a.metadata["codec"].encode(value)
     return out

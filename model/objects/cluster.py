@@ -19,6 +19,9 @@ from model.schema import (
 )
 from model.taints import Taint
 
+METADATA_NAME_LABEL = "kubernetes.io/metadata.name"
+"""v1.LabelMetadataName, which namespaceSelectors match a namespace by."""
+
 
 @attrs.frozen
 class NamespaceSpec(Serializable):
@@ -40,6 +43,14 @@ class Namespace(KubeObject):
     metadata: ObjectMeta = metadata_field()
     spec: NamespaceSpec = field("spec", nested(NamespaceSpec), NamespaceSpec())
     status: NamespaceStatus = field("status", nested(NamespaceStatus), NamespaceStatus())
+
+    def _defaulted(self, path: str) -> "Namespace":
+        """SetDefaults_Namespace: the immutable label ``kubernetes.io/metadata.name`` holds the name."""
+        name = self.metadata.name
+        if not name or self.metadata.labels.get(METADATA_NAME_LABEL) == name:
+            return self
+        return attrs.evolve(self, metadata=attrs.evolve(self.metadata,
+                                                        labels=self.metadata.labels.set(METADATA_NAME_LABEL, name)))
 
     @property
     def is_terminating(self) -> bool:

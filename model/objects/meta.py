@@ -135,7 +135,7 @@ class KubeObject(Serializable):
             meta = attrs.evolve(meta, namespace="default")
         if not cls.NAMESPACED and meta.namespace is not None:
             meta = attrs.evolve(meta, namespace=None)
-        if meta.name is None and meta.generate_name is None:
+        if not meta.name and not meta.generate_name:
             raise ManifestError("Required value: name or generateName is required", join_path(path, "metadata.name"))
         return attrs.evolve(obj, metadata=meta) if meta is not obj.metadata else obj
 

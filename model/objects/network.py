@@ -30,7 +30,7 @@ class ServicePort(Serializable):
     def _defaulted(self, path: str) -> "ServicePort":
         require(1 <= self.port <= 65535, f"Invalid value: {self.port}: must be between 1 and 65535, inclusive",
                 join_path(path, "port"))
-        return attrs.evolve(self, target_port=self.port) if self.target_port is None else self
+        return attrs.evolve(self, target_port=self.port) if self.target_port in (None, 0, "") else self
 
 
 @attrs.frozen

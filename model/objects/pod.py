@@ -32,7 +32,9 @@ class ResourceRequirements(Serializable):
     limits: FrozenDict = field("limits", RESOURCE_LIST, FrozenDict())
 
     def _defaulted(self, path: str) -> "ResourceRequirements":
-        """A resource with a limit and no request requests its limit (SetDefaults_Pod); requests <= limits."""
+        """A resource with a limit and no request requests its limit (SetDefaults_Pod); requests <= limits
+        (ValidateContainerResourceRequirements, which reports the whole ``requests`` field). The rule for
+        resources that cannot be overcommitted is the API server's (``model.apiserver.validation``)."""
         for source, name in ((self.requests, "requests"), (self.limits, "limits")):
             for resource, q in source.items():
                 require(q.nano >= 0, f'Invalid value: "{q}": must be greater than or equal to 0',
@@ -41,7 +43,7 @@ class ResourceRequirements(Serializable):
         for resource, q in requests.items():
             limit = self.limits.get(resource)
             require(limit is None or q <= limit, f'Invalid value: "{q}": must be less than or equal to '
-                    f"{resource} limit of {limit}", join_path(join_path(path, "requests"), resource))
+                    f"{resource} limit of {limit}", join_path(path, "requests"))
         return attrs.evolve(self, requests=requests) if requests != self.requests else self
 
 
@@ -361,6 +363,19 @@ class Pod(KubeObject):
     metadata: ObjectMeta = metadata_field()
     spec: PodSpec = field("spec", nested(PodSpec), required=True)
     status: PodStatus = field("status", nested(PodStatus), PodStatus())
+
+    def _defaulted(self, path: str) -> "Pod":
+        """SetDefaults_Pod's defaultHostNetworkPorts: with host networking every container port is a host port."""
+        if not self.spec.host_network:
+            return self
+
+        def with_host_ports(containers: tuple[Container, ...]) -> tuple[Container, ...]:
+            return tuple(attrs.evolve(c, ports=tuple(p if p.host_port else attrs.evolve(p, host_port=p.container_port)
+                                                      for p in c.ports)) for c in containers)
+
+        spec = attrs.evolve(self.spec, containers=with_host_ports(self.spec.containers),
+                            init_containers=with_host_ports(self.spec.init_containers))
+        return attrs.evolve(self, spec=spec) if spec != self.spec else self
 
     @property
     def node_name(self) -> str | None:

@@ -100,7 +100,7 @@ class LimitRangeItem(Serializable):
 
 @attrs.frozen
 class LimitRangeSpec(Serializable):
-    limits: tuple[LimitRangeItem, ...] = field("limits", list_of(nested(LimitRangeItem)), required=True)
+    limits: tuple[LimitRangeItem, ...] = field("limits", list_of(nested(LimitRangeItem)), ())
 
 
 @attrs.frozen
@@ -110,4 +110,4 @@ class LimitRange(KubeObject):
     RESOURCE: ClassVar[str] = "limitranges"
 
     metadata: ObjectMeta = metadata_field()
-    spec: LimitRangeSpec = field("spec", nested(LimitRangeSpec), required=True)
+    spec: LimitRangeSpec = field("spec", nested(LimitRangeSpec), LimitRangeSpec())

@@ -8,6 +8,7 @@ from pkg/apis/apps/validation/validation.go (``selector`` does not match templat
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 import attrs
@@ -23,30 +24,59 @@ from model.schema import (
 from model.objects.storage import PersistentVolumeClaimTemplate
 
 
-def _int_or_percent(value: int | str | None, path: str) -> None:
-    """ValidatePositiveIntOrPercent: a non-negative integer or ``NN%``."""
+_PERCENT = re.compile(r"[0-9]+%")
+"""validation.IsValidPercent."""
+
+
+def _int_or_percent(value: int | str | None, path: str) -> int | None:
+    """ValidatePositiveIntOrPercent: a non-negative integer or ``NN%``; returns the number (getIntOrPercentValue)."""
     if value is None:
-        return
+        return None
     if isinstance(value, int):
         non_negative(value, path)
-        return
-    digits = value[:-1]
-    require(value.endswith("%") and digits.isdigit(), f'Invalid value: "{value}": a valid percent string must '
-            "be a numeric string followed by an ending '%' (e.g. '1%',  or '93%')", path)
+        return value
+    require(_PERCENT.fullmatch(value) is not None, f'Invalid value: "{value}": a valid percent string must be a '
+            "numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is "
+            "'[0-9]+%')", path)
+    return int(value[:-1])
 
 
-def _check_template(spec: Any, path: str, selector: LabelSelector | None) -> None:
-    """The pod template's labels must be selected by the workload's selector (apps validation)."""
+def _not_more_than_100_percent(value: int | str | None, path: str) -> None:
+    """IsNotMoreThan100Percent."""
+    if isinstance(value, str):
+        require(int(value[:-1]) <= 100, f'Invalid value: "{value}": must not be greater than 100%', path)
+
+
+def _shown(value: int | str) -> str:
+    return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+def _check_template(spec: Any, path: str, selector: LabelSelector | None, kind: str) -> None:
+    """apps validation shared by ReplicaSet, Deployment, DaemonSet and StatefulSet: a non-empty selector that
+    selects the pod template's labels, and a template whose pods are restarted forever (``restartPolicy: Always``,
+    no ``activeDeadlineSeconds``). ``kind`` names the workload as upstream's messages do (a Deployment's template
+    is checked as a ReplicaSet's, ValidatePodTemplateSpecForReplicaSet)."""
     labels_path = join_path(path, "template.metadata.labels")
     if selector is None:
         raise ManifestError("Required value", join_path(path, "selector"))
+    empty_kind = "deployment" if kind == "ReplicaSet" else kind.lower()
     require(bool(selector.match_labels) or bool(selector.match_expressions),
-            "Invalid value: empty selector is invalid for deployment", join_path(path, "selector"))
+            f"Invalid value: empty selector is invalid for {empty_kind}", join_path(path, "selector"))
     require(selector.matches(spec.template.metadata.labels),
             f"Invalid value: {dict(spec.template.metadata.labels)}: `selector` does not match template `labels`",
             labels_path)
+    _check_restarts_forever(spec.template.spec, join_path(path, "template.spec"), kind)
     non_negative(getattr(spec, "replicas", None), join_path(path, "replicas"))
     non_negative(getattr(spec, "min_ready_seconds", None), join_path(path, "minReadySeconds"))
+
+
+def _check_restarts_forever(pod_spec: Any, path: str, kind: str) -> None:
+    """The pods of a ReplicationController, ReplicaSet, DaemonSet or StatefulSet must run forever."""
+    policy = pod_spec.restart_policy
+    require(policy == "Always", f'Unsupported value: "{policy}": supported values: "Always"',
+            join_path(path, "restartPolicy"))
+    require(pod_spec.active_deadline_seconds is None, f"Forbidden: activeDeadlineSeconds in {kind} is not Supported",
+            join_path(path, "activeDeadlineSeconds"))
 
 
 @attrs.frozen
@@ -76,6 +106,7 @@ class ReplicationControllerSpec(Serializable):
         require(selector_from_set(spec.selector).matches(spec.template.metadata.labels),
                 f"Invalid value: {dict(spec.template.metadata.labels)}: `selector` does not match template `labels`",
                 join_path(path, "template.metadata.labels"))
+        _check_restarts_forever(spec.template.spec, join_path(path, "template.spec"), "ReplicationController")
         non_negative(spec.replicas, join_path(path, "replicas"))
         return spec
 
@@ -105,7 +136,7 @@ class ReplicaSetSpec(Serializable):
     min_ready_seconds: int = field("minReadySeconds", INT, 0)
 
     def _defaulted(self, path: str) -> "ReplicaSetSpec":
-        _check_template(self, path, self.selector)
+        _check_template(self, path, self.selector, "ReplicaSet")
         return self
 
 
@@ -126,8 +157,13 @@ class RollingUpdateDeployment(Serializable):
     max_surge: int | str = field("maxSurge", INT_OR_STRING, "25%")
 
     def _defaulted(self, path: str) -> "RollingUpdateDeployment":
-        _int_or_percent(self.max_unavailable, join_path(path, "maxUnavailable"))
-        _int_or_percent(self.max_surge, join_path(path, "maxSurge"))
+        """ValidateRollingUpdateDeployment."""
+        unavailable_path = join_path(path, "maxUnavailable")
+        unavailable = _int_or_percent(self.max_unavailable, unavailable_path)
+        surge = _int_or_percent(self.max_surge, join_path(path, "maxSurge"))
+        require(unavailable != 0 or surge != 0, f"Invalid value: {_shown(self.max_unavailable)}: may not be 0 when "
+                "`maxSurge` is 0", unavailable_path)
+        _not_more_than_100_percent(self.max_unavailable, unavailable_path)
         return self
 
 
@@ -168,15 +204,11 @@ class DeploymentSpec(Serializable):
     progress_deadline_seconds: int = field("progressDeadlineSeconds", INT, 600)
 
     def _defaulted(self, path: str) -> "DeploymentSpec":
-        _check_template(self, path, self.selector)
+        _check_template(self, path, self.selector, "ReplicaSet")
         if self.strategy.type == "RollingUpdate" and self.strategy.rolling_update is None:
             spec = attrs.evolve(self, strategy=attrs.evolve(self.strategy, rolling_update=RollingUpdateDeployment()))
         else:
             spec = self
-        ru = spec.strategy.rolling_update
-        if ru is not None and ru.max_surge in (0, "0%") and ru.max_unavailable in (0, "0%"):
-            raise ManifestError("Invalid value: 0: may not be 0 when `maxSurge` is 0",
-                                join_path(path, "strategy.rollingUpdate.maxUnavailable"))
         non_negative(spec.revision_history_limit, join_path(path, "revisionHistoryLimit"))
         require(spec.progress_deadline_seconds > spec.min_ready_seconds, f"Invalid value: "
                 f"{spec.progress_deadline_seconds}: must be greater than minReadySeconds",
@@ -221,9 +253,19 @@ class RollingUpdateDaemonSet(Serializable):
     max_surge: int | str = field("maxSurge", INT_OR_STRING, 0)
 
     def _defaulted(self, path: str) -> "RollingUpdateDaemonSet":
-        _int_or_percent(self.max_unavailable, join_path(path, "maxUnavailable"))
-        _int_or_percent(self.max_surge, join_path(path, "maxSurge"))
+        for value, name in ((self.max_unavailable, "maxUnavailable"), (self.max_surge, "maxSurge")):
+            _int_or_percent(value, join_path(path, name))
+            _not_more_than_100_percent(value, join_path(path, name))
         return self
+
+    def validate(self, path: str) -> None:
+        """ValidateRollingUpdateDaemonSet: exactly one of maxSurge and maxUnavailable is non-zero."""
+        unavailable_path, surge_path = join_path(path, "maxUnavailable"), join_path(path, "maxSurge")
+        unavailable = _int_or_percent(self.max_unavailable, unavailable_path)
+        surge = _int_or_percent(self.max_surge, surge_path)
+        require(not (unavailable and surge), f"Invalid value: {_shown(self.max_surge)}: may not be set when "
+                "maxUnavailable is non-zero", surge_path)
+        require(bool(unavailable or surge), "Required value: cannot be 0 when maxSurge is 0", unavailable_path)
 
 
 @attrs.frozen
@@ -232,9 +274,11 @@ class DaemonSetUpdateStrategy(Serializable):
     rolling_update: RollingUpdateDaemonSet | None = field("rollingUpdate", nested(RollingUpdateDaemonSet))
 
     def _defaulted(self, path: str) -> "DaemonSetUpdateStrategy":
-        if self.type == "RollingUpdate" and self.rolling_update is None:
-            return attrs.evolve(self, rolling_update=RollingUpdateDaemonSet())
-        return self
+        if self.type != "RollingUpdate":
+            return self
+        strategy = self if self.rolling_update else attrs.evolve(self, rolling_update=RollingUpdateDaemonSet())
+        strategy.rolling_update.validate(join_path(path, "rollingUpdate"))
+        return strategy
 
 
 @attrs.frozen
@@ -247,10 +291,7 @@ class DaemonSetSpec(Serializable):
     revision_history_limit: int = field("revisionHistoryLimit", INT, 10)
 
     def _defaulted(self, path: str) -> "DaemonSetSpec":
-        _check_template(self, path, self.selector)
-        require(self.template.spec.restart_policy == "Always", f'Unsupported value: '
-                f'"{self.template.spec.restart_policy}": supported values: "Always"',
-                join_path(path, "template.spec.restartPolicy"))
+        _check_template(self, path, self.selector, "DaemonSet")
         return self
 
 
@@ -340,6 +381,12 @@ class Job(KubeObject):
     spec: JobSpec = field("spec", nested(JobSpec), required=True)
     status: JobStatus = field("status", nested(JobStatus), JobStatus())
 
+    def _defaulted(self, path: str) -> "Job":
+        """SetDefaults_Job: empty labels default to the template's labels."""
+        if self.metadata.labels or not self.spec.template.metadata.labels:
+            return self
+        return attrs.evolve(self, metadata=attrs.evolve(self.metadata, labels=self.spec.template.metadata.labels))
+
 
 @attrs.frozen
 class RollingUpdateStatefulSetStrategy(Serializable):
@@ -347,8 +394,12 @@ class RollingUpdateStatefulSetStrategy(Serializable):
     max_unavailable: int | str | None = field("maxUnavailable", INT_OR_STRING)
 
     def _defaulted(self, path: str) -> "RollingUpdateStatefulSetStrategy":
+        """validateRollingUpdateStatefulSet."""
         non_negative(self.partition, join_path(path, "partition"))
-        _int_or_percent(self.max_unavailable, join_path(path, "maxUnavailable"))
+        unavailable_path = join_path(path, "maxUnavailable")
+        if _int_or_percent(self.max_unavailable, unavailable_path) == 0:
+            raise ManifestError(f"Invalid value: {_shown(self.max_unavailable)}: cannot be 0", unavailable_path)
+        _not_more_than_100_percent(self.max_unavailable, unavailable_path)
         return self
 
 
@@ -395,10 +446,7 @@ class StatefulSetSpec(Serializable):
     ordinals: StatefulSetOrdinals = field("ordinals", nested(StatefulSetOrdinals), StatefulSetOrdinals())
 
     def _defaulted(self, path: str) -> "StatefulSetSpec":
-        _check_template(self, path, self.selector)
-        require(self.template.spec.restart_policy == "Always", f'Unsupported value: '
-                f'"{self.template.spec.restart_policy}": supported values: "Always"',
-                join_path(path, "template.spec.restartPolicy"))
+        _check_template(self, path, self.selector, "StatefulSet")
         return self
 
 
