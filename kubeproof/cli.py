@@ -10,6 +10,7 @@ from pathlib import Path
 
 import attrs
 
+from kubeproof import check_cli
 from kubeproof.render import render_explanation, table, walk_step
 from model import manifests
 from model.errors import ManifestError
@@ -107,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
                              help="cluster snapshot: `kubectl get nodes,pods -A -o yaml` output or Node manifests")
     explain_cmd.add_argument("--profile", help="a KubeSchedulerConfiguration file (default: kube-scheduler's defaults)")
     explain_cmd.set_defaults(run=cmd_explain)
+    check_cli.register(sub)
     return parser
 
 
@@ -115,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (ManifestError, UsageError) as e:
+    except (ManifestError, UsageError, check_cli.UsageError) as e:
         print(f"kubeproof: {e}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading

@@ -1,0 +1,69 @@
+"""Running the property suite on a scenario with a Hypothesis profile: the engine of ``kubeproof check``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import attrs
+from hypothesis import HealthCheck, Phase, Verbosity, seed, settings
+from hypothesis.errors import Flaky
+from hypothesis.stateful import run_state_machine_as_test
+
+from properties.explore import PropertyViolated, Scenario, machine_for
+from properties.registry import Property
+
+
+@attrs.frozen
+class Profile:
+    """How hard to look: examples (runs) and steps per run."""
+
+    name: str
+    examples: int
+    steps: int
+
+
+PROFILES = {
+    "dev": Profile("dev", 20, 50),
+    "ci": Profile("ci", 100, 80),
+    "deep": Profile("deep", 1500, 200),
+}
+
+
+@attrs.frozen
+class CheckResult:
+    """What a check found: the examples run and steps taken, and the shrunk violation if any."""
+
+    examples: int
+    steps: int
+    seconds: float
+    violation: PropertyViolated | None
+
+
+def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, seed_value: int = 0,
+        progress: Callable[[int, int], None] | None = None) -> CheckResult:
+    """Explore ``scenario`` with ``profile``; the same seed gives the same runs and the same trace."""
+    machine = machine_for(scenario, properties)
+    counted = {"examples": 0, "steps": 0}
+    teardown = machine.teardown
+
+    def counting_teardown(self: machine) -> None:  # type: ignore[valid-type]
+        counted["examples"] += 1
+        counted["steps"] += len(self.transitions)
+        if progress is not None:
+            progress(counted["examples"], profile.examples)
+        teardown(self)
+
+    machine.teardown = counting_teardown
+    configured = settings(max_examples=profile.examples, stateful_step_count=profile.steps, deadline=None,
+                          database=None, verbosity=Verbosity.quiet, print_blob=False,
+                          phases=(Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck))
+    started = time.perf_counter()
+    violation = None
+    try:
+        run_state_machine_as_test(seed(seed_value)(machine), settings=configured)
+    except PropertyViolated as found:
+        violation = found
+    except Flaky as flaky:  # the model is deterministic: a flaky failure is a bug in kubeproof itself
+        raise RuntimeError(f"non-deterministic exploration: {flaky}") from flaky
+    return CheckResult(counted["examples"], counted["steps"], time.perf_counter() - started, violation)

@@ -1,0 +1,167 @@
+"""Exploring a scenario: random (Hypothesis-driven) sequences of user actions, component steps and faults,
+with every property checked after every step, and fair convergence at the end (liveness).
+
+:class:`Transition` records one step; :func:`execute` runs a fixed list of actions (replays and
+shrinking use it); :func:`converge` runs the components fairly once users and faults stop; the
+Hypothesis state machine is built by :func:`machine_for`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+
+from model import cluster
+from model.actions import SubmitPending, Tick
+from model.cluster import Step
+from model.config import ModelConfig
+from model.kubelet.component import CrashNode, PartitionNode
+from model.kubeproxy import RouteRequest
+from model.state import ClusterState
+from properties.registry import LIVENESS, Property, Violation, check_state, check_step
+from properties.users import user_actions
+
+FAULT_ACTIONS = (CrashNode, PartitionNode)
+CONVERGENCE_STEPS = 4000
+"""The liveness step bound: fair execution must reach the desired state within this many actions."""
+IDLE_SECONDS = 400
+"""Fair execution stops once nothing but the clock has been enabled for this long (every timer the model
+uses, e.g. 300 s toleration evictions and the scheduler's 5-minute flush, fits within it)."""
+
+
+@attrs.frozen
+class Transition:
+    """One step of a run: the action and what it did."""
+
+    action: Any
+    result: Step
+
+
+@attrs.frozen
+class Scenario:
+    """What to explore: the manifests (cluster and workloads), the configuration and how much users act."""
+
+    name: str
+    objects: tuple[Any, ...]
+    config: ModelConfig = ModelConfig()
+    user_budget: int = 3
+
+    def initial(self) -> ClusterState:
+        return cluster.initial_state(self.objects)
+
+
+class PropertyViolated(AssertionError):
+    """A property failed; carries the run that led there."""
+
+    def __init__(self, violation: Violation, transitions: Sequence[Transition]):
+        self.violation = violation
+        self.transitions = tuple(transitions)
+        super().__init__(f"{violation.property}: {violation.message} (after {len(self.transitions)} steps)")
+
+
+def checked_step(state: ClusterState, action: Any, config: ModelConfig, properties: Sequence[Property],
+                 transitions: list[Transition]) -> ClusterState:
+    """Apply ``action`` and check every property; raises PropertyViolated with the run so far."""
+    result = cluster.step(state, action, config)
+    transition = Transition(action, result)
+    transitions.append(transition)
+    violations = check_step(state, transition, result.state, config, properties) + \
+        check_state(result.state, config, properties)
+    if violations:
+        raise PropertyViolated(violations[0], transitions)
+    return result.state
+
+
+def execute(state: ClusterState, actions: Sequence[Any], config: ModelConfig,
+            properties: Sequence[Property]) -> tuple[ClusterState, list[Transition]]:
+    """Run ``actions`` in order, checking every property after each (raises PropertyViolated)."""
+    transitions: list[Transition] = []
+    for action in actions:
+        state = checked_step(state, action, config, properties, transitions)
+    return state, transitions
+
+
+def _fair_choices(state: ClusterState, config: ModelConfig) -> dict[str, list[Any]]:
+    """Component actions by component, without users, faults, crashes or client traffic."""
+    quiet = attrs.evolve(config, faults=frozenset())
+    grouped: dict[str, list[Any]] = {}
+    for action in cluster.enabled(state, quiet):
+        if isinstance(action, (RouteRequest, Tick)) or type(action).__name__ in ("Submit", "ForceDeletePod"):
+            continue
+        grouped.setdefault(cluster.component_of(action).name, []).append(action)
+    return grouped
+
+
+def converge(state: ClusterState, config: ModelConfig, properties: Sequence[Property],
+             transitions: list[Transition]) -> ClusterState:
+    """Fair execution once users and faults stop (Anvil's ESR premise): components take turns, each taking
+    its first enabled action; the clock advances only when nothing else can act. Every invariant is still
+    checked at every step. Stops after IDLE_SECONDS of nothing to do, or CONVERGENCE_STEPS actions."""
+    turn, idle = 0, 0
+    for _ in range(CONVERGENCE_STEPS):
+        grouped = _fair_choices(state, config)
+        if not grouped:
+            if idle >= IDLE_SECONDS:
+                return state
+            state = checked_step(state, Tick(10), config, properties, transitions)
+            idle += 10
+            continue
+        idle = 0
+        names = sorted(grouped)
+        action = grouped[names[turn % len(names)]][0]
+        turn += 1
+        state = checked_step(state, action, config, properties, transitions)
+    return state
+
+
+def check_liveness(state: ClusterState, config: ModelConfig, properties: Sequence[Property],
+                   transitions: Sequence[Transition]) -> None:
+    for prop in properties:
+        if prop.kind == LIVENESS:
+            messages = prop.check(state, config)
+            if messages:
+                raise PropertyViolated(Violation(prop.name, messages[0]), transitions)
+
+
+def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[RuleBasedStateMachine]:
+    """A Hypothesis state machine exploring ``scenario``: each step picks a component, then one of its
+    enabled actions (users while their budget lasts, faults when the configuration enables them)."""
+
+    class ClusterMachine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.state = scenario.initial()
+            self.transitions: list[Transition] = []
+            self.user_actions_left = scenario.user_budget
+
+        def choices(self) -> dict[str, list[Any]]:
+            grouped: dict[str, list[Any]] = {}
+            for action in cluster.enabled(self.state, scenario.config):
+                grouped.setdefault(cluster.component_of(action).name, []).append(action)
+            if self.user_actions_left > 0 and not self.state.pending:
+                users = list(user_actions(self.state))
+                if users:
+                    grouped.setdefault("user", []).extend(users)
+            return grouped
+
+        @precondition(lambda self: True)
+        @rule(data=st.data())
+        def act(self, data: st.DataObject) -> None:
+            grouped = self.choices()
+            component = data.draw(st.sampled_from(sorted(grouped)), label="component")
+            action = data.draw(st.sampled_from(grouped[component]), label="action")
+            if component == "user" and not isinstance(action, SubmitPending):
+                self.user_actions_left -= 1
+            self.state = checked_step(self.state, action, scenario.config, properties, self.transitions)
+
+        def teardown(self) -> None:
+            if any(p.kind == LIVENESS for p in properties):
+                final = converge(self.state, scenario.config, properties, self.transitions)
+                check_liveness(final, scenario.config, properties, self.transitions)
+
+    ClusterMachine.__name__ = f"Explore_{scenario.name.replace('-', '_')}"
+    return ClusterMachine

@@ -1,0 +1,21 @@
+"""Every property kubeproof checks, by area."""
+
+from properties.invariants import apiserver, nodes, services, workloads
+from properties.registry import Property
+
+PROPERTIES: tuple[Property, ...] = (
+    apiserver.quota_never_exceeded,
+    nodes.node_capacity,
+    nodes.kubelet_runs_own_pods,
+    services.routes_only_to_ready_pods,
+    workloads.job_completions,
+    workloads.daemonset_one_per_node,
+    workloads.statefulset_identity,
+    workloads.statefulset_storage,
+    apiserver.only_authorized,
+    apiserver.names_unique,
+    apiserver.resource_versions_increase,
+    nodes.scheduled_pods_fit,
+    workloads.replicaset_bound,
+    workloads.job_parallelism,
+)

@@ -1,0 +1,106 @@
+"""What the API server guarantees: quotas hold, only authorized requests succeed, names are unique,
+resourceVersions only grow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from model.admission import resourcequota
+from model.apiserver import requests as rq
+from model.auth.node import authorize
+from model.auth.rbac import RequestAttributes
+from model.config import ModelConfig
+from model.state import ClusterState
+from properties.registry import invariant, step_property
+
+
+def _used(state: ClusterState, quota: Any) -> dict:
+    return resourcequota.recompute(quota, state.store.objects)
+
+
+@invariant(
+    "quota-never-exceeded",
+    "The objects stored in a namespace never use more than any of its ResourceQuotas' hard limits.",
+    "https://kubernetes.io/docs/concepts/policy/resource-quotas/",
+)
+def quota_never_exceeded(state: ClusterState, config: ModelConfig) -> list[str]:
+    messages = []
+    for quota in state.store.list("ResourceQuota"):
+        used = _used(state, quota)
+        for resource, hard in sorted(quota.spec.hard.items()):
+            if resource in used and used[resource] > hard:
+                messages.append(f"ResourceQuota {quota.namespace}/{quota.name}: {resource} used {used[resource]} "
+                                f"exceeds hard {hard}")
+    return messages
+
+
+def _attributes(request: Any) -> RequestAttributes | None:
+    """The authorization attributes of a successful write, as the API server resolves them."""
+    if isinstance(request, rq.Bind):
+        return RequestAttributes(request.user, "create", "", "pods", "binding", request.namespace, request.name)
+    obj = getattr(request, "object", None)
+    if isinstance(request, (rq.Create, rq.Update, rq.UpdateStatus)) and obj is not None:
+        verb = "create" if isinstance(request, rq.Create) else "update"
+        sub = "status" if isinstance(request, rq.UpdateStatus) else ""
+        return RequestAttributes(request.user, verb, obj.api_group, obj.resource, sub,
+                                 obj.namespace if obj.namespaced else None, obj.name)
+    return None
+
+
+@step_property(
+    "only-authorized-requests-succeed",
+    "No user's write succeeds unless RBAC (or the Node authorizer) grants it in that namespace.",
+    "https://kubernetes.io/docs/reference/access-authn-authz/rbac/",
+)
+def only_authorized(before: ClusterState, step: Any, after: ClusterState, config: ModelConfig) -> list[str]:
+    request = getattr(getattr(step, "action", None), "request", None)
+    if request is None or not step.result.responses or not step.result.responses[0].ok:
+        return []
+    attributes = _attributes(request)
+    if attributes is None:
+        return []
+    store = before.store
+    decision = authorize(attributes, pods=store.list("Pod"), persistent_volumes=store.list("PersistentVolume"),
+                         roles=store.list("Role"), cluster_roles=store.list("ClusterRole"),
+                         role_bindings=store.list("RoleBinding"), cluster_role_bindings=store.list("ClusterRoleBinding"))
+    if decision.allowed:
+        return []
+    return [f"{request.user.name}'s {attributes.verb} of {attributes.combined_resource} "
+            f"{attributes.namespace or ''}/{attributes.name} succeeded without a granting rule"]
+
+
+@step_property(
+    "names-unique",
+    "A create never succeeds for a name already taken in its namespace (the new object has a new uid).",
+    "https://kubernetes.io/docs/concepts/overview/working-with-objects/names/",
+)
+def names_unique(before: ClusterState, step: Any, after: ClusterState, config: ModelConfig) -> list[str]:
+    messages = []
+    for response in step.result.responses:
+        if response.reason != "Created" or response.object is None or not hasattr(response.object, "metadata"):
+            continue
+        obj = response.object
+        existing = before.store.get(*obj.key)
+        if existing is not None and existing.metadata.uid != obj.metadata.uid:
+            messages.append(f"{obj.kind} {obj.namespace}/{obj.name} was created while {existing.metadata.uid} "
+                            "still had that name")
+    return messages
+
+
+@step_property(
+    "resource-versions-increase",
+    "Every write gets a resourceVersion greater than any before it.",
+    "https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions",
+)
+def resource_versions_increase(before: ClusterState, step: Any, after: ClusterState, config: ModelConfig) -> list[str]:
+    messages = []
+    last = before.store.revision
+    for event in step.result.events:
+        version = int(event.object.metadata.resource_version)
+        if version <= last:
+            messages.append(f"{event.object.kind} {event.object.namespace}/{event.object.name} written at "
+                            f"resourceVersion {version}, not after {last}")
+        last = version
+    if after.store.revision < before.store.revision:
+        messages.append(f"the store's revision went back from {before.store.revision} to {after.store.revision}")
+    return messages

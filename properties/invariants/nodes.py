@@ -1,0 +1,79 @@
+"""What scheduling and the kubelets guarantee: nodes are never overcommitted, pods land only where their
+taints and affinity allow, and a kubelet runs only pods bound to its node."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from model.affinity import pod_matches_node
+from model.config import ModelConfig
+from model.resources import fits
+from model.scheduler.component import SchedulePod
+from model.state import ClusterState
+from model.taints import NO_EXECUTE, NO_SCHEDULE, first_untolerated
+from properties.registry import invariant, step_property
+
+
+@invariant(
+    "node-capacity",
+    "The pods bound to a node (not finished) never request more than its allocatable, for any resource or "
+    "the pod count.",
+    "https://kubernetes.io/docs/concepts/scheduling-eviction/kube-scheduler/#kube-scheduler-implementation",
+)
+def node_capacity(state: ClusterState, config: ModelConfig) -> list[str]:
+    messages = []
+    pods = [p for p in state.store.list("Pod") if p.node_name and not p.is_terminated]
+    for node in state.store.list("Node"):
+        on_node = [p for p in pods if p.node_name == node.name]
+        for i, pod in enumerate(on_node):
+            ok, reasons = fits(pod, node, on_node[:i])
+            if not ok:
+                messages.append(f"Node {node.name} is overcommitted once pod {pod.namespace}/{pod.name} is counted: "
+                                f"{', '.join(reasons)}")
+                break
+    return messages
+
+
+@step_property(
+    "scheduled-pods-fit-their-node",
+    "The scheduler binds a pod only to a node whose NoSchedule/NoExecute taints it tolerates and whose labels "
+    "satisfy its nodeSelector and required node affinity.",
+    "https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/",
+)
+def scheduled_pods_fit(before: ClusterState, step: Any, after: ClusterState, config: ModelConfig) -> list[str]:
+    action = step.action
+    if not isinstance(action, SchedulePod) or action.node is None:
+        return []
+    if not step.result.responses or not step.result.responses[0].ok:
+        return []
+    pod = after.store.get("Pod", action.namespace, action.name)
+    node = before.store.get("Node", None, action.node)
+    if pod is None or node is None:
+        return []
+    messages = []
+    taint = first_untolerated(node.taints, pod.spec.tolerations, lambda t: t.effect in (NO_SCHEDULE, NO_EXECUTE))
+    if taint is not None:
+        messages.append(f"pod {pod.namespace}/{pod.name} was bound to {node.name} despite its taint {taint}")
+    if not pod_matches_node(pod, node):
+        messages.append(f"pod {pod.namespace}/{pod.name} was bound to {node.name}, which fails its node "
+                        "selector or required affinity")
+    return messages
+
+
+@invariant(
+    "kubelet-runs-own-pods",
+    "A kubelet runs a pod only while the API server has that pod bound to the kubelet's node (or no longer has it).",
+    "https://kubernetes.io/docs/concepts/architecture/#kubelet",
+)
+def kubelet_runs_own_pods(state: ClusterState, config: ModelConfig) -> list[str]:
+    by_uid = {p.metadata.uid: p for p in state.store.list("Pod")}
+    messages = []
+    for node, runtime in sorted(state.nodes.items()):
+        for uid, pod_runtime in sorted(runtime.pods.items()):
+            if not pod_runtime.any_running:
+                continue
+            pod = by_uid.get(uid)
+            if pod is not None and pod.node_name != node:
+                messages.append(f"node {node} runs pod {pod_runtime.namespace}/{pod_runtime.name}, which is bound "
+                                f"to {pod.node_name or 'no node'}")
+    return messages

@@ -1,0 +1,51 @@
+"""What Services guarantee: traffic goes only to ready pods selected by the Service in its namespace."""
+
+from __future__ import annotations
+
+from model.config import ModelConfig
+from model.informers import pending
+from model.kubeproxy import POD_NETWORK_PREFIX, informer_name, routing_table
+from model.labels import selector_from_set
+from model.state import ClusterState
+from properties.registry import invariant
+
+ENDPOINTS_CONTROLLER = "endpoint-controller"
+
+
+def _synced(state: ClusterState, name: str) -> bool:
+    informer = state.informers.get(name)
+    return informer is not None and not pending(informer, state.events) and not informer.queue
+
+
+@invariant(
+    "routes-only-to-ready-selected-pods",
+    "Once the endpoints controller and a node's kube-proxy have synced, that node routes a Service only to "
+    "ready pods that match the Service's selector in the Service's namespace.",
+    "https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service",
+)
+def routes_only_to_ready_pods(state: ClusterState, config: ModelConfig) -> list[str]:
+    if not _synced(state, ENDPOINTS_CONTROLLER):
+        return []
+    pods_by_ip = {p.status.pod_ip: p for p in state.store.list("Pod") if p.status.pod_ip and not p.is_terminated}
+    messages = []
+    for node, table in sorted(state.routes.items()):
+        proxy = state.informers.get(informer_name(node))
+        if proxy is None or pending(proxy, state.events) or table != routing_table(proxy.cache, node):
+            continue
+        for (namespace, name, port), backends in sorted(table.items()):
+            service = state.store.get("Service", namespace, name)
+            if service is None or not service.spec.selector:
+                continue
+            selector = selector_from_set(service.spec.selector)
+            for ip, target in backends:
+                if not ip.startswith(POD_NETWORK_PREFIX):
+                    continue
+                pod = pods_by_ip.get(ip)
+                where = f"node {node} routes {namespace}/{name}:{port} to {ip}:{target}"
+                if pod is None:
+                    messages.append(f"{where}, which no pod has")
+                elif pod.namespace != namespace or not selector.matches(pod.labels):
+                    messages.append(f"{where}, pod {pod.namespace}/{pod.name}, which the Service does not select")
+                elif not pod.is_ready:
+                    messages.append(f"{where}, pod {pod.namespace}/{pod.name}, which is not ready")
+    return messages

@@ -1,0 +1,54 @@
+"""What users do during exploration: scale workloads, roll out a new image, delete a pod.
+
+Each user action is a ``Submit`` of the request ``kubectl`` would send (``kubectl scale``,
+``kubectl set image``, ``kubectl delete pod``), as the cluster administrator. They are offered only while
+the scenario's user budget lasts, so that runs end with the cluster left to its controllers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from model.actions import Submit
+from model.apiserver import requests as rq
+from model.auth.identity import ADMIN
+from model.state import ClusterState
+
+SCALABLE = ("Deployment", "ReplicaSet", "ReplicationController", "StatefulSet")
+MAX_REPLICAS = 4
+
+
+def _scaled(obj: Any, replicas: int) -> Any:
+    return attrs.evolve(obj, spec=attrs.evolve(obj.spec, replicas=replicas))
+
+
+def _new_image(obj: Any) -> Any:
+    """``kubectl set image``: the first container's image gets a new tag (``:v2``, ``:v3``, ...)."""
+    template = obj.spec.template
+    first = template.spec.containers[0]
+    name, _, tag = (first.image or "image").partition(":")
+    version = int(tag[1:]) + 1 if tag.startswith("v") and tag[1:].isdigit() else 2
+    container = attrs.evolve(first, image=f"{name}:v{version}")
+    spec = attrs.evolve(template.spec, containers=(container, *template.spec.containers[1:]))
+    return attrs.evolve(obj, spec=attrs.evolve(obj.spec, template=attrs.evolve(template, spec=spec)))
+
+
+def user_actions(state: ClusterState) -> Iterator[Submit]:
+    """The user's possible next commands, in a fixed order."""
+    for kind in SCALABLE:
+        for obj in state.store.list(kind):
+            if obj.metadata.deletion_timestamp is not None:
+                continue
+            replicas = obj.spec.replicas
+            if replicas < MAX_REPLICAS:
+                yield Submit(rq.Update(ADMIN, _scaled(obj, replicas + 1)))
+            if replicas > 0:
+                yield Submit(rq.Update(ADMIN, _scaled(obj, replicas - 1)))
+            if kind in ("Deployment", "StatefulSet"):
+                yield Submit(rq.Update(ADMIN, _new_image(obj)))
+    for pod in state.store.list("Pod"):
+        if pod.metadata.deletion_timestamp is None and pod.metadata.owner_references:
+            yield Submit(rq.Delete(ADMIN, "Pod", pod.namespace, pod.name))
