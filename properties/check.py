@@ -32,7 +32,8 @@ PROFILES = {
 
 @attrs.frozen
 class CheckResult:
-    """What a check found: the examples run and steps taken, and the shrunk violation if any."""
+    """What a check found: the runs, the steps taken in them (exploration and the fair convergence that ends
+    each run), and the shrunk violation if any."""
 
     examples: int
     steps: int
@@ -49,10 +50,12 @@ def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, se
 
     def counting_teardown(self: machine) -> None:  # type: ignore[valid-type]
         counted["examples"] += 1
-        counted["steps"] += len(self.transitions)
-        if progress is not None:
-            progress(counted["examples"], profile.examples)
-        teardown(self)
+        try:
+            teardown(self)
+        finally:
+            counted["steps"] += len(self.transitions)
+            if progress is not None:
+                progress(counted["examples"], profile.examples)
 
     machine.teardown = counting_teardown
     configured = settings(max_examples=profile.examples, stateful_step_count=profile.steps, deadline=None,

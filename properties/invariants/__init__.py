@@ -1,6 +1,6 @@
 """Every property kubeproof checks, by area."""
 
-from properties.invariants import apiserver, nodes, services, workloads
+from properties.invariants import apiserver, liveness, nodes, services, workloads
 from properties.registry import Property
 
 PROPERTIES: tuple[Property, ...] = (
@@ -18,4 +18,7 @@ PROPERTIES: tuple[Property, ...] = (
     nodes.scheduled_pods_fit,
     workloads.replicaset_bound,
     workloads.job_parallelism,
+    liveness.replicasets_converge,
+    liveness.bound_pods_run,
+    liveness.endpoints_converge,
 )

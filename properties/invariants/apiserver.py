@@ -22,6 +22,7 @@ def _used(state: ClusterState, quota: Any) -> dict:
     "quota-never-exceeded",
     "The objects stored in a namespace never use more than any of its ResourceQuotas' hard limits.",
     "https://kubernetes.io/docs/concepts/policy/resource-quotas/",
+    store_only=True,
 )
 def quota_never_exceeded(state: ClusterState, config: ModelConfig) -> list[str]:
     messages = []

@@ -19,6 +19,7 @@ from properties.registry import invariant, step_property
     "The pods bound to a node (not finished) never request more than its allocatable, for any resource or "
     "the pod count.",
     "https://kubernetes.io/docs/concepts/scheduling-eviction/kube-scheduler/#kube-scheduler-implementation",
+    store_only=True,
 )
 def node_capacity(state: ClusterState, config: ModelConfig) -> list[str]:
     messages = []

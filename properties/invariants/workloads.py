@@ -77,6 +77,7 @@ def job_parallelism(before: ClusterState, step: Any, after: ClusterState, config
     "job-succeeded-within-completions",
     "A Job never counts more succeeded pods than its completions.",
     "https://kubernetes.io/docs/concepts/workloads/controllers/job/#completion-mode",
+    store_only=True,
 )
 def job_completions(state: ClusterState, config: ModelConfig) -> list[str]:
     return [f"Job {job.namespace}/{job.name} counts {job.status.succeeded} succeeded pods for completions "
@@ -90,6 +91,7 @@ def job_completions(state: ClusterState, config: ModelConfig) -> list[str]:
     "A DaemonSet never has two live pods on one node, except a surge pod of a newer revision during a rolling "
     "update with maxSurge.",
     "https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/",
+    store_only=True,
 )
 def daemonset_one_per_node(state: ClusterState, config: ModelConfig) -> list[str]:
     messages = []
@@ -135,6 +137,7 @@ def statefulset_identity(state: ClusterState, config: ModelConfig) -> list[str]:
     "statefulset-stable-storage",
     "The pod for StatefulSet ordinal k always mounts the claims <template>-<set>-<k>.",
     "https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-storage",
+    store_only=True,
 )
 def statefulset_storage(state: ClusterState, config: ModelConfig) -> list[str]:
     messages = []
