@@ -417,9 +417,12 @@ def test_a_namespace_created_through_the_api_waits_for_its_finalizer(base: Clust
 
 
 def test_a_terminating_namespace_without_finalizers_goes_on_the_next_delete(base: ClusterState) -> None:
-    """The example's namespaces carry no ``kubernetes`` finalizer: the first delete only marks (upstream never
-    removes a namespace on the first delete), the second removes it."""
-    state, _ = ok(base, rq.Delete(ADMIN, "Namespace", None, "test"))
+    """With its ``kubernetes`` finalizer removed through the finalize subresource, the first delete only marks the
+    namespace (upstream never removes a namespace on the first delete), the second removes it."""
+    ns = stored(base, "Namespace", None, "test")
+    assert ns.spec.finalizers == ("kubernetes",)
+    state, _ = ok(base, rq.Finalize(ADMIN, attrs.evolve(ns, spec=attrs.evolve(ns.spec, finalizers=()))))
+    state, _ = ok(state, rq.Delete(ADMIN, "Namespace", None, "test"))
     after, response, events = submit(state, rq.Delete(ADMIN, "Namespace", None, "test"))
     assert response.ok and [e.type for e in events] == [DELETED]
     assert stored(after, "Namespace", None, "test") is None
