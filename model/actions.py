@@ -26,6 +26,18 @@ class Submit:
 
 
 @attrs.frozen
+class ForceDeletePod:
+    """The user force-deletes a pod (``kubectl delete pod --force --grace-period=0``): the object is removed at once,
+    whatever its kubelet still runs."""
+
+    namespace: str
+    name: str
+
+    def describe(self) -> str:
+        return f"user force-deletes pod {self.namespace}/{self.name}"
+
+
+@attrs.frozen
 class DeliverWatchEvent:
     """The next watch event reaches ``component``'s informer."""
 

@@ -14,7 +14,9 @@ from typing import Any
 import attrs
 
 from model import actions as act
-from model import kubeproxy
+from model import faults, kubeproxy
+from model.apiserver import requests as rq
+from model.auth.identity import ADMIN
 from model.component import Component, Step
 from model.config import ModelConfig
 from model.controllers import manager as controller_manager
@@ -22,15 +24,30 @@ from model.kubelet import component as kubelet
 from model.scheduler import component as scheduler
 from model.state import ClusterState, build, deliver, lagging, submit
 
+FORCE_DELETE_PARTITIONED = "force-delete-partitioned"
+"""The ``ModelConfig.variants`` switch that lets the user force-delete pods on unreachable nodes."""
+
+
+def _unreachable(state: ClusterState, node: str | None) -> bool:
+    """Whether ``node`` is down or partitioned (its API view is the same either way: no heartbeats)."""
+    runtime = state.nodes.get(node) if node else None
+    return runtime is not None and not (runtime.up and runtime.reachable)
+
 
 def _user_enabled(state: ClusterState, config: ModelConfig) -> Iterable[Any]:
-    return (act.SubmitPending(),) if state.pending else ()
+    actions: list[Any] = [act.SubmitPending()] if state.pending else []
+    if FORCE_DELETE_PARTITIONED in config.variants:
+        actions += [act.ForceDeletePod(p.namespace, p.name) for p in state.store.list("Pod")
+                    if _unreachable(state, p.spec.node_name)]
+    return actions
 
 
 def _user_apply(state: ClusterState, action: Any, config: ModelConfig) -> Step:
     if isinstance(action, act.SubmitPending):
         request, rest = state.pending[0], state.pending[1:]
         state = attrs.evolve(state, pending=rest)
+    elif isinstance(action, act.ForceDeletePod):
+        request = rq.Delete(ADMIN, "Pod", action.namespace, action.name, grace_period_seconds=0)
     else:
         request = action.request
     after, response, events = submit(state, request, config)
@@ -41,11 +58,17 @@ def _informers_enabled(state: ClusterState, config: ModelConfig) -> Iterable[Any
     return tuple(act.DeliverWatchEvent(name) for name in lagging(state))
 
 
+def _observed(state: ClusterState, informer: str, event: Any, old: Any) -> ClusterState:
+    """Every component reacts to an event ``informer`` has observed (``Component.observed``)."""
+    for component in COMPONENTS:
+        state = component.observed(state, informer, event, old)
+    return state
+
+
 def _informers_apply(state: ClusterState, action: act.DeliverWatchEvent, config: ModelConfig) -> Step:
     state, event, old = deliver(state, action.component)
     if event is not None:
-        for component in COMPONENTS:
-            state = component.observed(state, action.component, event, old)
+        state = _observed(state, action.component, event, old)
     return Step(state)
 
 
@@ -57,12 +80,13 @@ def _clock_apply(state: ClusterState, action: act.Tick, config: ModelConfig) -> 
     return Step(attrs.evolve(state, time=state.time + action.seconds))
 
 
-USER = Component("user", (act.SubmitPending, act.Submit), _user_enabled, _user_apply)
+USER = Component("user", (act.SubmitPending, act.Submit, act.ForceDeletePod), _user_enabled, _user_apply)
 INFORMERS = Component("informers", (act.DeliverWatchEvent,), _informers_enabled, _informers_apply)
 CLOCK = Component("clock", (act.Tick,), _clock_enabled, _clock_apply)
 KUBELET = Component("kubelet", kubelet.ACTIONS, kubelet.enabled, kubelet.apply, kubelet.setup)
+FAULTS = faults.component(_observed)
 COMPONENTS: tuple[Component, ...] = (USER, INFORMERS, scheduler.COMPONENT, KUBELET, controller_manager.COMPONENT,
-                                     kubeproxy.COMPONENT, CLOCK)
+                                     kubeproxy.COMPONENT, FAULTS, CLOCK)
 
 _BY_ACTION: dict[type, Component] = {t: c for c in COMPONENTS for t in c.actions}
 

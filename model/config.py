@@ -37,12 +37,37 @@ class ModelConfig:
     variants: frozenset[str] = frozenset()
 
 
-FAULTS = ("container-crash", "node-crash", "partition")
+FAULTS = ("container-crash", "node-crash", "partition", "controller-restart", "watch-relist")
 """container-crash: a running container exits with an error; node-crash: a node's machine stops (and may
-come back); partition: a node loses its connection to the API server (and may regain it)."""
+come back); partition: a node loses its connection to the API server (and may regain it);
+controller-restart: a controller restarts, re-listing and losing its memory (expectations) and work queue;
+watch-relist: a component's watch breaks and its informer re-lists, never observing the events in between one by
+one (see ``model.faults``)."""
 
-VARIANTS = ("replicaset-no-expectations",)
+VARIANTS = ("replicaset-no-expectations", "daemonset-bypasses-scheduler", "deployment-ignores-max-unavailable",
+            "stale-quota-apiservers", "kubelet-stale-cache-after-restart", "force-delete-partitioned")
 """replicaset-no-expectations: the ReplicaSet and ReplicationController controllers manage replicas on every sync
 instead of waiting until their informer has observed their own creates and deletes (controller expectations),
 so a lagging informer makes them create more pods than ``replicas`` (the overshoot expectations exist to prevent;
-kubernetes/kubernetes#129795 is the same overshoot once expectations expire)."""
+kubernetes/kubernetes#129795 is the same overshoot once expectations expire).
+daemonset-bypasses-scheduler: the DaemonSet controller places its pods itself, creating them with ``spec.nodeName``
+instead of leaving them to the default scheduler, and its NodeShouldRunDaemonPod ignores taints (so also a cordoned
+node's unschedulable taint): daemon pods land on tainted and cordoned nodes, and where the kubelet rejects them the
+controller fights it (kubernetes/kubernetes#16967, the behaviour ScheduleDaemonSetPods replaced in 1.12).
+deployment-ignores-max-unavailable: during a rolling update the Deployment controller scales old ReplicaSets down
+by whatever the ReplicaSets' total exceeds ``replicas``, without waiting for the new pods to become available: the
+available replicas drop below ``replicas - maxUnavailable`` (the minUnavailable violations of
+kubernetes/kubernetes#21810, fixed by making scale-downs count available pods, #21957).
+stale-quota-apiservers: ResourceQuota admission writes its charge to the quota's status without the resourceVersion
+precondition, so an API server whose quota lister has not yet observed another's charge admits against the stale
+``status.used`` and overwrites it: together they admit more than ``hard`` (kubernetes/kubernetes#24494; the default
+writes with the precondition, and a Conflict re-checks against the reloaded quota, as upstream's quota evaluator).
+kubelet-stale-cache-after-restart: a kubelet whose node comes back after a crash keeps its pre-crash pod cache
+instead of re-listing (its LIST is served from a stale watch cache), so it restarts a pod the API server deleted
+meanwhile while the pod's replacement runs elsewhere: one StatefulSet identity runs twice
+(kubernetes/kubernetes#59848, fixed by PR #60478 "Prevent read anomalies from the watch cache").
+force-delete-partitioned: the user may force-delete (grace period 0) any pod on an unreachable node
+(``model.actions.ForceDeletePod``), the hazard
+https://kubernetes.io/docs/tasks/run-application/force-delete-stateful-set-pod/ warns about: the object is gone, so
+the StatefulSet controller recreates the identity while a partitioned kubelet still runs the old pod. The default
+config never force-deletes."""

@@ -8,6 +8,8 @@ the component acts on stale data, which is exactly where real controller bugs li
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import attrs
 
 from model.frozendict import FrozenDict
@@ -51,7 +53,7 @@ class Informer:
     def relevant(self, event: WatchEvent) -> bool:
         """Whether the watch delivers ``event`` to this informer at all: its kind is watched and the object is
         (or was) within the field selector."""
-        if event.key[0] not in self.kinds:
+        if event.object.kind not in self.kinds:
             return False
         return self.selects(event.object) or self.cache.get(*event.key) is not None
 
@@ -89,9 +91,45 @@ class Informer:
         return attrs.evolve(self, queue=tuple(k for k in self.queue if k != key))
 
 
+def _revision(event: WatchEvent) -> int:
+    return event.revision
+
+
+class _IdentityMemo:
+    """A bounded memo of :func:`pending` keyed by the identity of its two immutable arguments: each entry keeps
+    its arguments alive, so their ids cannot be reused while it exists (a pure cache; it changes no result)."""
+
+    __slots__ = ("entries", "size")
+
+    def __init__(self, size: int) -> None:
+        self.entries: dict[tuple[int, int], tuple[Informer, tuple, tuple]] = {}
+        self.size = size
+
+    def get(self, informer: Informer, events: tuple) -> tuple | None:
+        entry = self.entries.get((id(informer), id(events)))
+        return entry[2] if entry is not None and entry[0] is informer and entry[1] is events else None
+
+    def put(self, informer: Informer, events: tuple, result: tuple) -> None:
+        if len(self.entries) >= self.size:
+            self.entries.pop(next(iter(self.entries)))
+        self.entries[(id(informer), id(events))] = (informer, events, result)
+
+
+_PENDING = _IdentityMemo(4096)
+
+
 def pending(informer: Informer, events: tuple[WatchEvent, ...]) -> tuple[WatchEvent, ...]:
-    """The events the watch will still deliver to the informer, oldest first."""
-    return tuple(e for e in events if e.revision > informer.revision and informer.relevant(e))
+    """The events the watch will still deliver to the informer, oldest first.
+
+    ``events`` is in revision order (a state's log only appends and drops its oldest events), so the scan starts
+    after the informer's revision. Memoised by identity: states share their informers and their log from step to
+    step, and every step asks again for every informer."""
+    cached = _PENDING.get(informer, events)
+    if cached is None:
+        start = bisect_right(events, informer.revision, key=_revision)
+        cached = tuple(e for e in events[start:] if informer.relevant(e))
+        _PENDING.put(informer, events, cached)
+    return cached
 
 
 def position(informer: Informer, events: tuple[WatchEvent, ...], newest: int) -> int:

@@ -14,7 +14,7 @@ import attrs
 
 from model.admission import resourcequota
 from model.apiserver import requests as rq
-from model.apiserver.server import handle
+from model.apiserver.server import NAMESPACE_FINALIZER, handle
 from model.auth.bootstrap import bootstrap_policy
 from model.auth.identity import ADMIN, UserInfo
 from model.config import ModelConfig
@@ -29,6 +29,9 @@ INFRASTRUCTURE_KINDS = frozenset({
     "ClusterRoleBinding", "ResourceQuota", "LimitRange", "PersistentVolume",
 })
 """Kinds a cluster administrator set up before the scenario starts; they are stored as they are."""
+QUOTA_LISTER = "kube-apiserver"
+"""The informer behind the API server's ResourceQuota lister, which quota admission reads (it lags the store like
+any informer; see ``model.apiserver.server._charge_quota``)."""
 
 
 @attrs.frozen(cache_hash=True)
@@ -81,7 +84,8 @@ def submit(state: ClusterState, request: rq.Request,
            config: ModelConfig = ModelConfig()) -> tuple[ClusterState, rq.Response, tuple[WatchEvent, ...]]:
     """Serve one API request against the state's store at the state's time: the next state, the
     response and the watch events the request caused."""
-    outcome = handle(state.store, request, state.time, config)
+    lister = state.informers.get(QUOTA_LISTER)
+    outcome = handle(state.store, request, state.time, config, None if lister is None else lister.cache)
     return state.record(outcome.store, outcome.events), outcome.response, outcome.events
 
 
@@ -123,14 +127,28 @@ def _existing(obj: Any) -> bool:
             or meta.resource_version is not None or (isinstance(obj, Pod) and bool(obj.spec.node_name)))
 
 
+def _as_created(namespace: Namespace) -> Namespace:
+    """A namespace as the API server stores it on create (the namespace strategy's PrepareForCreate): the
+    ``kubernetes`` finalizer added and the status reset to Active. Namespaces from a live snapshot (with a uid or
+    resourceVersion) went through that when their cluster created them, and are kept as recorded."""
+    meta = namespace.metadata
+    if meta.uid is not None or meta.resource_version is not None:
+        return namespace
+    finalizers = tuple(dict.fromkeys(namespace.spec.finalizers + (NAMESPACE_FINALIZER,)))
+    return attrs.evolve(namespace, spec=attrs.evolve(namespace.spec, finalizers=finalizers),
+                        status=type(namespace.status)())
+
+
 def build(objects: Iterable[Any], user: UserInfo = ADMIN) -> ClusterState:
     """The initial state for a set of loaded objects.
 
     Existing objects (see :func:`_existing`) and Kubernetes' bootstrap RBAC policy are stored directly,
     with every namespace they mention (real clusters always have ``default``, ``kube-system``,
-    ``kube-public`` and ``kube-node-lease``); ResourceQuota status is computed as the quota controller
-    would have. Everything else becomes a pending create by ``user``, to pass through admission when the
-    scenario submits it. Components add their informers and runtimes afterwards (``Component.setup``).
+    ``kube-public`` and ``kube-node-lease``), namespaces as the API server creates them (:func:`_as_created`);
+    ResourceQuota status is computed as the quota controller would have, and the API server's quota lister
+    (:data:`QUOTA_LISTER`) starts synced. Everything else becomes a pending create by ``user``, to pass through
+    admission when the scenario submits it. Components add their informers and runtimes afterwards
+    (``Component.setup``).
     """
     objects = list(objects)
     existing = [o for o in objects if _existing(o)]
@@ -141,6 +159,8 @@ def build(objects: Iterable[Any], user: UserInfo = ADMIN) -> ClusterState:
     implicit = [Namespace(metadata=ObjectMeta(name=ns)) for ns in mentioned if ns not in namespaces]
     store = Store()
     for obj in [*bootstrap_policy(), *implicit, *existing]:
+        if isinstance(obj, Namespace):
+            obj = _as_created(obj)
         store, uid = store.next_uid()
         meta = obj.metadata
         meta = attrs.evolve(meta, uid=meta.uid or uid, creation_timestamp=meta.creation_timestamp or 0)
@@ -150,4 +170,5 @@ def build(objects: Iterable[Any], user: UserInfo = ADMIN) -> ClusterState:
         status = attrs.evolve(quota.status, hard=quota.spec.hard, used=used)
         store, _, _ = store.write(attrs.evolve(quota, status=status))
     pending_requests = tuple(rq.Create(user, obj) for obj in later)
-    return ClusterState(store=store, pending=pending_requests)
+    lister = Informer(kinds=frozenset({"ResourceQuota"})).relist(store.objects, store.revision)
+    return ClusterState(store=store, pending=pending_requests, informers=FrozenDict({QUOTA_LISTER: lister}))

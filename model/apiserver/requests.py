@@ -54,11 +54,13 @@ class Bind:
 
 @attrs.frozen
 class PatchOwnerReferences:
-    """PATCH an object's ``metadata.ownerReferences``: the strategic merge patch controllers send to adopt and
-    release dependents (pkg/controller/controller_ref_manager.go ``ownerRefControllerPatch`` and
-    ``GenerateDeleteOwnerRefStrategicMergeBytes``). References in ``add`` are merged by uid (replacing one with
-    the same uid, else appended), those whose uid is in ``remove`` are dropped (``$patch: delete``); ``uid`` is
-    the patch's ``metadata.uid``, so a different object of the same name is Invalid (uid is immutable)."""
+    """PATCH an object's ``metadata.ownerReferences`` (and ``metadata.finalizers``): the strategic merge patch
+    controllers send to adopt and release dependents (pkg/controller/controller_ref_manager.go
+    ``ownerRefControllerPatch`` and ``GenerateDeleteOwnerRefStrategicMergeBytes``, both taking the finalizers the
+    Job controller adds on adoption and drops on release). References in ``add`` are merged by uid (replacing one
+    with the same uid, else appended), those whose uid is in ``remove`` are dropped (``$patch: delete``); ``uid``
+    is the patch's ``metadata.uid``, so a different object of the same name is Invalid (uid is immutable). With
+    only ``remove_finalizers`` and no uid it is the Job controller's ``removeTrackingFinalizerPatch``."""
 
     user: UserInfo
     kind: str
@@ -68,6 +70,10 @@ class PatchOwnerReferences:
     add: tuple[Any, ...] = ()
     """``OwnerReference`` values."""
     remove: tuple[str, ...] = ()
+    add_finalizers: tuple[str, ...] = ()
+    """Finalizers merged into ``metadata.finalizers`` (patch strategy merge: appended unless present)."""
+    remove_finalizers: tuple[str, ...] = ()
+    """Finalizers dropped from ``metadata.finalizers`` (``$deleteFromPrimitiveList/finalizers``)."""
 
 
 @attrs.frozen
@@ -85,6 +91,24 @@ class Delete:
 
 
 @attrs.frozen
+class Finalize:
+    """PUT ``namespaces/{name}/finalize``: replace a namespace's ``spec.finalizers`` (the namespace controller
+    removes ``kubernetes`` this way once the namespace is empty). ``metadata.uid`` and
+    ``metadata.resourceVersion`` are preconditions."""
+
+    user: UserInfo
+    object: Any
+
+
+@attrs.frozen
+class Discover:
+    """GET ``/api`` and ``/apis``: the resources the API server serves (``ServerPreferredResources``), as
+    ``(kind, namespaced)`` pairs. The ``system:discovery`` ClusterRole allows it to every authenticated user."""
+
+    user: UserInfo
+
+
+@attrs.frozen
 class Get:
     user: UserInfo
     kind: str
@@ -99,7 +123,7 @@ class List:
     namespace: str | None = None
 
 
-Request = Create | Update | UpdateStatus | Bind | PatchOwnerReferences | Delete | Get | List
+Request = Create | Update | UpdateStatus | Bind | PatchOwnerReferences | Delete | Finalize | Discover | Get | List
 
 
 @attrs.frozen

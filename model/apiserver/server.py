@@ -5,7 +5,9 @@ admission (NamespaceLifecycle, LimitRanger, NodeRestriction, Priority, DefaultTo
 validation, validating admission (LimitRanger, ResourceQuota), then storage with its preconditions.
 ResourceQuota charges usage by updating the quota's status *before* the object is stored, as
 upstream does, so a create that then fails in storage (AlreadyExists) leaves a charge that only the
-ResourceQuota controller's recalculation repairs.
+ResourceQuota controller's recalculation repairs. Quota admission reads the quotas as the API server's quota
+lister has them and writes each charge with the quota's resourceVersion as a precondition (see
+:func:`_charge_quota`); the ``stale-quota-apiservers`` variant drops the precondition (kubernetes/kubernetes#24494).
 
 Sources: staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go (Create, Update, Delete,
 graceful deletion and finalizers), pkg/registry/core/pod/strategy.go and storage/storage.go (binding,
@@ -28,16 +30,35 @@ from model.auth.node import authorize, node_restriction
 from model.auth.rbac import RequestAttributes
 from model.config import ModelConfig
 from model.errors import ManifestError
+from model.frozendict import FrozenDict
+from model.labels import is_qualified_name
 from model.manifests import from_dict
-from model.objects import Namespace, Pod
+from model.objects import LabelSelector, Namespace, Pod
+from model.objects.opaque import CLUSTER_SCOPED_KINDS
 from model.objects.pod import PodCondition
-from model.store import Store, WatchEvent
+from model.store import Objects, Store, WatchEvent
 
 FOREGROUND_FINALIZER = "foregroundDeletion"
 ORPHAN_FINALIZER = "orphan"
 NAMESPACE_FINALIZER = "kubernetes"
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 """k8s.io/apimachinery/pkg/util/rand: the characters of generated name suffixes."""
+STANDARD_FINALIZERS = frozenset({NAMESPACE_FINALIZER, ORPHAN_FINALIZER, FOREGROUND_FINALIZER})
+"""IsStandardFinalizerName: the finalizer names that need no domain prefix."""
+STALE_QUOTA_APISERVERS = "stale-quota-apiservers"
+"""The ``ModelConfig.variants`` switch under which quota admission writes its charge without the quota's
+resourceVersion as a precondition."""
+BUILT_IN_KINDS = frozenset({
+    "ConfigMap", "Secret", "PodTemplate", "Event", "ControllerRevision", "CronJob", "HorizontalPodAutoscaler",
+    "Lease", "EndpointSlice", "Ingress", "IngressClass", "NetworkPolicy", "PodDisruptionBudget", "StorageClass",
+    "CSIDriver", "CSINode", "CSIStorageCapacity", "VolumeAttachment", "RuntimeClass", "CertificateSigningRequest",
+    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding", "CustomResourceDefinition", "APIService", "FlowSchema",
+    "PriorityLevelConfiguration",
+})
+"""Kinds kube-apiserver serves out of the box that the model carries opaquely (``kubectl api-resources`` of a
+1.3x cluster, less subresource-only and create-only kinds). With the modelled kinds they are what a controller's
+discovery finds at start-up; any other kind stands for a custom resource, served while objects of it exist."""
 
 
 @attrs.frozen
@@ -49,9 +70,13 @@ class Outcome:
     events: tuple[WatchEvent, ...] = ()
 
 
-def handle(store: Store, request: rq.Request, now: int, config: ModelConfig = ModelConfig()) -> Outcome:
-    """Serve one request at logical time ``now``."""
+def handle(store: Store, request: rq.Request, now: int, config: ModelConfig = ModelConfig(),
+           quota_lister: Objects | None = None) -> Outcome:
+    """Serve one request at logical time ``now``; ``quota_lister`` is the API server's ResourceQuota lister
+    (its informer's cache), which quota admission reads (None: the store itself)."""
     handler: Callable[..., Outcome] = _HANDLERS[type(request)]
+    if isinstance(request, (rq.Create, rq.Update)):
+        return handler(store, request, now, config, quota_lister)
     return handler(store, request, now, config)
 
 
@@ -134,7 +159,8 @@ def _forbidden_text(resource: str, name: str | None, detail: str) -> str:
     return f'{resource} "{name}" is forbidden: {detail}' if name else f"{resource} is forbidden: {detail}"
 
 
-def _create(store: Store, request: rq.Create, now: int, config: ModelConfig) -> Outcome:
+def _create(store: Store, request: rq.Create, now: int, config: ModelConfig,
+            quota_lister: Objects | None = None) -> Outcome:
     obj = request.object
     namespace = obj.namespace if obj.namespaced else None
     resource = qualified(obj)
@@ -163,11 +189,18 @@ def _create(store: Store, request: rq.Create, now: int, config: ModelConfig) -> 
     if meta.name is None and meta.generate_name:
         obj = attrs.evolve(obj, metadata=attrs.evolve(meta, name=_generated_name(store, meta.generate_name)))
     name = obj.name
+    # The uid is given before the strategy runs (rest.FillObjectMetaSystemFields); it is the one the store hands
+    # out below. A Job's strategy generates its selector from it.
+    uid = store.next_uid()[1]
+    if obj.kind == "Job":
+        obj = _generate_job_selector(obj, uid)
     # Validation of the mutated object (defaults may have made it invalid, e.g. request > default limit).
     try:
         obj = from_dict(obj.to_dict())
     except ManifestError as e:
         return Outcome(store, rq.invalid(group_kind(obj), name, e.field, e.message))
+    if obj.kind == "Job" and (problem := _job_selector_problem(obj, uid)) is not None:
+        return Outcome(store, rq.invalid(group_kind(obj), name, *problem))
     if (problem := server_side_problem(obj)) is not None:
         return Outcome(store, rq.invalid(group_kind(obj), name, *problem))
     # Validating admission: LimitRanger's min/max/ratio, then ResourceQuota.
@@ -183,17 +216,65 @@ def _create(store: Store, request: rq.Create, now: int, config: ModelConfig) -> 
     # ResourceQuota charges the quota before the object is stored.
     events: tuple[WatchEvent, ...] = ()
     if namespace is not None:
-        result = resourcequota.check(obj, store.list("ResourceQuota", namespace))
-        if not result.allowed:
-            return Outcome(store, rq.forbidden(f'{resource} "{name}" is forbidden: {result.message}'))
-        for quota in result.quotas:
-            store, _, events = _write(store, quota, events)
+        store, events, refused = _charge_quota(store, obj, None, resource, quota_lister, config)
+        if refused is not None:
+            return Outcome(store, refused, events)
     if store.get(obj.kind, namespace, name) is not None:
         return Outcome(store, rq.already_exists(resource, name), events)
     store, uid = store.next_uid()
     obj = attrs.evolve(obj, metadata=attrs.evolve(obj.metadata, uid=uid, creation_timestamp=now))
     store, stored, events = _write(store, obj, events)
     return Outcome(store, rq.created(stored), events)
+
+
+JOB_NAME_LABELS = ("job-name", "batch.kubernetes.io/job-name")
+"""batch.LegacyJobNameLabel and batch.JobNameLabel."""
+CONTROLLER_UID_LABELS = ("controller-uid", "batch.kubernetes.io/controller-uid")
+"""batch.LegacyControllerUidLabel and batch.ControllerUidLabel (the one a generated selector selects)."""
+
+
+def _generate_job_selector(job: Any, uid: str) -> Any:
+    """The Job strategy's PrepareForCreate (pkg/registry/batch/job/strategy.go generateSelectorIfNeeded): unless
+    ``manualSelector``, the template gets the job-name and controller-uid labels it lacks (legacy and
+    ``batch.kubernetes.io/`` ones) and the selector's matchLabels the ``batch.kubernetes.io/controller-uid``."""
+    spec = job.spec
+    if spec.manual_selector:
+        return job
+    labels = dict(spec.template.metadata.labels)
+    for key in JOB_NAME_LABELS:
+        labels.setdefault(key, job.name)
+    for key in CONTROLLER_UID_LABELS:
+        labels.setdefault(key, uid)
+    selector = spec.selector if spec.selector is not None else LabelSelector()
+    if CONTROLLER_UID_LABELS[1] not in selector.match_labels:
+        selector = attrs.evolve(selector, match_labels=selector.match_labels.set(CONTROLLER_UID_LABELS[1], uid))
+    template = attrs.evolve(spec.template, metadata=attrs.evolve(spec.template.metadata, labels=FrozenDict(labels)))
+    return attrs.evolve(job, spec=attrs.evolve(spec, template=template, selector=selector))
+
+
+def _job_selector_problem(job: Any, uid: str) -> tuple[str, str] | None:
+    """ValidateJob's selector rules, first error only (pkg/apis/batch/validation/validation.go
+    validateGeneratedSelector, with the ``batch.kubernetes.io/`` labels required as on create, then
+    ValidateJobSpec): a generated selector needs the template's controller-uid and job-name labels to hold the
+    job's uid and name and must be the generated one; every Job needs a selector that selects its template."""
+    spec = job.spec
+    labels = spec.template.metadata.labels
+    path = "spec.template.metadata.labels"
+    if not spec.manual_selector and spec.selector is not None:
+        expected = {CONTROLLER_UID_LABELS[0]: uid, JOB_NAME_LABELS[0]: job.name,
+                    CONTROLLER_UID_LABELS[1]: uid, JOB_NAME_LABELS[1]: job.name}
+        for key, value in expected.items():
+            if key not in labels:
+                return (f"{path}[{key}]", f"Required value: must be '{value}'")
+            if labels[key] != value:
+                return (f"{path}[{key}]", f"Invalid value: {dict(labels)}: must be '{value}'")
+        if not spec.selector.selector().matches(FrozenDict(expected)):
+            return ("spec.selector", f"Invalid value: {spec.selector.to_dict()}: `selector` not auto-generated")
+    if spec.selector is None:
+        return ("spec.selector", "Required value")
+    if not spec.selector.selector().matches(labels):
+        return (path, f"Invalid value: {dict(labels)}: `selector` does not match template `labels`")
+    return None
 
 
 def _prepare_for_create(obj: Any, now: int) -> Any:
@@ -215,6 +296,60 @@ def _prepare_for_create(obj: Any, now: int) -> Any:
     if hasattr(obj, "status") and obj.kind not in ("Node", "PersistentVolume", "PersistentVolumeClaim"):
         return attrs.evolve(obj, status=type(obj.status)())
     return obj
+
+
+# --- ResourceQuota admission ------------------------------------------------------------------------
+
+
+def _quotas_seen(store: Store, namespace: str, quota_lister: Objects | None) -> tuple[Any, ...]:
+    """quotaAccessor.GetQuotas: the namespace's quotas as the quota lister has them (which may be stale); with none
+    there, the live ones (upstream's liveLookupCache). Deliberate difference: a quota the lister has not observed
+    yet is also read live, where upstream would not enforce it until its lister catches up."""
+    live = store.list("ResourceQuota", namespace)
+    cached = () if quota_lister is None else quota_lister.list("ResourceQuota", namespace)
+    if not cached:
+        return live
+    seen = {quota.name for quota in cached}
+    return tuple(sorted(cached + tuple(q for q in live if q.name not in seen), key=lambda q: q.name))
+
+
+def _write_charges(store: Store, quotas: tuple[Any, ...], precondition: bool,
+                   events: tuple[WatchEvent, ...]) -> tuple[Store, tuple[WatchEvent, ...], tuple[str, ...]]:
+    """quotaAccessor.UpdateQuotaStatus for each raised quota, in order: the quota's new status, with its
+    resourceVersion as the precondition (a stale copy is a Conflict, a deleted quota NotFound). Without the
+    precondition the status is written over whatever is stored. Returns the names whose update failed."""
+    failed: list[str] = []
+    for quota in quotas:
+        current = store.get("ResourceQuota", quota.namespace, quota.name)
+        if current is None or (precondition and current.metadata.resource_version != quota.metadata.resource_version):
+            failed.append(quota.name)
+            continue
+        store, _, events = _write(store, attrs.evolve(current, status=quota.status), events)
+    return store, events, tuple(failed)
+
+
+def _charge_quota(store: Store, obj: Any, old: Any, resource: str, quota_lister: Objects | None,
+                  config: ModelConfig) -> tuple[Store, tuple[WatchEvent, ...], rq.Response | None]:
+    """The ResourceQuota admission plugin's quota evaluator (checkQuotas in staging/src/k8s.io/apiserver/pkg/
+    admission/plugin/resourcequota/controller.go): check ``obj`` against the quotas the lister has, write the
+    raised quotas' status with their resourceVersion as a precondition, and re-check the quotas whose update
+    failed against their reloaded (here: live) copies. A charge written before a later refusal stays, as
+    upstream. Returns the store, the quota writes, and the refusal (None when admitted).
+
+    Under the ``stale-quota-apiservers`` variant the charges are written without the precondition: an API server
+    whose lister has not yet observed another's charge admits against the stale ``status.used`` and overwrites
+    the newer one, so together they exceed the quota (kubernetes/kubernetes#24494)."""
+    quotas = _quotas_seen(store, obj.namespace, quota_lister)
+    precondition = STALE_QUOTA_APISERVERS not in config.variants
+    events: tuple[WatchEvent, ...] = ()
+    while True:
+        result = resourcequota.check(obj, quotas, old=old)
+        if not result.allowed:
+            return store, events, rq.forbidden(f'{resource} "{obj.name}" is forbidden: {result.message}')
+        store, events, failed = _write_charges(store, result.quotas, precondition, events)
+        if not failed:
+            return store, events, None
+        quotas = tuple(q for q in store.list("ResourceQuota", obj.namespace) if q.name in failed)
 
 
 # --- update -----------------------------------------------------------------------------------------
@@ -316,7 +451,8 @@ def _finish_if_finalized(store: Store, obj: Any, events: tuple, resource: str) -
     return Outcome(store, rq.ok(event.object), events + (event,))
 
 
-def _update(store: Store, request: rq.Update, now: int, config: ModelConfig) -> Outcome:
+def _update(store: Store, request: rq.Update, now: int, config: ModelConfig,
+            quota_lister: Objects | None = None) -> Outcome:
     new = request.object
     namespace = new.namespace if new.namespaced else None
     resource = qualified(new)
@@ -357,11 +493,9 @@ def _update(store: Store, request: rq.Update, now: int, config: ModelConfig) -> 
         updated = attrs.evolve(updated, metadata=attrs.evolve(meta, generation=meta.generation + 1))
     events: tuple[WatchEvent, ...] = ()
     if namespace is not None and updated.kind in ("PersistentVolumeClaim", "Service", "Pod"):
-        result = resourcequota.check(updated, store.list("ResourceQuota", namespace), old=current)
-        if not result.allowed:
-            return Outcome(store, rq.forbidden(f'{resource} "{new.name}" is forbidden: {result.message}'))
-        for quota in result.quotas:
-            store, _, events = _write(store, quota, events)
+        store, events, refused = _charge_quota(store, updated, current, resource, quota_lister, config)
+        if refused is not None:
+            return Outcome(store, refused, events)
     if (finished := _finish_if_finalized(store, updated, events, resource)) is not None:
         return finished
     store, stored, events = _write(store, updated, events)
@@ -380,6 +514,11 @@ def _update_status(store: Store, request: rq.UpdateStatus, now: int, config: Mod
     # What the status update stores: the current object with the new status (as the status patch a kubelet
     # sends produces); NodeRestriction judges that.
     updated = attrs.evolve(current, status=new.status)
+    if current.kind == "Deployment":
+        # deploymentStatusStrategy.PrepareForUpdate resets only spec and labels (pkg/registry/apps/deployment/
+        # strategy.go): the annotations sent are stored, which is how the Deployment controller records the
+        # deployment.kubernetes.io/revision annotation.
+        updated = attrs.evolve(updated, metadata=attrs.evolve(current.metadata, annotations=new.metadata.annotations))
     if (restricted := _node_restricted(store, request.user, "update", updated, current, "status")) is not None:
         return Outcome(store, restricted)
     if (failed := _preconditions(current, new, resource)) is not None:
@@ -418,11 +557,13 @@ def _bind(store: Store, request: rq.Bind, now: int, config: ModelConfig) -> Outc
 
 def _patch_owner_references(store: Store, request: rq.PatchOwnerReferences, now: int,
                             config: ModelConfig) -> Outcome:
-    """A strategic merge patch of ``metadata.ownerReferences`` (merge key ``uid``) carrying ``metadata.uid``.
+    """A strategic merge patch of ``metadata.ownerReferences`` (merge key ``uid``) carrying ``metadata.uid``, and of
+    ``metadata.finalizers`` (merged in, or ``$deleteFromPrimitiveList``).
 
-    Validation is ValidateObjectMetaUpdate's: the uid is immutable, and ValidateOwnerReferences allows one
-    controller reference only. A patch that changes nothing is not written (GuaranteedUpdate skips no-op
-    updates)."""
+    Validation is ValidateObjectMetaUpdate's: the uid is immutable, ValidateOwnerReferences allows one
+    controller reference only, and no finalizer may be added to an object being deleted. A patch that changes
+    nothing is not written (GuaranteedUpdate skips no-op updates); one that leaves a deleted object without
+    finalizers removes it (shouldDeleteDuringUpdate)."""
     current = store.get(request.kind, request.namespace, request.name)
     target = current if current is not None else _kind_class(request.kind)
     resource = qualified(target) if target is not None else request.kind.lower()
@@ -448,9 +589,19 @@ def _patch_owner_references(store: Store, request: rq.PatchOwnerReferences, now:
             group_kind(current), request.name, "metadata.ownerReferences",
             f'Invalid value: {[r.to_dict() for r in references]}: Only one reference can have Controller set to '
             f'true. Found "true" in references for {controllers[0]} and {controllers[1]}'))
-    if tuple(references) == current.metadata.owner_references:
+    finalizers = tuple(f for f in current.metadata.finalizers if f not in request.remove_finalizers)
+    finalizers += tuple(f for f in dict.fromkeys(request.add_finalizers) if f not in finalizers)
+    added = set(finalizers) - set(current.metadata.finalizers)
+    if current.metadata.deletion_timestamp is not None and added:
+        return Outcome(store, rq.invalid(group_kind(current), request.name, "metadata.finalizers",
+                                         "Forbidden: no new finalizers can be added if the object is being "
+                                         "deleted, found new finalizers " + _go_quoted(sorted(added))))
+    if tuple(references) == current.metadata.owner_references and finalizers == current.metadata.finalizers:
         return Outcome(store, rq.ok(current))
-    patched = attrs.evolve(current, metadata=attrs.evolve(current.metadata, owner_references=tuple(references)))
+    patched = attrs.evolve(current, metadata=attrs.evolve(current.metadata, owner_references=tuple(references),
+                                                          finalizers=finalizers))
+    if (finished := _finish_if_finalized(store, patched, (), resource)) is not None:
+        return finished
     store, stored, events = _write(store, patched)
     return Outcome(store, rq.ok(stored), events)
 
@@ -581,6 +732,58 @@ def _delete_namespace(store: Store, request: rq.Delete, namespace: Namespace, no
                            meta.deletion_grace_period_seconds, meta.generation, now)
 
 
+def _finalize(store: Store, request: rq.Finalize, now: int, config: ModelConfig) -> Outcome:
+    """The namespace ``finalize`` subresource (pkg/registry/core/namespace/storage/storage.go FinalizeREST): only
+    ``spec.finalizers`` changes (namespaceFinalizeStrategy keeps the stored status; the model also keeps the
+    stored metadata), each name standard or domain-qualified (ValidateNamespaceFinalizeUpdate). A terminating
+    namespace left without finalizers is removed (ShouldDeleteNamespaceDuringUpdate)."""
+    new = request.object
+    name = new.name
+    if (denied := _denied(store, request.user, "update", Namespace, None, name, subresource="finalize")) is not None:
+        return Outcome(store, denied)
+    current = store.get("Namespace", None, name)
+    if current is None:
+        return Outcome(store, rq.not_found("namespaces", name))
+    if (failed := _preconditions(current, new, "namespaces")) is not None:
+        return Outcome(store, failed)
+    for i, finalizer in enumerate(new.spec.finalizers):
+        if (detail := _finalizer_name_problem(finalizer)) is not None:
+            return Outcome(store, rq.invalid("Namespace", name, f"spec.finalizers[{i}]", detail))
+    finalizers = tuple(dict.fromkeys(new.spec.finalizers))
+    if finalizers == current.spec.finalizers:
+        return Outcome(store, rq.ok(current))
+    updated = attrs.evolve(current, spec=attrs.evolve(current.spec, finalizers=finalizers))
+    if (finished := _finish_if_finalized(store, updated, (), "namespaces")) is not None:
+        return finished
+    store, stored, events = _write(store, updated)
+    return Outcome(store, rq.ok(stored), events)
+
+
+def _finalizer_name_problem(name: str) -> str | None:
+    """validateFinalizerName (pkg/apis/core/validation): a qualified name, and a standard one unless it has a
+    domain prefix."""
+    if errors := is_qualified_name(name):
+        return f'Invalid value: "{name}": {"; ".join(errors)}'
+    if "/" not in name and name not in STANDARD_FINALIZERS:
+        return f'Invalid value: "{name}": name is neither a standard finalizer name nor is it fully qualified'
+    return None
+
+
+def served_kinds(store: Store) -> tuple[tuple[str, bool], ...]:
+    """What discovery reports: every modelled kind, every built-in kind the model carries opaquely, and the kind
+    of every other stored object (a custom resource), each with whether it is namespaced, sorted by kind."""
+    from model.manifests import KINDS
+    kinds = {kind: cls.NAMESPACED for kind, cls in KINDS.items()}
+    kinds.update((kind, kind not in CLUSTER_SCOPED_KINDS) for kind in BUILT_IN_KINDS)
+    kinds.update((obj.kind, obj.namespaced) for kind in store.objects.kinds() if kind not in kinds
+                 for obj in store.list(kind)[:1])
+    return tuple(sorted(kinds.items()))
+
+
+def _discover(store: Store, request: rq.Discover, now: int, config: ModelConfig) -> Outcome:
+    return Outcome(store, rq.ok(served_kinds(store)))
+
+
 # --- reads ------------------------------------------------------------------------------------------
 
 
@@ -606,6 +809,7 @@ def _list(store: Store, request: rq.List, now: int, config: ModelConfig) -> Outc
 
 _HANDLERS: dict[type, Callable[..., Outcome]] = {
     rq.Create: _create, rq.Update: _update, rq.UpdateStatus: _update_status, rq.Bind: _bind,
-    rq.PatchOwnerReferences: _patch_owner_references, rq.Delete: _delete, rq.Get: _get, rq.List: _list,
+    rq.PatchOwnerReferences: _patch_owner_references, rq.Delete: _delete, rq.Finalize: _finalize,
+    rq.Discover: _discover, rq.Get: _get, rq.List: _list,
 }
 

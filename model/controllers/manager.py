@@ -7,13 +7,19 @@ from typing import Any
 
 from model.component import Component, Step
 from model.config import ModelConfig
-from model.controllers import base, endpoints, node_lifecycle, replicaset, taint_eviction
+from model.controllers import (
+    base, daemonset, deployment, endpoints, garbage_collector, job, namespace, node_lifecycle, persistentvolume,
+    replicaset, resourcequota, statefulset, taint_eviction,
+)
 from model.state import ClusterState
 from model.store import WatchEvent
 
 CONTROLLERS: tuple[base.Controller, ...] = (endpoints.CONTROLLER, replicaset.REPLICA_SET_CONTROLLER,
                                             replicaset.REPLICATION_CONTROLLER_CONTROLLER,
-                                            node_lifecycle.CONTROLLER, taint_eviction.CONTROLLER)
+                                            node_lifecycle.CONTROLLER, taint_eviction.CONTROLLER,
+                                            daemonset.CONTROLLER, statefulset.CONTROLLER, deployment.CONTROLLER,
+                                            persistentvolume.CONTROLLER, job.CONTROLLER, namespace.CONTROLLER,
+                                            garbage_collector.CONTROLLER, resourcequota.CONTROLLER)
 """Every controller the model runs, each named after its service account (``endpoint-controller`` ...; the
 ``taint-eviction-controller`` uses ``node-controller``'s credentials, as kube-controller-manager runs it)."""
 

@@ -28,6 +28,8 @@ from model.state import ClusterState, submit
 from model.store import WatchEvent
 
 UNREACHABLE = rq.Response(503, "ServiceUnavailable", "the node cannot reach the API server")
+STALE_CACHE_AFTER_RESTART = "kubelet-stale-cache-after-restart"
+"""The ``ModelConfig.variants`` switch for a kubelet that does not re-list after a crash."""
 
 
 def informer_name(node: str) -> str:
@@ -361,8 +363,14 @@ def _reconnect(state: ClusterState, node: str) -> ClusterState:
 
 
 def _apply_recover(state: ClusterState, action: RecoverNode, config: ModelConfig) -> Step:
+    """The kubelet starts again and re-lists its pods; with the ``kubelet-stale-cache-after-restart`` variant the
+    list is served from a stale watch cache, so it resumes from what it knew before the crash
+    (kubernetes/kubernetes#59848)."""
     runtime = attrs.evolve(state.nodes[action.node], up=True, last_heartbeat=None)
-    return Step(_reconnect(state.with_node(action.node, runtime), action.node))
+    state = state.with_node(action.node, runtime)
+    if STALE_CACHE_AFTER_RESTART in config.variants:
+        return Step(state)
+    return Step(_reconnect(state, action.node))
 
 
 def _apply_partition(state: ClusterState, action: PartitionNode, config: ModelConfig) -> Step:

@@ -29,8 +29,23 @@ class NamespaceSpec(Serializable):
 
 
 @attrs.frozen
+class NamespaceCondition(Serializable):
+    """core/v1 NamespaceCondition: what the namespace controller reports while deleting a namespace's content."""
+
+    type: str = field("type", STR, required=True)
+    status: str = field("status", enum("True", "False", "Unknown"), required=True)
+    last_transition_time: int | str | None = field("lastTransitionTime", TIMESTAMP)
+    reason: str | None = field("reason", STR)
+    message: str | None = field("message", STR)
+
+
+@attrs.frozen
 class NamespaceStatus(Serializable):
     phase: str = field("phase", enum("Active", "Terminating"), "Active")
+    conditions: tuple[NamespaceCondition, ...] = field("conditions", list_of(nested(NamespaceCondition)), ())
+
+    def condition(self, type_: str) -> NamespaceCondition | None:
+        return next((c for c in self.conditions if c.type == type_), None)
 
 
 @attrs.frozen

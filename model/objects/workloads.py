@@ -360,11 +360,23 @@ class JobSpec(Serializable):
 
 
 @attrs.frozen
+class UncountedTerminatedPods(Serializable):
+    """batch/v1 UncountedTerminatedPods: uids of finished pods the Job controller is removing the tracking
+    finalizer from, not yet added to the ``succeeded`` and ``failed`` counters."""
+
+    succeeded: tuple[str, ...] = field("succeeded", list_of(STR), ())
+    failed: tuple[str, ...] = field("failed", list_of(STR), ())
+
+
+@attrs.frozen
 class JobStatus(Serializable):
     active: int = field("active", INT, 0)
     succeeded: int = field("succeeded", INT, 0)
     failed: int = field("failed", INT, 0)
     ready: int | None = field("ready", INT)
+    terminating: int | None = field("terminating", INT)
+    uncounted_terminated_pods: UncountedTerminatedPods | None = field(
+        "uncountedTerminatedPods", nested(UncountedTerminatedPods))
     completed_indexes: str | None = field("completedIndexes", STR)
     conditions: Any = field("conditions", RAW)
     start_time: Any = field("startTime", RAW)
