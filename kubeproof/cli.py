@@ -13,8 +13,8 @@ import attrs
 from kubeproof import check_cli
 from kubeproof.render import render_explanation, table, walk_step
 from model import manifests
-from model.errors import ManifestError
 from model.cluster import initial_state
+from model.errors import ManifestError
 from model.examples import DIRECTORY as EXAMPLES
 from model.objects import Node, Pod
 from model.scheduler import Profile, explain, load_profiles

@@ -42,8 +42,9 @@ class CheckResult:
 
 
 def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, seed_value: int = 0,
-        progress: Callable[[int, int], None] | None = None) -> CheckResult:
-    """Explore ``scenario`` with ``profile``; the same seed gives the same runs and the same trace."""
+        progress: Callable[[int, int], None] | None = None, shrink: bool = True) -> CheckResult:
+    """Explore ``scenario`` with ``profile``; the same seed gives the same runs and the same trace. Without
+    ``shrink`` the first violating run is returned as found (what the benchmark times)."""
     machine = machine_for(scenario, properties)
     counted = {"examples": 0, "steps": 0}
     teardown = machine.teardown
@@ -59,8 +60,9 @@ def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, se
 
     machine.teardown = counting_teardown
     configured = settings(max_examples=profile.examples, stateful_step_count=profile.steps, deadline=None,
-                          database=None, verbosity=Verbosity.quiet, print_blob=False,
-                          phases=(Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck))
+                          database=None, verbosity=Verbosity.quiet, print_blob=False, report_multiple_bugs=False,
+                          phases=(Phase.generate, Phase.shrink) if shrink else (Phase.generate,),
+                          suppress_health_check=list(HealthCheck))
     started = time.perf_counter()
     violation = None
     try:

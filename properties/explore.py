@@ -8,6 +8,7 @@ Hypothesis state machine is built by :func:`machine_for`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,9 +53,12 @@ class Scenario:
     objects: tuple[Any, ...]
     config: ModelConfig = ModelConfig()
     user_budget: int = 3
+    settled: bool = False
+    """Start from the state fair execution reaches from the manifests (workloads up and running), rather than
+    from the manifests themselves."""
 
     def initial(self) -> ClusterState:
-        return cluster.initial_state(self.objects)
+        return _settled(self) if self.settled else cluster.initial_state(self.objects)
 
 
 class PropertyViolated(AssertionError):
@@ -89,15 +93,17 @@ def execute(state: ClusterState, actions: Sequence[Any], config: ModelConfig,
     return state, transitions
 
 
-def _fair_choices(state: ClusterState, config: ModelConfig) -> dict[str, list[Any]]:
-    """Component actions by component, without users, faults, crashes or client traffic."""
+def _fair_firsts(state: ClusterState, config: ModelConfig) -> dict[str, Any]:
+    """Each component's first enabled action, without users, faults, crashes or client traffic (a component's
+    actions are generated lazily: only up to the first one that counts)."""
     quiet = attrs.evolve(config, faults=frozenset())
-    grouped: dict[str, list[Any]] = {}
-    for action in cluster.enabled(state, quiet):
-        if isinstance(action, (RouteRequest, Tick)) or type(action).__name__ in ("Submit", "ForceDeletePod"):
-            continue
-        grouped.setdefault(cluster.component_of(action).name, []).append(action)
-    return grouped
+    firsts: dict[str, Any] = {}
+    for component in cluster.COMPONENTS:
+        for action in component.enabled(state, quiet):
+            if not (isinstance(action, (RouteRequest, Tick)) or type(action).__name__ in ("Submit", "ForceDeletePod")):
+                firsts[component.name] = action
+                break
+    return firsts
 
 
 def converge(state: ClusterState, config: ModelConfig, properties: Sequence[Property],
@@ -107,19 +113,25 @@ def converge(state: ClusterState, config: ModelConfig, properties: Sequence[Prop
     checked at every step. Stops after IDLE_SECONDS of nothing to do, or CONVERGENCE_STEPS actions."""
     turn, last_change = 0, state.time
     for _ in range(CONVERGENCE_STEPS):
-        grouped = _fair_choices(state, config)
-        if not grouped:
+        firsts = _fair_firsts(state, config)
+        if not firsts:
             if state.time - last_change >= IDLE_SECONDS:
                 return state
             state = checked_step(state, Tick(IDLE_TICK), config, properties, transitions)
             continue
-        names = sorted(grouped)
-        action = grouped[names[turn % len(names)]][0]
+        names = sorted(firsts)
+        action = firsts[names[turn % len(names)]]
         turn += 1
         state = checked_step(state, action, config, properties, transitions)
         if any(event.object.kind != "Node" for event in transitions[-1].result.events):
             last_change = state.time
     return state
+
+
+@functools.lru_cache(maxsize=16)
+def _settled(scenario: Scenario) -> ClusterState:
+    """The scenario's state once fair execution has brought its workloads up (computed once per scenario)."""
+    return converge(cluster.initial_state(scenario.objects), scenario.config, (), [])
 
 
 def check_liveness(state: ClusterState, config: ModelConfig, properties: Sequence[Property],
@@ -141,6 +153,7 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             self.state = scenario.initial()
             self.transitions: list[Transition] = []
             self.user_actions_left = scenario.user_budget
+            self.violated = False
 
         def choices(self) -> dict[str, list[Any]]:
             grouped: dict[str, list[Any]] = {}
@@ -160,10 +173,14 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             action = data.draw(st.sampled_from(grouped[component]), label="action")
             if component == "user" and not isinstance(action, SubmitPending):
                 self.user_actions_left -= 1
-            self.state = checked_step(self.state, action, scenario.config, properties, self.transitions)
+            try:
+                self.state = checked_step(self.state, action, scenario.config, properties, self.transitions)
+            except PropertyViolated:
+                self.violated = True  # the run ends here: no convergence from the state before the failed step
+                raise
 
         def teardown(self) -> None:
-            if any(p.kind == LIVENESS for p in properties):
+            if not self.violated and any(p.kind == LIVENESS for p in properties):
                 final = converge(self.state, scenario.config, properties, self.transitions)
                 check_liveness(final, scenario.config, properties, self.transitions)
 

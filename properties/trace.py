@@ -2,9 +2,10 @@
 people, and exported as the kubectl commands that would drive a real cluster the same way.
 
 JSON schema (top level): ``variant`` (bug variant name or null), ``property``, ``message``, ``seed``,
-``initial`` (``scenario``, ``config`` with ``faults``/``variants``, ``manifests``: the objects the initial
-state is built from), ``steps``: one entry per action with ``action`` (its type and fields, requests with
-their user and object manifest), ``description``, ``responses`` (code, reason, message) and ``changed``
+``initial`` (``scenario``, ``settled`` (whether the run starts once fair execution has brought the workloads
+up), ``config`` with ``faults``/``variants``, ``manifests``: the objects the initial state is built from),
+``steps``: one entry per action with ``action`` (its type and fields, requests with their user and object
+manifest), ``description``, ``responses`` (code, reason, message) and ``changed``
 (each object written: event, kind, namespace, name, resourceVersion).
 """
 
@@ -22,7 +23,7 @@ from model.auth.identity import UserInfo
 from model.config import ModelConfig
 from model.errors import ManifestError
 from model.manifests import from_dict
-from properties.explore import PropertyViolated, Scenario, Transition, execute
+from properties.explore import PropertyViolated, Scenario, execute
 from properties.registry import Property
 
 SCHEMA_VERSION = 1
@@ -90,6 +91,7 @@ def to_json(violation: PropertyViolated, scenario: Scenario, seed: int | None, v
         "seed": seed,
         "initial": {
             "scenario": scenario.name,
+            "settled": scenario.settled,
             "config": {"faults": sorted(scenario.config.faults), "variants": sorted(scenario.config.variants)},
             "manifests": [obj.to_dict() for obj in scenario.objects],
         },
@@ -102,7 +104,7 @@ def scenario_of(trace: dict) -> Scenario:
     config = ModelConfig(faults=frozenset(initial["config"].get("faults", ())),
                          variants=frozenset(initial["config"].get("variants", ())))
     objects = tuple(from_dict(doc) for doc in initial["manifests"])
-    return Scenario(initial["scenario"], objects, config)
+    return Scenario(initial["scenario"], objects, config, settled=bool(initial.get("settled", False)))
 
 
 def load(path: str) -> dict:
@@ -154,7 +156,7 @@ def to_markdown(trace: dict) -> str:
                    f"{(c['namespace'] + '/') if c['namespace'] else ''}{c['name']}" for c in step["changed"]]
         cell = "; ".join(results + changed).replace("|", "\\|")
         lines.append(f"| {i} | {step['description'].replace('|', '/')} | {cell} |")
-    lines += ["", f"Replay: `kubeproof replay TRACE.json` (exits 1 while the violation reproduces)."]
+    lines += ["", "Replay: `kubeproof replay TRACE.json` (exits 1 while the violation reproduces)."]
     return "\n".join(lines)
 
 

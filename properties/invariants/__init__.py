@@ -1,6 +1,6 @@
 """Every property kubeproof checks, by area."""
 
-from properties.invariants import apiserver, liveness, nodes, services, workloads
+from properties.invariants import apiserver, liveness, nodes, rollouts, services, workloads
 from properties.registry import Property
 
 PROPERTIES: tuple[Property, ...] = (
@@ -18,6 +18,8 @@ PROPERTIES: tuple[Property, ...] = (
     nodes.scheduled_pods_fit,
     workloads.replicaset_bound,
     workloads.job_parallelism,
+    rollouts.deployment_min_available,
+    rollouts.pods_placed_where_tolerated,
     liveness.replicasets_converge,
     liveness.bound_pods_run,
     liveness.endpoints_converge,

@@ -15,7 +15,12 @@ from properties.registry import invariant, step_property
 
 
 def _used(state: ClusterState, quota: Any) -> dict:
-    return resourcequota.recompute(quota, state.store.objects)
+    """The quota controller's recalculation, given only the quota's namespace (in the store's order): the
+    objects it would skip anyway are not even listed."""
+    namespace = quota.namespace
+    objects = [obj for kind, items in sorted(state.store.objects.by_kind.items())
+               for _, obj in sorted((name, obj) for (ns, name), obj in items.items() if ns == namespace)]
+    return resourcequota.recompute(quota, objects)
 
 
 @invariant(
@@ -63,7 +68,8 @@ def only_authorized(before: ClusterState, step: Any, after: ClusterState, config
     store = before.store
     decision = authorize(attributes, pods=store.list("Pod"), persistent_volumes=store.list("PersistentVolume"),
                          roles=store.list("Role"), cluster_roles=store.list("ClusterRole"),
-                         role_bindings=store.list("RoleBinding"), cluster_role_bindings=store.list("ClusterRoleBinding"))
+                         role_bindings=store.list("RoleBinding"),
+                         cluster_role_bindings=store.list("ClusterRoleBinding"))
     if decision.allowed:
         return []
     return [f"{request.user.name}'s {attributes.verb} of {attributes.combined_resource} "
