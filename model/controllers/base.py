@@ -19,7 +19,7 @@ the API server answered (the ReplicaSet controller's expectations, slow-start ba
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -207,3 +207,27 @@ def reconcile(controller: Controller, state: ClusterState, key: Key, config: Mod
     else:
         informer = attrs.evolve(informer, delayed=informer.delayed.discard(key))
     return Step(state.with_informer(controller.name, informer), tuple(responses), tuple(events))
+
+
+Program = Generator[tuple[rq.Request, ...], tuple[rq.Response, ...], Any]
+"""A sync written as straight-line code: it yields the requests to send and receives their responses."""
+
+
+def drive(program: Callable[[], Program], answered: tuple[tuple[rq.Response, ...], ...] = ()) -> Result:
+    """Run ``program`` as a chain of :class:`Result` continuations: replay it with the responses so far
+    (``answered``), then either return the :class:`Result` it finished with or ask for its next requests.
+    Replaying (instead of keeping a suspended generator) keeps every continuation a pure function."""
+    steps = program()
+    try:
+        batch = next(steps)
+        for responses in answered:
+            batch = steps.send(responses)
+    except StopIteration as done:
+        return done.value
+    return Result(batch, then=lambda memory, responses: drive(program, answered + (responses,)))
+
+
+def send(request: rq.Request) -> Generator[tuple[rq.Request, ...], tuple[rq.Response, ...], rq.Response]:
+    """Send one request and give its response."""
+    (response,) = yield (request,)
+    return response

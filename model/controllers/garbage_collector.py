@@ -51,7 +51,6 @@ from model.apiserver import requests as rq
 from model.apiserver.server import BUILT_IN_KINDS, FOREGROUND_FINALIZER, ORPHAN_FINALIZER
 from model.auth.identity import controller_identity
 from model.controllers import base
-from model.controllers.statefulset import Program, drive, send
 from model.frozendict import FrozenDict
 from model.manifests import KINDS
 from model.objects import OwnerReference
@@ -264,7 +263,7 @@ def _is_dangling(ref: OwnerReference, namespace: str | None, absent: AbsentOwner
         return "dangling", None, absent
     if namespace is None and namespaced(ref.kind):
         return "invalid", None, absent
-    response = yield from send(key.get())
+    response = yield from base.send(key.get())
     if response.code == 404 or (response.ok and response.object.metadata.uid != ref.uid):
         return "dangling", None, absent.add(key)
     if not response.ok:
@@ -276,7 +275,7 @@ def _remove_finalizer(identity: Identity, finalizer: str) -> Generator[
         tuple[rq.Request, ...], tuple[rq.Response, ...], bool]:
     """``removeFinalizer``: read the object, drop the finalizer, write it back with its resourceVersion as the
     precondition (upstream: a JSON merge patch carrying it). Whether it failed."""
-    response = yield from send(identity.get())
+    response = yield from base.send(identity.get())
     if response.code == 404:
         return False
     if not response.ok:
@@ -286,7 +285,7 @@ def _remove_finalizer(identity: Identity, finalizer: str) -> Generator[
         return False
     kept = tuple(f for f in obj.metadata.finalizers if f != finalizer)
     updated = attrs.evolve(obj, metadata=attrs.evolve(obj.metadata, finalizers=kept))
-    response = yield from send(rq.Update(USER, updated))
+    response = yield from base.send(rq.Update(USER, updated))
     return not response.ok
 
 
@@ -314,7 +313,7 @@ def attempt_to_delete_item(graph: nx.DiGraph, uid: str, absent: AbsentOwnerCache
     more: list[str] = []
     latest, identity = None, node["identity"]
     for candidate in _coordinates(graph, uid) if cached is None else [identity]:
-        response = yield from send(candidate.get())
+        response = yield from base.send(candidate.get())
         if response.code == 404 or (response.ok and response.object.metadata.uid != uid):
             # The virtual delete event: the object is absent under these coordinates.
             referring = _dependents_referring_as(graph, uid, candidate)
@@ -357,14 +356,14 @@ def attempt_to_delete_item(graph: nx.DiGraph, uid: str, absent: AbsentOwnerCache
             return _Outcome(absent, tuple(more), failed=unobserved)
         patch = rq.PatchOwnerReferences(USER, target.kind, target.namespace, target.name, uid=uid,
                                         remove=tuple(ref.uid for ref in dangling + waiting))
-        response = yield from send(patch)
+        response = yield from base.send(patch)
         return _Outcome(absent, tuple(more), failed=not response.ok or unobserved)
     if waiting and graph.out_degree(uid):
         if any(deleting_dependents(graph.nodes[dep]["object"]) for dep in graph.successors(uid)):
             owners = (cached or latest).metadata.owner_references
             unblocked = tuple(attrs.evolve(ref, block_owner_deletion=False) for ref in owners
                               if ref.block_owner_deletion)
-            response = yield from send(rq.PatchOwnerReferences(USER, target.kind, target.namespace, target.name,
+            response = yield from base.send(rq.PatchOwnerReferences(USER, target.kind, target.namespace, target.name,
                                                                uid=uid, add=unblocked))
             if not response.ok:
                 return _Outcome(absent, tuple(more), failed=True)
@@ -375,12 +374,12 @@ def attempt_to_delete_item(graph: nx.DiGraph, uid: str, absent: AbsentOwnerCache
         policy = rq.FOREGROUND
     else:
         policy = rq.BACKGROUND
-    response = yield from send(rq.Delete(USER, target.kind, target.namespace, target.name,
+    response = yield from base.send(rq.Delete(USER, target.kind, target.namespace, target.name,
                                          propagation_policy=policy, precondition_uid=uid))
     return _Outcome(absent, tuple(more), failed=not response.ok or unobserved)
 
 
-def _attempt_to_delete(graph: nx.DiGraph, uid: str, memory: FrozenDict) -> Program:
+def _attempt_to_delete(graph: nx.DiGraph, uid: str, memory: FrozenDict) -> base.Program:
     """The attemptToDelete worker for ``uid``, then for every item its work leads to (each once)."""
     absent, failed = absent_owners(memory), False
     worklist, done = [uid], set()
@@ -395,7 +394,7 @@ def _attempt_to_delete(graph: nx.DiGraph, uid: str, memory: FrozenDict) -> Progr
     return base.Result(memory=memory.set(_MEMORY_KEY, absent), failed=failed)
 
 
-def _attempt_to_orphan(graph: nx.DiGraph, uid: str) -> Program:
+def _attempt_to_orphan(graph: nx.DiGraph, uid: str) -> base.Program:
     """``attemptToOrphanWorker``: remove the owner from every dependent's references (``orphanDependents``, the
     dependent's uid as the patch's precondition; NotFound is fine), then the owner's ``orphan`` finalizer."""
     dependents = [graph.nodes[dep]["identity"] for dep in graph.successors(uid)]
@@ -417,8 +416,8 @@ def sync(ctx: base.Context) -> base.Result:
     if queue == ATTEMPT_TO_ORPHAN:
         if graph.nodes[uid]["object"] is None:
             return base.Result()
-        return drive(lambda: _attempt_to_orphan(graph, uid))
-    return drive(lambda: _attempt_to_delete(graph, uid, ctx.memory))
+        return base.drive(lambda: _attempt_to_orphan(graph, uid))
+    return base.drive(lambda: _attempt_to_delete(graph, uid, ctx.memory))
 
 
 CONTROLLER = base.Controller(name=NAME, watches=WATCHES, enqueue=enqueue, initial_keys=initial_keys,

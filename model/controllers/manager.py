@@ -8,8 +8,19 @@ from typing import Any
 from model.component import Component, Step
 from model.config import ModelConfig
 from model.controllers import (
-    base, daemonset, deployment, endpoints, garbage_collector, job, namespace, node_lifecycle, persistentvolume,
-    replicaset, resourcequota, statefulset, taint_eviction,
+    base,
+    daemonset,
+    deployment,
+    endpoints,
+    garbage_collector,
+    job,
+    namespace,
+    node_lifecycle,
+    persistentvolume,
+    replicaset,
+    resourcequota,
+    statefulset,
+    taint_eviction,
 )
 from model.state import ClusterState
 from model.store import WatchEvent

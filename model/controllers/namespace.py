@@ -33,7 +33,6 @@ from model.apiserver import requests as rq
 from model.apiserver.server import NAMESPACE_FINALIZER
 from model.auth.identity import controller_identity
 from model.controllers import base
-from model.controllers.statefulset import Program, drive, send
 from model.objects import Namespace, Pod
 from model.objects.cluster import NamespaceCondition
 from model.store import DELETED, Objects, WatchEvent
@@ -153,10 +152,10 @@ def _retry_on_conflict(namespace: Namespace, request_for: Any) -> Generator[
         request = request_for(namespace)
         if request is None:
             return rq.ok(namespace)
-        response = yield from send(request)
+        response = yield from base.send(request)
         if response.reason != "Conflict":
             return response
-        latest = yield from send(rq.Get(_USER, "Namespace", None, namespace.name))
+        latest = yield from base.send(rq.Get(_USER, "Namespace", None, namespace.name))
         if not latest.ok:
             return latest
         if latest.object.metadata.uid != namespace.metadata.uid:
@@ -184,11 +183,11 @@ def _delete_resource(kind: str, namespace: Namespace, now: int) -> Generator[
     name = namespace.name
     estimate = 0
     if kind == "Pod":
-        pods = yield from send(rq.List(_USER, "Pod", name))
+        pods = yield from base.send(rq.List(_USER, "Pod", name))
         if not pods.ok:
             return ResourceRemaining(error=pods.message)
         estimate = estimate_graceful_termination(pods.object, namespace.metadata.deletion_timestamp, now)
-    listed = yield from send(rq.List(_USER, kind, name))
+    listed = yield from base.send(rq.List(_USER, kind, name))
     if not listed.ok:
         return ResourceRemaining(estimate, error=listed.message)
     if listed.object:
@@ -197,7 +196,7 @@ def _delete_resource(kind: str, namespace: Namespace, now: int) -> Generator[
         failure = next((r for r in responses if not r.ok and r.code != 404), None)
         if failure is not None:
             return ResourceRemaining(estimate, error=failure.message)
-    listed = yield from send(rq.List(_USER, kind, name))
+    listed = yield from base.send(rq.List(_USER, kind, name))
     if not listed.ok:
         return ResourceRemaining(estimate, error=listed.message)
     items = listed.object
@@ -221,21 +220,21 @@ def _delete_all_content(namespace: Namespace, now: int) -> Generator[
         tuple[rq.Request, ...], tuple[rq.Response, ...], tuple[int, list[str]]]:
     """``deleteAllContent``: every namespaced resource emptied; the conditions updated when they change (an error
     doing so is only logged upstream). Returns the longest estimate and the errors."""
-    discovered = yield from send(rq.Discover(_USER))
+    discovered = yield from base.send(rq.Discover(_USER))
     results = []
     for kind, is_namespaced in discovered.object:
         if is_namespaced:
             results.append((yield from _delete_resource(kind, namespace, now)))
     conditions = update_conditions(namespace.status.conditions, failure_conditions(results, now), now)
     if conditions != namespace.status.conditions:
-        yield from send(rq.UpdateStatus(_USER, attrs.evolve(namespace, status=attrs.evolve(
+        yield from base.send(rq.UpdateStatus(_USER, attrs.evolve(namespace, status=attrs.evolve(
             namespace.status, conditions=conditions))))
     return max((r.estimate for r in results), default=0), [r.error for r in results if r.error is not None]
 
 
-def delete(name: str, now: int) -> Program:
+def delete(name: str, now: int) -> base.Program:
     """``NamespacedResourcesDeleter.Delete`` and the worker's handling of its outcome."""
-    response = yield from send(rq.Get(_USER, "Namespace", None, name))
+    response = yield from base.send(rq.Get(_USER, "Namespace", None, name))
     if response.code == 404:
         return base.Result(failed=False)
     if not response.ok:
@@ -263,7 +262,7 @@ def sync(ctx: base.Context) -> base.Result:
     (name,) = ctx.key
     if ctx.cache.get("Namespace", None, name) is None:
         return base.Result()
-    return drive(lambda: delete(name, ctx.now))
+    return base.drive(lambda: delete(name, ctx.now))
 
 
 def enqueue(event: WatchEvent, old: Any, cache: Objects) -> tuple[base.After, ...]:

@@ -42,7 +42,6 @@ import attrs
 from model.apiserver import requests as rq
 from model.auth.identity import controller_identity
 from model.controllers import base
-from model.controllers.statefulset import drive, send
 from model.frozendict import FrozenDict
 from model.objects import ObjectMeta, OpaqueObject, PersistentVolume, PersistentVolumeClaim
 from model.objects.meta import ObjectReference, selector_of
@@ -234,11 +233,11 @@ class _Sync:
         if claim.metadata.annotations.get(ANN_STORAGE_PROVISIONER) != provisioner:
             marked = _annotated(_annotated(claim, ANN_STORAGE_PROVISIONER, provisioner), ANN_BETA_STORAGE_PROVISIONER,
                                 provisioner)
-            response = yield from send(rq.Update(_USER, marked))
+            response = yield from base.send(rq.Update(_USER, marked))
             if not response.ok:
                 return response.message
             claim = response.object
-        response = yield from send(rq.Create(_USER, provisioned_volume(claim, klass)))
+        response = yield from base.send(rq.Create(_USER, provisioned_volume(claim, klass)))
         return None if response.ok or response.reason == "AlreadyExists" else response.message
 
     # bind
@@ -270,7 +269,7 @@ class _Sync:
             updated = _annotated(updated, ANN_BOUND_BY_CONTROLLER, "yes")
         if updated == volume:
             return volume, None
-        response = yield from send(rq.Update(_USER, updated))
+        response = yield from base.send(rq.Update(_USER, updated))
         return (response.object, None) if response.ok else (volume, response.message)
 
     def update_volume_phase(self, volume: PersistentVolume,
@@ -278,7 +277,7 @@ class _Sync:
         """``updateVolumePhase``."""
         if volume.status.phase == phase:
             return volume, None
-        response = yield from send(rq.UpdateStatus(_USER, attrs.evolve(
+        response = yield from base.send(rq.UpdateStatus(_USER, attrs.evolve(
             volume, status=attrs.evolve(volume.status, phase=phase))))
         return (response.object, None) if response.ok else (volume, response.message)
 
@@ -294,7 +293,7 @@ class _Sync:
             updated = _annotated(updated, ANN_BIND_COMPLETED, "yes")
         if updated == claim:
             return claim, None
-        response = yield from send(rq.Update(_USER, updated))
+        response = yield from base.send(rq.Update(_USER, updated))
         return (response.object, None) if response.ok else (claim, response.message)
 
     def update_claim_status(self, claim: PersistentVolumeClaim, phase: str,
@@ -309,7 +308,7 @@ class _Sync:
                 status = attrs.evolve(status, capacity=FrozenDict({"storage": _storage(volume.spec.capacity)}))
         if status == claim.status:
             return claim, None
-        response = yield from send(rq.UpdateStatus(_USER, attrs.evolve(claim, status=status)))
+        response = yield from base.send(rq.UpdateStatus(_USER, attrs.evolve(claim, status=status)))
         return (response.object, None) if response.ok else (claim, response.message)
 
     # syncVolume
@@ -325,7 +324,7 @@ class _Sync:
             return base.Result(failed=error is not None)
         claim = self.cache.get("PersistentVolumeClaim", ref.namespace, ref.name or "")
         if claim is None and ANN_BOUND_BY_CONTROLLER not in volume.metadata.annotations:
-            response = yield from send(rq.Get(_USER, "PersistentVolumeClaim", ref.namespace, ref.name or ""))
+            response = yield from base.send(rq.Get(_USER, "PersistentVolumeClaim", ref.namespace, ref.name or ""))
             claim = response.object if response.ok else None
         if claim is not None and claim.metadata.uid != ref.uid:
             claim = None
@@ -360,7 +359,7 @@ class _Sync:
         Recycle leave it Released."""
         if volume.spec.persistent_volume_reclaim_policy != "Delete":
             return None
-        response = yield from send(rq.Delete(_USER, "PersistentVolume", None, volume.name))
+        response = yield from base.send(rq.Delete(_USER, "PersistentVolume", None, volume.name))
         return None if response.ok or response.code == 404 else response.message
 
     def unbind(self, volume: PersistentVolume) -> Generator[Any, Any, str | None]:
@@ -373,7 +372,7 @@ class _Sync:
         else:
             updated = attrs.evolve(volume, spec=attrs.evolve(
                 volume.spec, claim_ref=attrs.evolve(volume.spec.claim_ref, uid=None)))
-        response = yield from send(rq.Update(_USER, updated))
+        response = yield from base.send(rq.Update(_USER, updated))
         if not response.ok:
             return response.message
         _, error = yield from self.update_volume_phase(response.object, "Available")
@@ -385,9 +384,9 @@ def sync(ctx: base.Context) -> base.Result:
     object is gone does nothing."""
     if len(ctx.key) == 2:
         claim = ctx.cache.get("PersistentVolumeClaim", *ctx.key)
-        return base.Result() if claim is None else drive(lambda: _Sync(ctx).sync_claim(claim))
+        return base.Result() if claim is None else base.drive(lambda: _Sync(ctx).sync_claim(claim))
     volume = ctx.cache.get("PersistentVolume", None, ctx.key[0])
-    return base.Result() if volume is None else drive(lambda: _Sync(ctx).sync_volume(volume))
+    return base.Result() if volume is None else base.drive(lambda: _Sync(ctx).sync_volume(volume))
 
 
 def _enqueue(event: WatchEvent, old: Any, cache: Objects) -> list[base.Key]:

@@ -83,30 +83,6 @@ _ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"
 """k8s.io/apimachinery/pkg/util/rand ``alphanums``."""
 _USER = controller_identity(NAME)
 
-Program = Generator[tuple[rq.Request, ...], tuple[rq.Response, ...], Any]
-"""A sync written as straight-line code: it yields the requests to send and receives their responses."""
-
-
-def drive(program: Callable[[], Program], answered: tuple[tuple[rq.Response, ...], ...] = ()) -> base.Result:
-    """Run ``program`` as a chain of :class:`base.Result` continuations: replay it with the responses so far
-    (``answered``), then either return the :class:`base.Result` it finished with or ask for its next requests.
-    Replaying (instead of keeping a suspended generator) keeps every continuation a pure function."""
-    steps = program()
-    try:
-        batch = next(steps)
-        for responses in answered:
-            batch = steps.send(responses)
-    except StopIteration as done:
-        return done.value
-    return base.Result(batch, then=lambda memory, responses: drive(program, answered + (responses,)))
-
-
-def send(request: rq.Request) -> Generator[tuple[rq.Request, ...], tuple[rq.Response, ...], rq.Response]:
-    """Send one request and give its response."""
-    (response,) = yield (request,)
-    return response
-
-
 def aggregate(errors: Sequence[str]) -> str | None:
     """``utilerrors.NewAggregate(...).Error()``: nothing, the one message, or ``[a, b]``."""
     if not errors:
@@ -616,7 +592,7 @@ class _Sync:
     def claim_cached(self, name: str) -> PersistentVolumeClaim | None:
         return self.cache.get("PersistentVolumeClaim", self.sts.namespace, name)
 
-    def run(self) -> Program:
+    def run(self) -> base.Program:
         """``sync``: adopt orphaned revisions, claim pods, ``UpdateStatefulSet``, then a resync after
         ``minReadySeconds`` while some replica is not available."""
         error = yield from self.adopt_orphan_revisions()
@@ -636,7 +612,7 @@ class _Sync:
 
     def can_adopt(self) -> Generator[Any, Any, str | None]:
         """``RecheckDeletionTimestamp``: an uncached GET must show the same set, not being deleted."""
-        response = yield from send(rq.Get(_USER, "StatefulSet", self.sts.namespace, self.sts.name))
+        response = yield from base.send(rq.Get(_USER, "StatefulSet", self.sts.namespace, self.sts.name))
         if not response.ok:
             return response.message
         fresh = response.object
@@ -656,7 +632,7 @@ class _Sync:
         if error is not None:
             return f"can't adopt ControllerRevisions: {error}"
         for revision in orphans:
-            response = yield from send(rq.PatchOwnerReferences(
+            response = yield from base.send(rq.PatchOwnerReferences(
                 _USER, REVISION_KIND, revision.namespace, revision.name, uid=revision.metadata.uid,
                 add=(controller_ref(self.sts),)))
             if not response.ok:
@@ -681,7 +657,7 @@ class _Sync:
                 if match:
                     claimed.append(pod)
                 elif not deleting:
-                    response = yield from send(rq.PatchOwnerReferences(
+                    response = yield from base.send(rq.PatchOwnerReferences(
                         _USER, "Pod", pod.namespace, pod.name, uid=pod.metadata.uid, remove=(_uid(self.sts),)))
                     if not response.ok and response.code not in (404, 422):
                         errors.append(response.message)
@@ -694,7 +670,7 @@ class _Sync:
             if adoption_error is not None:
                 errors.append(adoption_error)
                 continue
-            response = yield from send(rq.PatchOwnerReferences(
+            response = yield from base.send(rq.PatchOwnerReferences(
                 _USER, "Pod", pod.namespace, pod.name, uid=pod.metadata.uid, add=(controller_ref(self.sts),)))
             if response.ok:
                 claimed.append(pod)
@@ -717,7 +693,7 @@ class _Sync:
         elif equal:
             renumbered = OpaqueObject(equal[-1].api_version, equal[-1].kind, equal[-1].metadata,
                                       equal[-1].body.set("revision", number))
-            response = yield from send(rq.Update(_USER, renumbered))
+            response = yield from base.send(rq.Update(_USER, renumbered))
             if not response.ok:
                 return None, response.message
             update = response.object
@@ -733,12 +709,12 @@ class _Sync:
         try the next name; an equal revision this set controls is taken as it is."""
         while True:
             revision = new_revision(self.sts, number, collision_count)
-            response = yield from send(rq.Create(_USER, revision))
+            response = yield from base.send(rq.Create(_USER, revision))
             if response.ok:
                 return response.object, collision_count, None
             if response.code != 409 or response.reason != "AlreadyExists":
                 return None, collision_count, response.message
-            existing = yield from send(rq.Get(_USER, REVISION_KIND, revision.namespace, revision.name))
+            existing = yield from base.send(rq.Get(_USER, REVISION_KIND, revision.namespace, revision.name))
             if not existing.ok:
                 return None, collision_count, existing.message
             found = existing.object
@@ -768,7 +744,7 @@ class _Sync:
         status = complete_rolling_update(self.sts, status)
         if not inconsistent_status(self.sts, status):
             return None
-        response = yield from send(rq.UpdateStatus(_USER, attrs.evolve(self.sts, status=status)))
+        response = yield from base.send(rq.UpdateStatus(_USER, attrs.evolve(self.sts, status=status)))
         return None if response.ok else response.message
 
     def truncate_history(self, pods: list[Pod], revisions: list[OpaqueObject], current: Any,
@@ -781,7 +757,7 @@ class _Sync:
         if limit < 0 or len(history) <= limit:
             return None
         for revision in history[:len(history) - limit]:
-            response = yield from send(rq.Delete(_USER, REVISION_KIND, revision.namespace, revision.name))
+            response = yield from base.send(rq.Delete(_USER, REVISION_KIND, revision.namespace, revision.name))
             if not response.ok:
                 return response.message
         return None
@@ -847,7 +823,7 @@ class _Sync:
                 break
             pod = replicas[target]
             if pod_revision(pod) != update_revision and not is_terminating(pod):
-                response = yield from send(rq.Delete(_USER, "Pod", pod.namespace, pod.name))
+                response = yield from base.send(rq.Delete(_USER, "Pod", pod.namespace, pod.name))
                 if not response.ok and response.code != 404:
                     return status, response.message
                 budget -= 1
@@ -885,7 +861,7 @@ class _Sync:
         sts, pod = self.sts, replicas[i]
         if is_created(pod) and pod.status.phase in ("Failed", "Succeeded"):
             if not is_terminating(pod):
-                response = yield from send(rq.Delete(_USER, "Pod", pod.namespace, pod.name))
+                response = yield from base.send(rq.Delete(_USER, "Pod", pod.namespace, pod.name))
                 if not response.ok:
                     return True, response.message
             return True, None
@@ -927,7 +903,7 @@ class _Sync:
         healthy = is_running_and_ready(pod) and is_running_and_available(pod, self.sts.spec.min_ready_seconds, self.now)
         if monotonic and not healthy and not first:
             return True, None
-        response = yield from send(rq.Delete(_USER, "Pod", pod.namespace, pod.name))
+        response = yield from base.send(rq.Delete(_USER, "Pod", pod.namespace, pod.name))
         return True, None if response.ok else response.message
 
     # StatefulPodControl (stateful_pod_control.go)
@@ -938,7 +914,7 @@ class _Sync:
         error = yield from self.create_claims(self.sts, pod)
         if error is not None:
             return error
-        response = yield from send(rq.Create(_USER, pod))
+        response = yield from base.send(rq.Create(_USER, pod))
         if response.code == 409 and response.reason == "AlreadyExists":
             return response.message
         error = yield from self.update_pod_claims_for_retention_policy(self.sts, pod)
@@ -952,7 +928,7 @@ class _Sync:
         for claim in persistent_volume_claims(sts, ordinal_of(pod)):
             cached = self.claim_cached(claim.name)
             if cached is None:
-                response = yield from send(rq.Create(_USER, claim))
+                response = yield from base.send(rq.Create(_USER, claim))
                 if not response.ok:
                     errors.append(f"failed to create PVC {claim.name}: {response.message}")
             elif cached.metadata.deletion_timestamp is not None:
@@ -983,7 +959,7 @@ class _Sync:
                 continue
             refs = claim_owner_refs_for(claim, sts, pod)
             updated = attrs.evolve(claim, metadata=attrs.evolve(claim.metadata, owner_references=refs))
-            response = yield from send(rq.Update(_USER, updated))
+            response = yield from base.send(rq.Update(_USER, updated))
             if not response.ok:
                 return f"could not update claim {name} for delete policy ownerRefs: {response.message}"
         return None
@@ -1015,7 +991,7 @@ class _Sync:
             consistent = False
         if consistent:
             return None
-        response = yield from send(rq.Update(_USER, pod))
+        response = yield from base.send(rq.Update(_USER, pod))
         return None if response.ok else response.message
 
 
@@ -1025,7 +1001,7 @@ def sync(ctx: base.Context) -> base.Result:
     sts = ctx.cache.get("StatefulSet", namespace, name)
     if sts is None:
         return base.Result()
-    return drive(_Sync(ctx, sts).run)
+    return base.drive(_Sync(ctx, sts).run)
 
 
 CONTROLLER = base.Controller(

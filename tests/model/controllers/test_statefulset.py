@@ -526,10 +526,10 @@ def test_drive_replays_a_program_purely() -> None:
     """The continuation of a generator-written sync can be called twice with the same answers and gives the same
     next step (it replays the program instead of resuming a suspended one)."""
     def program() -> Any:
-        first = yield from ssc.send(rq.Get(ADMIN, "Pod", "default", "a"))
-        second = yield from ssc.send(rq.Get(ADMIN, "Pod", "default", first.message))
+        first = yield from base.send(rq.Get(ADMIN, "Pod", "default", "a"))
+        second = yield from base.send(rq.Get(ADMIN, "Pod", "default", first.message))
         return base.Result(requeue_after=len(second.message))
-    result = ssc.drive(program)
+    result = base.drive(program)
     assert result.requests == (rq.Get(ADMIN, "Pod", "default", "a"),)
     answer = (rq.Response(404, "NotFound", "b"),)
     following, again = result.then(FrozenDict(), answer), result.then(FrozenDict(), answer)
