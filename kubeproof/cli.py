@@ -14,6 +14,7 @@ from kubeproof import check_cli
 from kubeproof.render import render_explanation, table, walk_step
 from model import manifests
 from model.cluster import initial_state
+from model.config import FAULTS, ModelConfig
 from model.errors import ManifestError
 from model.examples import DIRECTORY as EXAMPLES
 from model.objects import Node, Pod
@@ -42,10 +43,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Drive a cluster built from manifests through a seeded random sequence of actions."""
+    unknown = set(args.fault or ()) - set(FAULTS)
+    if unknown:
+        raise UsageError(f"unknown fault {sorted(unknown)[0]!r} (known: {', '.join(FAULTS)})")
+    config = ModelConfig(faults=frozenset(args.fault or ()))
     objects = manifests.load(args.paths or [EXAMPLES])
     state = initial_state(objects)
     print(f"initial state: {len(state.store.objects)} objects, {len(state.pending)} manifests to submit")
-    for walked in random_walk(state, args.steps, args.seed):
+    for walked in random_walk(state, args.steps, args.seed, config):
         result = walked.step
         print(walk_step(walked.number, walked.action.describe(), result.responses, result.events))
         state = result.state
@@ -101,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("paths", nargs="*", help="files or folders (default: the bundled examples)")
     simulate.add_argument("--steps", type=int, default=50, help="number of actions (default 50)")
     simulate.add_argument("--seed", type=int, default=0, help="seed for choosing among enabled actions")
+    simulate.add_argument("--fault", action="append", help=f"enable a fault ({', '.join(FAULTS)}; repeatable)")
     simulate.set_defaults(run=cmd_simulate)
     explain_cmd = sub.add_parser("explain", help="show why the scheduler would choose each node for a pod")
     explain_cmd.add_argument("pod", help="a manifest with the pod (or a workload), or namespace/name in the snapshot")
