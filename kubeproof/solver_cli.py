@@ -92,7 +92,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         written = compare.write(report, out, command=_command(args))
     except (ManifestError, ValueError) as e:
         return _fail(str(e))
-    print(compare.text_table(report))
+    rows = [compare.flat(row) for row in report.rows]
+    print(table(compare.COLUMNS, [[row[c] for c in compare.COLUMNS] for row in rows]))
     print("\nwrote " + ", ".join(str(p) for p in written))
     return EXIT_OK
 

@@ -1,0 +1,11 @@
+"""The Z3 scheduler, kube-scheduler's greedy strategies and the comparison harness.
+
+- :mod:`solver.workloads`: the pods controllers would create for workloads;
+- :mod:`solver.instance`: admission, queue order and static filter verdicts (the problem);
+- :mod:`solver.encoding`: the integer-linear encoding shared by the backends;
+- :mod:`solver.objectives`, :mod:`solver.search` (Z3), :mod:`solver.cpsat` (OR-tools, optional): lexicographic
+  optimisation with bounds; :mod:`solver.warm`: the greedy warm start;
+- :mod:`solver.verify` and :mod:`solver.explain`: the model's re-check and the reasons pods stay pending;
+- :mod:`solver.api`: ``schedule``; :mod:`solver.greedy`: kube-scheduler profiles;
+- :mod:`solver.families`, :mod:`solver.compare`, :mod:`solver.bench`: workloads, reports and the benchmark.
+"""
