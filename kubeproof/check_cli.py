@@ -1,21 +1,30 @@
-"""``kubeproof check``, ``trace``, ``replay``, ``variants`` and ``properties``: argument handling and output."""
+"""``kubeproof check``, ``trace``, ``replay``, ``variants``, ``properties`` and ``bench``: argument handling and
+output."""
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import os
+import platform
+import statistics
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from kubeproof.render import table
 from model import manifests
 from model.config import FAULTS, ModelConfig
+from model.config import VARIANTS as MODEL_VARIANTS
 from model.examples import DIRECTORY as EXAMPLES
 from properties import trace as traces
-from properties.check import PROFILES, CheckResult, run
+from properties.check import PROFILES, CheckResult, Profile, run
 from properties.explore import Scenario
-from properties.registry import all_properties, by_name
+from properties.registry import LIVENESS, all_properties, by_name
 from properties.variants import VARIANTS, variant
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
@@ -45,6 +54,9 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     unknown = set(args.fault or ()) - set(FAULTS)
     if unknown:
         raise UsageError(f"unknown fault {sorted(unknown)[0]!r} (known: {', '.join(FAULTS)})")
+    unknown = set(args.variant or ()) - set(MODEL_VARIANTS)
+    if unknown:
+        raise UsageError(f"unknown variant {sorted(unknown)[0]!r} (known: {', '.join(MODEL_VARIANTS)})")
     config = ModelConfig(faults=frozenset(args.fault or ()), variants=frozenset(args.variant or ()))
     objects = manifests.load((args.cluster or []) + (args.manifests or [])) if (args.manifests or args.cluster) \
         else manifests.load([EXAMPLES])
@@ -156,6 +168,162 @@ def cmd_properties(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+TARGETS = {"steps_per_second": 1000, "variant_seconds": 60, "variant_median_seconds": 10, "trace_actions": 15}
+"""The exploration targets of the benchmark (issue 7): steps/s on one core, seconds to each variant's first
+counterexample with the ``ci`` profile (each, median), actions in a shrunk trace."""
+
+
+def _timed(work: Callable[[], CheckResult]) -> tuple[CheckResult, float]:
+    """The result and the CPU seconds this process spent on it (one core, unaffected by other processes)."""
+    started = time.process_time()
+    result = work()
+    return result, time.process_time() - started
+
+
+def _rate(steps: int, seconds: float) -> float:
+    return round(steps / max(seconds, 1e-9), 1)
+
+
+def _bench_steps(profile_name: str, seed: int, seeds: int, repeat: int, note: Callable[[str], None]) -> dict[str, Any]:
+    """Exploration of the default scenario with every invariant and step property checked after every step: after a
+    short warm-up, the runs of seeds ``seed`` .. ``seed + seeds - 1``, measured ``repeat`` times and the fastest
+    pass kept (other processes only ever slow a pass down). Then the first seed's runs again, each ending with fair
+    convergence and the liveness properties: the difference is the convergence."""
+    scenario = Scenario("default", tuple(manifests.load([EXAMPLES])))
+    profile = PROFILES[profile_name]
+    properties = all_properties()
+    safety = tuple(p for p in properties if p.kind != LIVENESS)
+    run(scenario, safety, Profile("warm-up", 2, 10), seed)
+    note(f"exploring the default scenario ({repeat} x {seeds} x {profile.examples} runs of {profile.steps} steps)")
+    passes = [[_timed(lambda s=s: run(scenario, safety, profile, s)) for s in range(seed, seed + seeds)]
+              for _ in range(repeat)]
+    best = min(passes, key=lambda done: sum(cpu for _, cpu in done))
+    note(f"seed {seed}'s runs again, each ending with fair convergence and the liveness properties")
+    full, cpu_full = _timed(lambda: run(scenario, properties, profile, seed))
+    first, cpu_first = best[0]
+
+    def row(runs: int, steps: int, cpu: float, wall: float, violations: list[Any]) -> dict[str, Any]:
+        found = [str(v) for v in violations if v is not None]
+        return {"runs": runs, "steps": steps, "cpu_seconds": round(cpu, 2), "wall_seconds": round(wall, 2),
+                "steps_per_second": _rate(steps, cpu), "violation": found[0] if found else None}
+
+    rows = {
+        "exploration": row(sum(r.examples for r, _ in best), sum(r.steps for r, _ in best),
+                           sum(cpu for _, cpu in best), sum(r.seconds for r, _ in best),
+                           [r.violation for r, _ in best]),
+        "convergence": row(full.examples, full.steps - first.steps, cpu_full - cpu_first,
+                           full.seconds - first.seconds, []),
+        "exploration+convergence": row(full.examples, full.steps, cpu_full, full.seconds, [full.violation]),
+    }
+    rows["exploration"]["passes_steps_per_second"] = [
+        _rate(sum(r.steps for r, _ in done), sum(cpu for _, cpu in done)) for done in passes]
+    return {"scenario": scenario.name, "profile": profile.name, "seeds": [seed, seed + seeds - 1],
+            "repeat": repeat, "properties": len(properties), "runs": rows}
+
+
+def _bench_variant(chosen: Any, seed: int) -> dict[str, Any]:
+    """Time to the first counterexample for a variant with the ci profile (no shrinking), then the full search with
+    shrinking and the length of the trace it gives."""
+    properties = by_name([chosen.property])
+    scenario = chosen.scenario()
+    first, cpu_first = _timed(lambda: run(scenario, properties, PROFILES["ci"], seed, shrink=False))
+    shrunk, cpu_shrunk = (first, cpu_first) if first.violation is None else \
+        _timed(lambda: run(scenario, properties, PROFILES["ci"], seed))
+    return {"variant": chosen.name, "property": chosen.property, "found": first.violation is not None,
+            "runs_to_first": first.examples, "first_cpu_seconds": round(cpu_first, 2),
+            "first_wall_seconds": round(first.seconds, 2), "shrunk_cpu_seconds": round(cpu_shrunk, 2),
+            "shrunk_wall_seconds": round(shrunk.seconds, 2),
+            "trace_actions": None if shrunk.violation is None else len(shrunk.violation.transitions)}
+
+
+def _verdicts(report: dict[str, Any]) -> dict[str, bool]:
+    """Whether each target is met."""
+    rows = report["variants"]
+    firsts = [r["first_cpu_seconds"] for r in rows]
+    return {
+        "steps_per_second": report["steps"]["runs"]["exploration"]["steps_per_second"] >= TARGETS["steps_per_second"],
+        "variant_seconds": all(r["found"] and r["first_cpu_seconds"] < TARGETS["variant_seconds"] for r in rows),
+        "variant_median_seconds": bool(firsts) and statistics.median(firsts) < TARGETS["variant_median_seconds"],
+        "trace_actions": all(r["trace_actions"] is not None and r["trace_actions"] <= TARGETS["trace_actions"]
+                             for r in rows),
+    }
+
+
+def _bench_markdown(report: dict[str, Any]) -> str:
+    env, steps, met = report["environment"], report["steps"], report["targets_met"]
+    mark = lambda ok: "met" if ok else "**missed**"
+    lines = ["# Exploration benchmark", "",
+             f"Measured by `kubeproof bench` on {env['date']} (Python {env['python']}, Hypothesis {env['hypothesis']}, "
+             f"{env['platform']}, {env['cpus']} CPUs, load average {env['load_average']} at the start). Seconds are "
+             "CPU seconds of the benchmark's one process, i.e. one core; wall-clock seconds are given beside them.",
+             "", f"## Steps per second: the default scenario, profile `{steps['profile']}`", "",
+             f"Every invariant and step property ({steps['properties']} properties with the liveness ones) is checked "
+             f"after every step. Exploration: the runs of seeds {steps['seeds'][0]} to {steps['seeds'][1]} after a "
+             f"warm-up, the fastest of {steps['repeat']} passes (all passes: "
+             f"{', '.join(f'{r:.0f}' for r in steps['runs']['exploration']['passes_steps_per_second'])} steps/s); "
+             f"convergence: seed {steps['seeds'][0]}'s runs again, each ending with fair execution until nothing "
+             "changes and the liveness properties, less the same runs without it.", "",
+             "| part | runs | steps | CPU s | steps/s | wall s |", "|---|---:|---:|---:|---:|---:|"]
+    labels = {"exploration": "exploration (users, components, every property after every step)",
+              "convergence": "end-of-run fair convergence and liveness, alone",
+              "exploration+convergence": "both"}
+    for name, label in labels.items():
+        row = steps["runs"][name]
+        lines.append(f"| {label} | {row['runs']} | {row['steps']} | {row['cpu_seconds']} | "
+                     f"{row['steps_per_second']:.0f} | {row['wall_seconds']} |")
+    violated = [f"{name}: {row['violation']}" for name, row in steps["runs"].items() if row["violation"]]
+    lines += [""] + [f"Violation found: {v}  " for v in violated]
+    lines += [f"Target: at least {TARGETS['steps_per_second']:,} steps/s of exploration: "
+              f"{mark(met['steps_per_second'])}.", "",
+              "## Bug variants: profile `ci`, seed {}".format(report["variants_seed"]), "",
+              "The first counterexample is timed without shrinking, from scratch: it includes building the "
+              "scenario's initial state (for a scenario that starts settled, the fair execution settling it), which "
+              "the search with shrinking then reuses. The shrunk trace is what `kubeproof trace` prints; its actions "
+              "include the components' own steps.", "",
+              "| variant | property | runs to first | first counterexample (CPU s) | with shrinking (CPU s) | "
+              "shrunk trace (actions) |", "|---|---|---:|---:|---:|---:|"]
+    for row in report["variants"]:
+        found = row["first_cpu_seconds"] if row["found"] else f"not found ({row['first_cpu_seconds']})"
+        lines.append(f"| `{row['variant']}` | {row['property']} | {row['runs_to_first']} | {found} | "
+                     f"{row['shrunk_cpu_seconds']} | {row['trace_actions'] if row['trace_actions'] else '-'} |")
+    firsts = [r["first_cpu_seconds"] for r in report["variants"]]
+    median = f"{statistics.median(firsts):.2f} s" if firsts else "n/a"
+    lines += ["", f"Targets: each under {TARGETS['variant_seconds']} s: {mark(met['variant_seconds'])}; median "
+              f"under {TARGETS['variant_median_seconds']} s ({median}): {mark(met['variant_median_seconds'])}; "
+              f"traces of at most {TARGETS['trace_actions']} actions: {mark(met['trace_actions'])}."]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    try:
+        chosen = [variant(name) for name in args.variant] if args.variant else list(VARIANTS)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    import hypothesis
+
+    def note(text: str) -> None:
+        if not args.json:
+            print(f"  {text} ...", file=sys.stderr, flush=True)
+
+    environment = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "python": platform.python_version(),
+                   "hypothesis": hypothesis.__version__, "platform": platform.platform(terse=True),
+                   "cpus": os.cpu_count(), "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg())}
+    steps = _bench_steps(args.profile, args.seed, args.seeds, args.repeat, note)
+    report: dict[str, Any] = {"environment": environment, "targets": TARGETS, "steps": steps,
+                              "variants_seed": args.seed, "variants": []}
+    for each in chosen:
+        note(f"variant {each.name}")
+        report["variants"].append(_bench_variant(each, args.seed))
+    report["targets_met"] = _verdicts(report)
+    directory = Path(args.output_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    markdown = _bench_markdown(report)
+    (directory / "exploration.md").write_text(markdown)
+    (directory / "exploration.json").write_text(json.dumps(report, indent=1) + "\n")
+    print(json.dumps(report, indent=1) if args.json else markdown)
+    return EXIT_OK
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     check = sub.add_parser("check", help="explore workloads under user actions and faults, checking every property")
     check.add_argument("manifests", nargs="*", help="workload manifests (default: the bundled example scenario)")
@@ -183,6 +351,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     replay = sub.add_parser("replay", help="re-run a saved trace; exit 1 if its violation reproduces")
     replay.add_argument("trace")
     replay.set_defaults(run=cmd_replay)
+
+    bench = sub.add_parser("bench", help="measure exploration speed and how fast each bug variant is found")
+    bench.add_argument("--profile", choices=sorted(PROFILES), default="dev",
+                       help="profile for the steps/s measurement (variants always use ci)")
+    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--seeds", type=int, default=3, help="seeds per exploration pass (SEED, SEED+1, ...)")
+    bench.add_argument("--repeat", type=int, default=3, help="exploration passes; the fastest counts")
+    bench.add_argument("--variant", action="append", help="measure only this variant (repeatable)")
+    bench.add_argument("--output-dir", default="reports/bench", help="where exploration.md and .json go")
+    bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench.set_defaults(run=cmd_bench)
 
     for name, handler, text in (("variants", cmd_variants, "list the known bug variants"),
                                 ("properties", cmd_properties, "list the properties kubeproof checks")):

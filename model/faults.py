@@ -12,9 +12,10 @@ Each is enabled only when its name is in ``ModelConfig.faults`` (see ``model.con
   object (an update of the cached one, or an add) and then a ``DeletedFinalStateUnknown`` tombstone, carrying the
   last cached state, for every cached object the list no longer has; ``sharedIndexInformer.HandleDeltas``
   (tools/cache/shared_informer.go) turns these into OnAdd/OnUpdate/OnDelete after updating the cache one object
-  at a time. Listed objects whose resourceVersion the cache already has are passed over: upstream calls OnUpdate
-  with the same object, which the modelled handlers ignore as upstream's do (e.g. the ReplicaSet controller's
-  ``updatePod`` returns on equal resourceVersions, pkg/controller/replicaset/replica_set.go).
+  at a time (tools/cache/controller.go processDeltas). An object the cache already has is handed over as an
+  update even when unchanged: handlers decide, as upstream's do (the ReplicaSet controller's ``updatePod`` returns
+  on equal resourceVersions while its ``updateRS`` queues the ReplicaSet on every call,
+  pkg/controller/replicaset/replica_set.go).
 
 Deliberate simplifications: one model informer watches all its kinds through one watch, so they re-list together
 (upstream each kind has its own reflector; re-listing them at one moment is one of the behaviours a real
@@ -89,17 +90,14 @@ def enabled(state: ClusterState, config: ModelConfig) -> Iterator[Any]:
 
 
 def relist_events(cached: Objects, listed: Objects, revision: int) -> tuple[tuple[WatchEvent, Any], ...]:
-    """What a re-list hands the handlers, with the cached object each replaces: per kind, every listed object
-    that is new (ADDED) or changed (MODIFIED), in list order, then a DELETED tombstone with the last cached state
-    for every cached object the list no longer has."""
+    """What a re-list hands the handlers, with the cached object each replaces: per kind, every listed object in
+    list order (ADDED when the cache lacks it, else MODIFIED, changed or not), then a DELETED tombstone with the
+    last cached state for every cached object the list no longer has."""
     changes: list[tuple[WatchEvent, Any]] = []
     for kind in sorted(set(cached.kinds()) | set(listed.kinds())):
         for obj in listed.list(kind):
             old = cached.get(*obj.key)
-            if old is None:
-                changes.append((WatchEvent(ADDED, obj, revision), None))
-            elif old.metadata.resource_version != obj.metadata.resource_version:
-                changes.append((WatchEvent(MODIFIED, obj, revision), old))
+            changes.append((WatchEvent(ADDED if old is None else MODIFIED, obj, revision), old))
         for old in cached.list(kind):
             if listed.get(*old.key) is None:
                 changes.append((WatchEvent(DELETED, old, revision), old))
@@ -107,7 +105,8 @@ def relist_events(cached: Objects, listed: Objects, revision: int) -> tuple[tupl
 
 
 def relist(state: ClusterState, name: str, notify: Notify) -> ClusterState:
-    """``name``'s informer re-lists; its owner observes the differences one object at a time."""
+    """``name``'s informer re-lists; its owner's handlers see the list one object at a time, each after the cache
+    took it in."""
     informer = state.informer(name)
     listed = informer.relist(state.store.objects, state.store.revision)
     for event, old in relist_events(informer.cache, listed.cache, state.store.revision):

@@ -58,7 +58,7 @@ class Scenario:
     from the manifests themselves."""
 
     def initial(self) -> ClusterState:
-        return _settled(self) if self.settled else cluster.initial_state(self.objects)
+        return _settled(self) if self.settled else _initial(self)
 
 
 class PropertyViolated(AssertionError):
@@ -93,6 +93,10 @@ def execute(state: ClusterState, actions: Sequence[Any], config: ModelConfig,
     return state, transitions
 
 
+_NOT_FAIR = ("Submit", "ForceDeletePod")
+"""User requests are not part of fair execution (nor are client traffic and the clock, excluded by type)."""
+
+
 def _fair_firsts(state: ClusterState, config: ModelConfig) -> dict[str, Any]:
     """Each component's first enabled action, without users, faults, crashes or client traffic (a component's
     actions are generated lazily: only up to the first one that counts)."""
@@ -100,7 +104,7 @@ def _fair_firsts(state: ClusterState, config: ModelConfig) -> dict[str, Any]:
     firsts: dict[str, Any] = {}
     for component in cluster.COMPONENTS:
         for action in component.enabled(state, quiet):
-            if not (isinstance(action, (RouteRequest, Tick)) or type(action).__name__ in ("Submit", "ForceDeletePod")):
+            if not (isinstance(action, (RouteRequest, Tick)) or type(action).__name__ in _NOT_FAIR):
                 firsts[component.name] = action
                 break
     return firsts
@@ -129,6 +133,12 @@ def converge(state: ClusterState, config: ModelConfig, properties: Sequence[Prop
 
 
 @functools.lru_cache(maxsize=16)
+def _initial(scenario: Scenario) -> ClusterState:
+    """The scenario's initial state (built once per scenario: every run starts from it)."""
+    return cluster.initial_state(scenario.objects)
+
+
+@functools.lru_cache(maxsize=16)
 def _settled(scenario: Scenario) -> ClusterState:
     """The scenario's state once fair execution has brought its workloads up (computed once per scenario)."""
     return converge(cluster.initial_state(scenario.objects), scenario.config, (), [])
@@ -143,6 +153,16 @@ def check_liveness(state: ClusterState, config: ModelConfig, properties: Sequenc
                 raise PropertyViolated(Violation(prop.name, messages[0]), transitions)
 
 
+_COMPONENTS = {c.name: c for c in cluster.COMPONENTS}
+
+
+@functools.cache
+def _index(size: int) -> st.SearchStrategy[int]:
+    """A choice among ``size`` options, shrinking towards the first (``sampled_from``'s behaviour, built once per
+    size rather than once per draw: the draws are a good part of each exploration step's cost)."""
+    return st.integers(0, size - 1)
+
+
 def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[RuleBasedStateMachine]:
     """A Hypothesis state machine exploring ``scenario``: each step picks a component, then one of its
     enabled actions (users while their budget lasts, faults when the configuration enables them)."""
@@ -155,22 +175,36 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             self.user_actions_left = scenario.user_budget
             self.violated = False
 
-        def choices(self) -> dict[str, list[Any]]:
-            grouped: dict[str, list[Any]] = {}
-            for action in cluster.enabled(self.state, scenario.config):
-                grouped.setdefault(cluster.component_of(action).name, []).append(action)
+        def _user_commands(self) -> list[Any]:
             if self.user_actions_left > 0 and not self.state.pending:
-                users = list(user_actions(self.state))
-                if users:
-                    grouped.setdefault("user", []).extend(users)
-            return grouped
+                return list(user_actions(self.state))
+            return []
+
+        def components(self) -> list[str]:
+            """The components with an enabled action (the user's commands count for ``user``), in name order:
+            each component's actions are generated only up to the first."""
+            names = {c.name for c in cluster.COMPONENTS
+                     if next(iter(c.enabled(self.state, scenario.config)), None) is not None}
+            if "user" not in names and self._user_commands():
+                names.add("user")
+            return sorted(names)
+
+        def actions(self, component: str) -> list[Any]:
+            """``component``'s enabled actions, in the order it gives them (then the user's commands)."""
+            listed = list(_COMPONENTS[component].enabled(self.state, scenario.config))
+            return listed + self._user_commands() if component == "user" else listed
+
+        def choices(self) -> dict[str, list[Any]]:
+            """Every enabled action by component."""
+            return {name: self.actions(name) for name in self.components()}
 
         @precondition(lambda self: True)
         @rule(data=st.data())
         def act(self, data: st.DataObject) -> None:
-            grouped = self.choices()
-            component = data.draw(st.sampled_from(sorted(grouped)), label="component")
-            action = data.draw(st.sampled_from(grouped[component]), label="action")
+            names = self.components()
+            component = names[data.draw(_index(len(names)), label="component")]
+            actions = self.actions(component)
+            action = actions[data.draw(_index(len(actions)), label="action")] if len(actions) > 1 else actions[0]
             if component == "user" and not isinstance(action, SubmitPending):
                 self.user_actions_left -= 1
             try:

@@ -11,16 +11,35 @@ from model.auth.node import authorize
 from model.auth.rbac import RequestAttributes
 from model.config import ModelConfig
 from model.state import ClusterState
+from model.store import Objects
 from properties.registry import invariant, step_property
 
 
-def _used(state: ClusterState, quota: Any) -> dict:
-    """The quota controller's recalculation, given only the quota's namespace (in the store's order): the
-    objects it would skip anyway are not even listed."""
-    namespace = quota.namespace
-    objects = [obj for kind, items in sorted(state.store.objects.by_kind.items())
-               for _, obj in sorted((name, obj) for (ns, name), obj in items.items() if ns == namespace)]
-    return resourcequota.recompute(quota, objects)
+def _in_namespace(objects: Objects, namespace: str) -> tuple[Any, ...]:
+    """The objects of ``namespace`` in the store's order (the only ones the quota controller counts for a quota
+    there); cluster-scoped kinds are passed over whole."""
+    listed: list[Any] = []
+    for _, items in sorted(objects.by_kind.items()):
+        if items and next(iter(items))[0] is not None:
+            listed.extend(obj for _, obj in sorted((name, obj) for (ns, name), obj in items.items() if ns == namespace))
+    return tuple(listed)
+
+
+_USED: dict[int, tuple[Any, tuple[Any, ...], dict]] = {}
+
+
+def _used(quota: Any, listed: tuple[Any, ...]) -> dict:
+    """The quota controller's recalculation over ``listed``, remembered per quota while its namespace's objects
+    stay the very same ones (a pure cache: each entry keeps its quota and objects alive, so ids are not reused)."""
+    entry = _USED.get(id(quota))
+    if entry is not None and entry[0] is quota and len(entry[1]) == len(listed) and \
+            all(a is b for a, b in zip(entry[1], listed, strict=True)):
+        return entry[2]
+    used = resourcequota.recompute(quota, listed)
+    if len(_USED) >= 256:
+        _USED.pop(next(iter(_USED)))
+    _USED[id(quota)] = (quota, listed, used)
+    return used
 
 
 @invariant(
@@ -31,8 +50,11 @@ def _used(state: ClusterState, quota: Any) -> dict:
 )
 def quota_never_exceeded(state: ClusterState, config: ModelConfig) -> list[str]:
     messages = []
+    listed: dict[str, tuple[Any, ...]] = {}
     for quota in state.store.list("ResourceQuota"):
-        used = _used(state, quota)
+        if quota.namespace not in listed:
+            listed[quota.namespace] = _in_namespace(state.store.objects, quota.namespace)
+        used = _used(quota, listed[quota.namespace])
         for resource, hard in sorted(quota.spec.hard.items()):
             if resource in used and used[resource] > hard:
                 messages.append(f"ResourceQuota {quota.namespace}/{quota.name}: {resource} used {used[resource]} "

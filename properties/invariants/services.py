@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 from model.config import ModelConfig
+from model.frozendict import FrozenDict
 from model.informers import pending
 from model.kubeproxy import POD_NETWORK_PREFIX, informer_name, routing_table
 from model.labels import selector_from_set
 from model.state import ClusterState
+from model.store import Objects
 from properties.registry import invariant
 
 ENDPOINTS_CONTROLLER = "endpoint-controller"
+
+
+_TABLES: dict[tuple[int, str], tuple[Objects, FrozenDict]] = {}
+
+
+def _table(cache: Objects, node: str) -> FrozenDict:
+    """``routing_table`` memoised by the cache's identity: a kube-proxy's cache changes only when a Service or
+    Endpoints event reaches it, and this invariant asks after every step (a pure cache; each entry keeps its cache
+    alive, so its id is not reused while the entry exists)."""
+    entry = _TABLES.get((id(cache), node))
+    if entry is not None and entry[0] is cache:
+        return entry[1]
+    table = routing_table(cache, node)
+    if len(_TABLES) >= 1024:
+        _TABLES.pop(next(iter(_TABLES)))
+    _TABLES[(id(cache), node)] = (cache, table)
+    return table
 
 
 def _synced(state: ClusterState, name: str) -> bool:
@@ -26,12 +45,15 @@ def _synced(state: ClusterState, name: str) -> bool:
 def routes_only_to_ready_pods(state: ClusterState, config: ModelConfig) -> list[str]:
     if not _synced(state, ENDPOINTS_CONTROLLER):
         return []
-    pods_by_ip = {p.status.pod_ip: p for p in state.store.list("Pod") if p.status.pod_ip and not p.is_terminated}
+    pods_by_ip = None
     messages = []
     for node, table in sorted(state.routes.items()):
         proxy = state.informers.get(informer_name(node))
-        if proxy is None or pending(proxy, state.events) or table != routing_table(proxy.cache, node):
+        if proxy is None or pending(proxy, state.events) or table != _table(proxy.cache, node):
             continue
+        if pods_by_ip is None:
+            pods_by_ip = {p.status.pod_ip: p for p in state.store.list("Pod")
+                          if p.status.pod_ip and not p.is_terminated}
         for (namespace, name, port), backends in sorted(table.items()):
             service = state.store.get("Service", namespace, name)
             if service is None or not service.spec.selector:

@@ -1,0 +1,117 @@
+"""properties.explore: checked steps, fixed action lists, fair convergence and the exploration state machine."""
+
+from __future__ import annotations
+
+import pytest
+
+from model import cluster
+from model.actions import DeliverWatchEvent, SubmitPending, Tick
+from model.config import ModelConfig
+from model.controllers.base import Reconcile
+from model.manifests import load_text
+from properties.explore import (
+    CONVERGENCE_STEPS,
+    IDLE_SECONDS,
+    PropertyViolated,
+    Scenario,
+    Transition,
+    check_liveness,
+    checked_step,
+    converge,
+    execute,
+    machine_for,
+)
+from properties.registry import Property, all_properties, by_name, invariant
+from properties.variants import NODES, REPLICASET
+
+SCENARIO = Scenario("cart", tuple(load_text(NODES, "nodes") + load_text(REPLICASET, "cart")))
+CONFIG = ModelConfig()
+
+
+def no_pods_property(calls: list[str] | None = None, store_only: bool = False) -> Property:
+    """A property that fails as soon as any pod exists (and records each time it is checked)."""
+
+    def check(state, config):  # noqa: ANN001, ANN202 - the registry's check signature
+        if calls is not None:
+            calls.append("checked")
+        return [f"pod {p.namespace}/{p.name} exists" for p in state.store.list("Pod")]
+
+    return invariant("no-pods", "No pod exists.", "https://example.invalid/no-pods", store_only)(check)
+
+
+def test_checked_step_applies_the_action_and_records_it() -> None:
+    transitions: list[Transition] = []
+    state = checked_step(SCENARIO.initial(), SubmitPending(), CONFIG, all_properties(), transitions)
+    assert state.store.get("ReplicaSet", "shop", "cart") is not None
+    (step,) = transitions
+    assert step.action == SubmitPending() and step.result.state is state
+    assert [r.reason for r in step.result.responses] == ["Created"]
+
+
+def test_a_violation_carries_the_run_up_to_and_including_the_failing_step() -> None:
+    actions = [SubmitPending(), DeliverWatchEvent("replicaset-controller"), Reconcile("replicaset-controller",
+                                                                                      ("shop", "cart"))]
+    with pytest.raises(PropertyViolated) as raised:
+        execute(SCENARIO.initial(), actions, CONFIG, (no_pods_property(),))
+    violated = raised.value
+    assert violated.violation.property == "no-pods" and "shop/cart-" in violated.violation.message
+    assert [t.action for t in violated.transitions] == actions
+    assert "(after 3 steps)" in str(violated)
+
+
+def test_store_only_invariants_are_skipped_when_nothing_was_written() -> None:
+    calls: list[str] = []
+    transitions: list[Transition] = []
+    state = checked_step(SCENARIO.initial(), SubmitPending(), CONFIG, (no_pods_property(calls, True),), transitions)
+    assert calls == ["checked"]
+    checked_step(state, Tick(), CONFIG, (no_pods_property(calls, True),), transitions)
+    assert calls == ["checked"]
+    checked_step(state, Tick(), CONFIG, (no_pods_property(calls, False),), transitions)
+    assert calls == ["checked", "checked"]
+
+
+def test_fair_execution_brings_the_replica_set_up_and_then_idles() -> None:
+    transitions: list[Transition] = []
+    final = converge(SCENARIO.initial(), CONFIG, all_properties(), transitions)
+    check_liveness(final, CONFIG, all_properties(), transitions)
+    pods = final.store.list("Pod", "shop")
+    assert len(pods) == 2 and all(p.status.phase == "Running" for p in pods)
+    assert len(transitions) < CONVERGENCE_STEPS
+    # It ends only after IDLE_SECONDS in which nothing but node heartbeats changed.
+    last_change = max(i for i, t in enumerate(transitions) if any(e.object.kind != "Node" for e in t.result.events))
+    assert final.time - transitions[last_change].result.state.time >= IDLE_SECONDS
+    # Fair execution never takes user, client or fault actions.
+    assert not [t for t in transitions if cluster.component_of(t.action).name in ("faults", "user")
+                and not isinstance(t.action, SubmitPending)]
+
+
+def test_liveness_fails_when_the_desired_state_is_not_reached() -> None:
+    liveness = by_name(["replicasets-converge"])
+    stuck = execute(SCENARIO.initial(), [SubmitPending()], CONFIG, ())[0]
+    with pytest.raises(PropertyViolated) as raised:
+        check_liveness(stuck, CONFIG, liveness, [])
+    assert raised.value.violation.message.startswith("ReplicaSet shop/cart wants 2 replicas but has 0 live pods")
+
+
+def test_the_machine_is_named_after_its_scenario_and_offers_each_component_s_actions() -> None:
+    machine = machine_for(Scenario("my-cluster", SCENARIO.objects), all_properties())
+    assert machine.__name__ == "Explore_my_cluster"
+    instance = machine()
+    groups = instance.choices()
+    assert groups["user"] == [SubmitPending()] and groups["clock"] == [Tick()]
+    assert "faults" not in groups  # no fault is enabled in the default configuration
+    faulty = machine_for(Scenario("faulty", SCENARIO.objects, ModelConfig(faults=frozenset({"node-crash"}))), ())
+    assert "CrashNode" in {type(a).__name__ for a in faulty().choices()["kubelet"]}
+
+
+def test_users_act_only_once_the_manifests_are_in_and_while_their_budget_lasts() -> None:
+    submitted = execute(SCENARIO.initial(), [SubmitPending()], CONFIG, ())[0]
+    with_budget = machine_for(Scenario("users", SCENARIO.objects, user_budget=1), ())()
+    with_budget.state = submitted
+    users = with_budget.choices()["user"]
+    assert {a.describe() for a in users} == {"kubernetes-admin sends Update"}
+    scaled = {a.request.object.spec.replicas for a in users}
+    assert scaled == {1, 3}  # kubectl scale down and up
+    without = machine_for(Scenario("no-users", SCENARIO.objects, user_budget=0), ())()
+    without.state = submitted
+    assert "user" not in without.choices()
