@@ -36,6 +36,11 @@ from model.store import Objects, WatchEvent
 Key = tuple
 """A work-queue key: ``(namespace, name)`` of the object a controller reconciles (or ``(name,)``)."""
 
+
+def key_of(obj: Any) -> Key:
+    """The work-queue key of a namespaced object (cache.MetaNamespaceKeyFunc)."""
+    return (obj.namespace, obj.name)
+
 MAX_REQUEUE_DELAY = 1000
 """workqueue.DefaultControllerRateLimiter: per-item exponential back-off from 5 ms capped at 1000 s; the
 model's clock counts whole seconds, so failed keys are retried after 1, 2, 4 ... seconds."""

@@ -817,9 +817,6 @@ def sync(ctx: base.Context) -> base.Result:
 # --- event handlers ------------------------------------------------------------------------------------
 
 
-def _key(obj: Any) -> base.Key:
-    return (obj.namespace, obj.name)
-
 
 @attrs.frozen
 class _Reaction:
@@ -855,7 +852,7 @@ def _deleted_pod(pod: Pod, cache: Objects) -> _Reaction:
     """``deletePod``: ``DeletionObserved`` for the owner (a plain count, so a graceful deletion seen as an update
     and then as a delete is counted twice, as upstream)."""
     ds = _resolve(pod.namespace, pod.metadata.controller_ref(), cache)
-    return _Reaction() if ds is None else _Reaction(keys=(_key(ds),), deleted=(_key(ds),))
+    return _Reaction() if ds is None else _Reaction(keys=(base.key_of(ds),), deleted=(base.key_of(ds),))
 
 
 def _added_pod(pod: Pod, cache: Objects) -> _Reaction:
@@ -865,8 +862,8 @@ def _added_pod(pod: Pod, cache: Objects) -> _Reaction:
     ref = pod.metadata.controller_ref()
     if ref is not None:
         ds = _resolve(pod.namespace, ref, cache)
-        return _Reaction() if ds is None else _Reaction(keys=(_key(ds),), created=(_key(ds),))
-    return _Reaction(keys=tuple(_key(ds) for ds in daemon_sets_for_pod(pod, cache)))
+        return _Reaction() if ds is None else _Reaction(keys=(base.key_of(ds),), created=(base.key_of(ds),))
+    return _Reaction(keys=tuple(base.key_of(ds) for ds in daemon_sets_for_pod(pod, cache)))
 
 
 def _updated_pod(old: Pod, cur: Pod, cache: Objects) -> _Reaction:
@@ -880,17 +877,17 @@ def _updated_pod(old: Pod, cur: Pod, cache: Objects) -> _Reaction:
     reaction = _Reaction()
     if cur_ref != old_ref and old_ref is not None:
         previous = _resolve(old.namespace, old_ref, cache)
-        reaction = _Reaction() if previous is None else _Reaction(keys=(_key(previous),))
+        reaction = _Reaction() if previous is None else _Reaction(keys=(base.key_of(previous),))
     if cur_ref is not None:
         ds = _resolve(cur.namespace, cur_ref, cache)
         if ds is None:
             return reaction
-        keys: tuple[base.Key | base.After, ...] = (_key(ds),)
+        keys: tuple[base.Key | base.After, ...] = (base.key_of(ds),)
         if not old.is_ready and cur.is_ready and ds.spec.min_ready_seconds > 0:
-            keys += (base.After(_key(ds), ds.spec.min_ready_seconds + 1),)
+            keys += (base.After(base.key_of(ds), ds.spec.min_ready_seconds + 1),)
         return reaction + _Reaction(keys=keys)
     if cur.labels != old.labels or cur_ref != old_ref:
-        return reaction + _Reaction(keys=tuple(_key(ds) for ds in daemon_sets_for_pod(cur, cache)))
+        return reaction + _Reaction(keys=tuple(base.key_of(ds) for ds in daemon_sets_for_pod(cur, cache)))
     return reaction
 
 
@@ -906,11 +903,11 @@ def _node_event(event: WatchEvent, old: Node | None, cache: Objects) -> _Reactio
     if event.type == DELETED:
         return _Reaction()
     if event.type == ADDED or old is None:
-        return _Reaction(keys=tuple(_key(ds) for ds in cache.list("DaemonSet")
+        return _Reaction(keys=tuple(base.key_of(ds) for ds in cache.list("DaemonSet")
                                     if node_should_run_daemon_pod(node, ds)[0]))
     if should_ignore_node_update(old, node):
         return _Reaction()
-    return _Reaction(keys=tuple(_key(ds) for ds in cache.list("DaemonSet")
+    return _Reaction(keys=tuple(base.key_of(ds) for ds in cache.list("DaemonSet")
                                 if node_should_run_daemon_pod(old, ds) != node_should_run_daemon_pod(node, ds)))
 
 
@@ -925,10 +922,10 @@ def _react(event: WatchEvent, old: Any, cache: Objects) -> _Reaction:
     if obj.kind == "Node":
         return _node_event(event, old, cache)
     if event.type == DELETED:
-        return _Reaction(keys=(_key(obj),), forgotten=(_key(obj),))
+        return _Reaction(keys=(base.key_of(obj),), forgotten=(base.key_of(obj),))
     if old is not None and event.type != ADDED and old.metadata.uid != obj.metadata.uid:
-        return _Reaction(keys=(_key(obj),), forgotten=(_key(old),))
-    return _Reaction(keys=(_key(obj),))
+        return _Reaction(keys=(base.key_of(obj),), forgotten=(base.key_of(old),))
+    return _Reaction(keys=(base.key_of(obj),))
 
 
 def _enqueue(event: WatchEvent, old: Any, cache: Objects) -> tuple[base.Key | base.After, ...]:
@@ -953,7 +950,7 @@ def _on_event(memory: FrozenDict, event: WatchEvent, old: Any, cache: Objects) -
 
 
 def _initial_keys(cache: Objects) -> list[base.Key]:
-    return [_key(ds) for ds in cache.list("DaemonSet")]
+    return [base.key_of(ds) for ds in cache.list("DaemonSet")]
 
 
 CONTROLLER = base.Controller(name=NAME, watches=frozenset({"DaemonSet", "Pod", "Node"}), enqueue=_enqueue,

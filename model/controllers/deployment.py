@@ -1018,9 +1018,6 @@ def sync(ctx: base.Context) -> base.Result:
 # --- event handlers (deployment_controller.go) ------------------------------------------------------------
 
 
-def _key(obj: Any) -> base.Key:
-    return (obj.namespace, obj.name)
-
 
 def _resolve(namespace: str | None, ref: OwnerReference | None, cache: Objects) -> Deployment | None:
     """resolveControllerRef."""
@@ -1034,13 +1031,13 @@ def _selecting(rs: ReplicaSet, cache: Objects) -> list[base.Key]:
     """GetDeploymentsForReplicaSet: Deployments whose non-empty selector matches the ReplicaSet's labels."""
     if not rs.labels:
         return []
-    return [_key(d) for d in cache.list("Deployment", rs.namespace)
+    return [base.key_of(d) for d in cache.list("Deployment", rs.namespace)
             if not d.spec.selector.selector().empty() and d.spec.selector.selector().matches(rs.labels)]
 
 
 def _owner_keys(rs: ReplicaSet, cache: Objects) -> list[base.Key]:
     d = _resolve(rs.namespace, rs.metadata.controller_ref(), cache)
-    return [] if d is None else [_key(d)]
+    return [] if d is None else [base.key_of(d)]
 
 
 def _replica_set_keys(event: WatchEvent, old: Any, cache: Objects) -> list[base.Key]:
@@ -1076,7 +1073,7 @@ def _deleted_pod_keys(pod: Pod, cache: Objects) -> list[base.Key]:
     owned = {r.metadata.uid for r in cache.list("ReplicaSet", d.namespace)
              if selector.matches(r.labels) and _controller_uid(r) == d.metadata.uid}
     left = any(selector.matches(p.labels) and _controller_uid(p) in owned for p in cache.list("Pod", d.namespace))
-    return [] if left else [_key(d)]
+    return [] if left else [base.key_of(d)]
 
 
 def _controller_uid(obj: Any) -> str | None:
@@ -1087,7 +1084,7 @@ def _controller_uid(obj: Any) -> str | None:
 def _enqueue(event: WatchEvent, old: Any, cache: Objects) -> list[base.Key]:
     kind = event.object.kind
     if kind == "Deployment":
-        return [_key(event.object)]
+        return [base.key_of(event.object)]
     if kind == "ReplicaSet":
         return _replica_set_keys(event, old, cache)
     if kind == "Pod" and event.type == DELETED:
@@ -1096,7 +1093,7 @@ def _enqueue(event: WatchEvent, old: Any, cache: Objects) -> list[base.Key]:
 
 
 def _initial_keys(cache: Objects) -> list[base.Key]:
-    return [_key(d) for d in cache.list("Deployment")]
+    return [base.key_of(d) for d in cache.list("Deployment")]
 
 
 CONTROLLER = base.Controller(name=CONTROLLER_NAME, watches=frozenset({"Deployment", "ReplicaSet", "Pod"}),

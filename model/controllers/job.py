@@ -355,9 +355,6 @@ def _indexed(job: Job) -> bool:
     return job.spec.completion_mode == "Indexed"
 
 
-def _key(job: Job) -> base.Key:
-    return (job.namespace, job.name)
-
 
 def find_condition(conditions: Any, type_: str) -> FrozenDict | None:
     """``findConditionByType``."""
@@ -566,7 +563,7 @@ class _Reaction:
 
 def _batched(job: Job) -> base.After:
     """``enqueueSyncJobBatched``."""
-    return base.After(_key(job), SYNC_JOB_BATCH_PERIOD)
+    return base.After(base.key_of(job), SYNC_JOB_BATCH_PERIOD)
 
 
 def _resolve(namespace: str | None, ref: OwnerReference | None, cache: Objects) -> Job | None:
@@ -597,7 +594,7 @@ def _deleted_pod(pod: Pod, cache: Objects, final: bool) -> _Reaction:
     job = _resolve(pod.namespace, ref, cache)
     if job is None or is_job_finished(job):
         return _orphan(pod)
-    key = _key(job)
+    key = base.key_of(job)
     removed = ((key, pod.metadata.uid or ""),) if final or not has_tracking_finalizer(pod) else ()
     return _Reaction(keys=(_batched(job),), deleted=(key,), finalizers_removed=removed)
 
@@ -609,7 +606,7 @@ def _added_pod(pod: Pod, cache: Objects) -> _Reaction:
     ref = pod.metadata.controller_ref()
     if ref is not None:
         job = _resolve(pod.namespace, ref, cache)
-        return _Reaction() if job is None else _Reaction(keys=(_batched(job),), created=(_key(job),))
+        return _Reaction() if job is None else _Reaction(keys=(_batched(job),), created=(base.key_of(job),))
     reaction = _orphan(pod)
     return reaction + _Reaction(keys=tuple(_batched(j) for j in _jobs_selecting(pod, cache)))
 
@@ -626,7 +623,7 @@ def _updated_pod(old: Pod, cur: Pod, cache: Objects) -> _Reaction:
     reaction = _Reaction()
 
     def touched(job: Job) -> _Reaction:
-        removed = ((_key(job), uid),) if finalizer_removed else ()
+        removed = ((base.key_of(job), uid),) if finalizer_removed else ()
         return _Reaction(keys=(_batched(job),), finalizers_removed=removed)
     if cur_ref != old_ref and old_ref is not None:
         previous = _resolve(old.namespace, old_ref, cache)
@@ -660,11 +657,11 @@ def _react(event: WatchEvent, old: Any, cache: Objects) -> _Reaction:
             return _added_pod(obj, cache)
         return _updated_pod(old, obj, cache)
     if event.type == DELETED:
-        return _Reaction(keys=(_key(obj),)) + _cleanup_pod_finalizers(obj, cache)
+        return _Reaction(keys=(base.key_of(obj),)) + _cleanup_pod_finalizers(obj, cache)
     if event.type == ADDED or old is None:
-        return _Reaction(keys=(_key(obj),))
+        return _Reaction(keys=(base.key_of(obj),))
     same_generation = obj.metadata.generation == old.metadata.generation
-    reaction = _Reaction(keys=(_batched(obj) if same_generation else _key(obj),))
+    reaction = _Reaction(keys=(_batched(obj) if same_generation else base.key_of(obj),))
     return reaction + _cleanup_pod_finalizers(obj, cache) if is_job_finished(obj) else reaction
 
 
@@ -691,7 +688,7 @@ def _on_event(memory: FrozenDict, event: WatchEvent, old: Any, cache: Objects) -
 def _initial_keys(cache: Objects) -> list[base.Key]:
     """The informers' initial list: every Job (``addJob``), and every pod without a controller that still holds the
     tracking finalizer (``addPod`` sends it to the orphan queue)."""
-    keys = [_key(j) for j in cache.list("Job")]
+    keys = [base.key_of(j) for j in cache.list("Job")]
     keys += [_orphan_key(p) for p in cache.list("Pod")
              if p.metadata.controller_ref() is None and has_tracking_finalizer(p)]
     return keys

@@ -320,9 +320,6 @@ REPLICATION_CONTROLLER = OwnerKind("ReplicationController", "v1", "replication-c
                                    lambda rc: selector_from_set(rc.spec.selector))
 
 
-def _key(obj: Any) -> base.Key:
-    return (obj.namespace, obj.name)
-
 
 # --- event handlers ------------------------------------------------------------------------------------
 
@@ -346,11 +343,11 @@ def _deleted_pod(kind: OwnerKind, pod: Pod, cache: Objects) -> _Reaction:
     owner = kind.resolve(pod.namespace, pod.metadata.controller_ref(), cache)
     if owner is None:
         return _Reaction()
-    return _Reaction(keys=(_key(owner),), deleted=((_key(owner), _pod_key(pod)),))
+    return _Reaction(keys=(base.key_of(owner),), deleted=((base.key_of(owner), _pod_key(pod)),))
 
 
 def _orphan(kind: OwnerKind, pod: Pod, cache: Objects) -> _Reaction:
-    return _Reaction(keys=tuple(_key(o) for o in kind.owners_selecting(pod, cache)))
+    return _Reaction(keys=tuple(base.key_of(o) for o in kind.owners_selecting(pod, cache)))
 
 
 def _added_pod(kind: OwnerKind, pod: Pod, cache: Objects) -> _Reaction:
@@ -360,7 +357,7 @@ def _added_pod(kind: OwnerKind, pod: Pod, cache: Objects) -> _Reaction:
     ref = pod.metadata.controller_ref()
     if ref is not None:
         owner = kind.resolve(pod.namespace, ref, cache)
-        return _Reaction() if owner is None else _Reaction(keys=(_key(owner),), created=(_key(owner),))
+        return _Reaction() if owner is None else _Reaction(keys=(base.key_of(owner),), created=(base.key_of(owner),))
     return _orphan(kind, pod, cache)
 
 
@@ -377,14 +374,14 @@ def _updated_pod(kind: OwnerKind, old: Pod, cur: Pod, cache: Objects) -> _Reacti
     if cur_ref != old_ref and old_ref is not None:
         previous = kind.resolve(old.namespace, old_ref, cache)
         if previous is not None:
-            reaction = _Reaction(keys=(_key(previous),))
+            reaction = _Reaction(keys=(base.key_of(previous),))
     if cur_ref is not None:
         owner = kind.resolve(cur.namespace, cur_ref, cache)
         if owner is None:
             return reaction
-        keys: tuple[base.Key | base.After, ...] = (_key(owner),)
+        keys: tuple[base.Key | base.After, ...] = (base.key_of(owner),)
         if not old.is_ready and cur.is_ready and owner.spec.min_ready_seconds > 0:
-            keys += (base.After(_key(owner), owner.spec.min_ready_seconds + 1),)
+            keys += (base.After(base.key_of(owner), owner.spec.min_ready_seconds + 1),)
         return reaction + _Reaction(keys=keys)
     if label_changed or cur_ref != old_ref:
         return reaction + _orphan(kind, cur, cache)
@@ -400,10 +397,10 @@ def _react(kind: OwnerKind, event: WatchEvent, old: Any, cache: Objects) -> _Rea
             return _added_pod(kind, obj, cache)
         return _updated_pod(kind, old, obj, cache)
     if event.type == DELETED:
-        return _Reaction(keys=(_key(obj),), forgotten=(_key(obj),))
+        return _Reaction(keys=(base.key_of(obj),), forgotten=(base.key_of(obj),))
     if old is not None and event.type != ADDED and old.metadata.uid != obj.metadata.uid:
-        return _Reaction(keys=(_key(obj),), forgotten=(_key(old),))
-    return _Reaction(keys=(_key(obj),))
+        return _Reaction(keys=(base.key_of(obj),), forgotten=(base.key_of(old),))
+    return _Reaction(keys=(base.key_of(obj),))
 
 
 def _enqueue(kind: OwnerKind, event: WatchEvent, old: Any, cache: Objects) -> tuple[base.Key | base.After, ...]:
@@ -427,7 +424,7 @@ def _on_event(kind: OwnerKind, memory: FrozenDict, event: WatchEvent, old: Any, 
 
 
 def _initial_keys(kind: OwnerKind, cache: Objects) -> list[base.Key]:
-    return [_key(owner) for owner in cache.list(kind.kind)]
+    return [base.key_of(owner) for owner in cache.list(kind.kind)]
 
 
 # --- status (replica_set_utils.go) ---------------------------------------------------------------------

@@ -507,9 +507,6 @@ def inconsistent_status(sts: StatefulSet, status: StatefulSetStatus) -> bool:
 # --- event handlers (stateful_set.go) ----------------------------------------------------------------------
 
 
-def _key(obj: Any) -> base.Key:
-    return (obj.namespace, obj.name)
-
 
 def _resolve(namespace: str | None, ref: OwnerReference | None, cache: Objects) -> StatefulSet | None:
     """``resolveControllerRef``."""
@@ -523,19 +520,19 @@ def _sets_for_pod(pod: Pod, cache: Objects) -> list[base.Key]:
     """``getStatefulSetsForPod`` (``GetPodStatefulSets``): sets in the namespace whose non-empty selector matches."""
     if not pod.labels:
         return []
-    return [_key(s) for s in cache.list("StatefulSet", pod.namespace)
+    return [base.key_of(s) for s in cache.list("StatefulSet", pod.namespace)
             if not _selector(s).empty() and _selector(s).matches(pod.labels)]
 
 
 def _owner_key(pod: Pod, cache: Objects) -> list[base.Key]:
     sts = _resolve(pod.namespace, pod.metadata.controller_ref(), cache)
-    return [] if sts is None else [_key(sts)]
+    return [] if sts is None else [base.key_of(sts)]
 
 
 def _enqueue(event: WatchEvent, old: Any, cache: Objects) -> list[base.Key | base.After]:
     obj = event.object
     if obj.kind == "StatefulSet":
-        return [_key(obj)]
+        return [base.key_of(obj)]
     if obj.kind != "Pod":
         return []
     if event.type == DELETED or (obj.metadata.deletion_timestamp is not None and (event.type == ADDED or old is None)):
@@ -558,9 +555,9 @@ def _updated_pod(old: Pod, cur: Pod, cache: Objects) -> list[base.Key | base.Aft
         sts = _resolve(cur.namespace, cur_ref, cache)
         if sts is None:
             return keys
-        keys.append(_key(sts))
+        keys.append(base.key_of(sts))
         if not old.is_ready and cur.is_ready and sts.spec.min_ready_seconds > 0:
-            keys.append(base.After(_key(sts), sts.spec.min_ready_seconds + 1))
+            keys.append(base.After(base.key_of(sts), sts.spec.min_ready_seconds + 1))
         return keys
     if cur.labels != old.labels or cur_ref != old_ref:
         keys += _sets_for_pod(cur, cache)
@@ -568,7 +565,7 @@ def _updated_pod(old: Pod, cur: Pod, cache: Objects) -> list[base.Key | base.Aft
 
 
 def _initial_keys(cache: Objects) -> list[base.Key]:
-    return [_key(s) for s in cache.list("StatefulSet")]
+    return [base.key_of(s) for s in cache.list("StatefulSet")]
 
 
 # --- one sync ----------------------------------------------------------------------------------------------
