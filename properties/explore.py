@@ -20,6 +20,7 @@ from model import cluster
 from model.actions import SubmitPending, Tick
 from model.cluster import Step
 from model.config import ModelConfig
+from model.controllers.manager import Resync
 from model.kubelet.component import CrashNode, PartitionNode
 from model.kubeproxy import RouteRequest
 from model.state import ClusterState
@@ -97,38 +98,50 @@ _NOT_FAIR = ("Submit", "ForceDeletePod")
 """User requests are not part of fair execution (nor are client traffic and the clock, excluded by type)."""
 
 
-def _fair_firsts(state: ClusterState, config: ModelConfig) -> dict[str, Any]:
-    """Each component's first enabled action, without users, faults, crashes or client traffic (a component's
-    actions are generated lazily: only up to the first one that counts)."""
+def _fair_actions(state: ClusterState, config: ModelConfig) -> dict[str, list[Any]]:
+    """Each component's enabled actions, without users, faults, crashes or client traffic."""
     quiet = attrs.evolve(config, faults=frozenset())
-    firsts: dict[str, Any] = {}
+    actions: dict[str, list[Any]] = {}
     for component in cluster.COMPONENTS:
-        for action in component.enabled(state, quiet):
-            if not (isinstance(action, (RouteRequest, Tick)) or type(action).__name__ in _NOT_FAIR):
-                firsts[component.name] = action
-                break
-    return firsts
+        fair = [a for a in component.enabled(state, quiet)
+                if not (isinstance(a, (RouteRequest, Tick)) or type(a).__name__ in _NOT_FAIR)]
+        if fair:
+            actions[component.name] = fair
+    return actions
 
 
 def converge(state: ClusterState, config: ModelConfig, properties: Sequence[Property],
              transitions: list[Transition]) -> ClusterState:
-    """Fair execution once users and faults stop (Anvil's ESR premise): components take turns, each taking
-    its first enabled action; the clock advances only when nothing else can act. Every invariant is still
-    checked at every step. Stops after IDLE_SECONDS of nothing to do, or CONVERGENCE_STEPS actions."""
-    turn, last_change = 0, state.time
+    """Fair execution once users and faults stop (Anvil's ESR premise): components take turns, and each cycles
+    through its enabled actions, so an action that stays enabled is taken (weak fairness per action); the clock
+    advances only when nothing else can act. Every invariant is still checked at every step.
+
+    Once nothing but periodic work (heartbeats, node health checks) has changed an object for IDLE_SECONDS, the
+    controller manager's informers resync (:class:`model.controllers.manager.Resync`, due every 12-24 h; the
+    quiet hours in between are not stepped through) and execution goes on; it stops when the cluster has been idle
+    for IDLE_SECONDS since that resync, or after CONVERGENCE_STEPS actions."""
+    turn, last_change, resynced = 0, state.time, False
+    visits: dict[str, int] = {}
     for _ in range(CONVERGENCE_STEPS):
-        firsts = _fair_firsts(state, config)
-        if not firsts:
-            if state.time - last_change >= IDLE_SECONDS:
+        fair = _fair_actions(state, config)
+        if not fair:
+            if state.time - last_change < IDLE_SECONDS:
+                action: Any = Tick(IDLE_TICK)
+            elif resynced:
                 return state
-            state = checked_step(state, Tick(IDLE_TICK), config, properties, transitions)
+            else:
+                action, resynced = Resync(), True
+            state = checked_step(state, action, config, properties, transitions)
             continue
-        names = sorted(firsts)
-        action = firsts[names[turn % len(names)]]
+        names = sorted(fair)
+        name = names[turn % len(names)]
         turn += 1
+        options = fair[name]
+        action = options[visits.get(name, 0) % len(options)]
+        visits[name] = visits.get(name, 0) + 1
         state = checked_step(state, action, config, properties, transitions)
         if any(event.object.kind != "Node" for event in transitions[-1].result.events):
-            last_change = state.time
+            last_change, resynced = state.time, False
     return state
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import attrs
+
 from model.component import Component, Step
 from model.config import ModelConfig
 from model.controllers import (
@@ -23,7 +25,7 @@ from model.controllers import (
     taint_eviction,
 )
 from model.state import ClusterState
-from model.store import WatchEvent
+from model.store import MODIFIED, WatchEvent
 
 CONTROLLERS: tuple[base.Controller, ...] = (endpoints.CONTROLLER, replicaset.REPLICA_SET_CONTROLLER,
                                             replicaset.REPLICATION_CONTROLLER_CONTROLLER,
@@ -36,6 +38,17 @@ CONTROLLERS: tuple[base.Controller, ...] = (endpoints.CONTROLLER, replicaset.REP
 
 BY_NAME = {c.name: c for c in CONTROLLERS}
 
+@attrs.frozen
+class Resync:
+    """The controller manager's shared informers resync: every handler is handed every cached object as an update
+    of itself (client-go tools/cache/shared_informer.go: ``defaultResync``; kube-controller-manager's
+    ``ResyncPeriod``, a random period between ``--min-resync-period`` and twice it). Not among the enabled actions:
+    no explored run lasts 12 hours; fair execution (``properties.explore.converge``) takes it once the cluster has
+    otherwise been idle, which is what lets controllers whose expectations expired sync again."""
+
+    def describe(self) -> str:
+        return "the controller manager's informers resync (every 12-24 h)"
+
 
 def setup(state: ClusterState) -> ClusterState:
     for controller in CONTROLLERS:
@@ -47,8 +60,25 @@ def enabled(state: ClusterState, config: ModelConfig) -> Iterable[Any]:
     return base.enabled(CONTROLLERS, state)
 
 
-def apply(state: ClusterState, action: base.Reconcile, config: ModelConfig) -> Step:
+def apply(state: ClusterState, action: base.Reconcile | Resync, config: ModelConfig) -> Step:
+    if isinstance(action, Resync):
+        return Step(resync(state))
     return base.reconcile(BY_NAME[action.controller], state, action.key, config)
+
+
+def resync(state: ClusterState) -> ClusterState:
+    """Every controller sees each object its informer holds as an unchanged update (``old`` is the object itself,
+    as upstream's resync hands handlers the same object twice)."""
+    for controller in CONTROLLERS:
+        informer = state.informers.get(controller.name)
+        if informer is None:
+            continue
+        for kind in sorted(informer.cache.kinds()):
+            for obj in informer.cache.list(kind):
+                event = WatchEvent(MODIFIED, obj, informer.revision)
+                informer = base.on_event(controller, informer, event, obj, state.time)
+        state = state.with_informer(controller.name, informer)
+    return state
 
 
 def observed(state: ClusterState, informer_name: str, event: WatchEvent, old: Any) -> ClusterState:
@@ -61,4 +91,4 @@ def observed(state: ClusterState, informer_name: str, event: WatchEvent, old: An
     return state.with_informer(informer_name, informer)
 
 
-COMPONENT = Component("controller-manager", (base.Reconcile,), enabled, apply, setup, observed)
+COMPONENT = Component("controller-manager", (base.Reconcile, Resync), enabled, apply, setup, observed)

@@ -195,7 +195,7 @@ def enabled(state: ClusterState, config: ModelConfig) -> Iterator[Any]:
         _, node_obj, pods = _view(state, node)
         for uid in sorted(set(pods) | set(runtime.pods)):
             result = _sync(state, node, uid)
-            if result is None or (not runtime.reachable and result.runtime == runtime.pod(uid)):
+            if result is None or (not runtime.reachable and _kept(runtime, uid, result.runtime) == runtime.pod(uid)):
                 continue
             pod = pods.get(uid) or runtime.pod(uid)
             yield KubeletSyncPod(node, uid, pod.namespace, pod.name)
@@ -259,16 +259,21 @@ def _send(state: ClusterState, node: str, requests: Iterable[rq.Request], config
     return Step(state, tuple(responses), tuple(events))
 
 
+def _kept(runtime: NodeRuntime, uid: str, synced: PodRuntime | None) -> PodRuntime | None:
+    """What a sync on an unreachable node leaves: its effect on the containers, but no status reported (nothing
+    reaches the API server: the status manager still has to send what it computed)."""
+    if synced is None:
+        return None
+    previous = runtime.pod(uid)
+    return attrs.evolve(synced, reported=None if previous is None else previous.reported)
+
+
 def _apply_sync(state: ClusterState, action: KubeletSyncPod, config: ModelConfig) -> Step:
     result = _sync(state, action.node, action.uid)
     if result is None:
         return Step(state)
     runtime = state.nodes[action.node]
-    pod_runtime = result.runtime
-    if pod_runtime is not None and not runtime.reachable:
-        # Nothing reaches the API server: the status manager still has to send what it computed.
-        previous = runtime.pod(action.uid)
-        pod_runtime = attrs.evolve(pod_runtime, reported=None if previous is None else previous.reported)
+    pod_runtime = result.runtime if runtime.reachable else _kept(runtime, action.uid, result.runtime)
     runtime = runtime.without_pod(action.uid) if pod_runtime is None else runtime.with_pod(pod_runtime)
     return _send(state.with_node(action.node, runtime), action.node, result.requests, config)
 

@@ -8,6 +8,7 @@ from typing import Any
 from model.affinity import pod_matches_node
 from model.config import ModelConfig
 from model.resources import fits
+from model.scheduler.component import NAME as SCHEDULER
 from model.scheduler.component import SchedulePod
 from model.state import ClusterState
 from model.taints import NO_EXECUTE, NO_SCHEDULE, first_untolerated
@@ -38,7 +39,8 @@ def node_capacity(state: ClusterState, config: ModelConfig) -> list[str]:
 @step_property(
     "scheduled-pods-fit-their-node",
     "The scheduler binds a pod only to a node whose NoSchedule/NoExecute taints it tolerates and whose labels "
-    "satisfy its nodeSelector and required node affinity.",
+    "satisfy its nodeSelector and required node affinity, as far as its informer has seen the node (a taint the "
+    "node controller adds while the binding is in flight is upstream's race, handled by NoExecute eviction).",
     "https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/",
 )
 def scheduled_pods_fit(before: ClusterState, step: Any, after: ClusterState, config: ModelConfig) -> list[str]:
@@ -48,7 +50,7 @@ def scheduled_pods_fit(before: ClusterState, step: Any, after: ClusterState, con
     if not step.result.responses or not step.result.responses[0].ok:
         return []
     pod = after.store.get("Pod", action.namespace, action.name)
-    node = before.store.get("Node", None, action.node)
+    node = before.informer(SCHEDULER).cache.get("Node", None, action.node)
     if pod is None or node is None:
         return []
     messages = []

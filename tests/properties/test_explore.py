@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 
 from model import cluster
-from model.actions import DeliverWatchEvent, SubmitPending, Tick
+from model.actions import DeliverWatchEvent, Submit, SubmitPending, Tick
+from model.apiserver import requests as rq
+from model.auth.identity import ADMIN
 from model.config import ModelConfig
 from model.controllers.base import Reconcile
+from model.controllers.manager import Resync
+from model.faults import WatchReconnect
+from model.kubelet.component import ContainerExit, HealPartition, PartitionNode
 from model.manifests import load_text
 from properties.explore import (
     CONVERGENCE_STEPS,
@@ -115,3 +120,47 @@ def test_users_act_only_once_the_manifests_are_in_and_while_their_budget_lasts()
     without = machine_for(Scenario("no-users", SCENARIO.objects, user_budget=0), ())()
     without.state = submitted
     assert "user" not in without.choices()
+
+
+def _settled(config: ModelConfig = CONFIG):
+    state = converge(SCENARIO.initial(), config, (), [])
+    pods = sorted(state.store.list("Pod", "shop"), key=lambda p: p.name)
+    assert len(pods) == 2
+    return state, pods
+
+
+def test_fair_execution_heals_a_partition_even_while_the_kubelet_has_a_status_it_cannot_send() -> None:
+    """A partitioned kubelet whose container crashed keeps a status to report that cannot reach the API server;
+    fair execution must still heal the partition (weak fairness per action), after which the status goes out and
+    the replica set is whole again."""
+    state, pods = _settled()
+    node, uid = pods[0].spec.node_name, pods[0].metadata.uid
+    state = cluster.apply(state, PartitionNode(node), CONFIG)
+    state = cluster.apply(state, ContainerExit(node, uid, "cart", 1), CONFIG)
+    transitions: list[Transition] = []
+    final = converge(state, CONFIG, all_properties(), transitions)
+    check_liveness(final, CONFIG, all_properties(), transitions)
+    assert HealPartition(node) in [t.action for t in transitions]
+    assert final.nodes[node].reachable and len(transitions) < CONVERGENCE_STEPS
+
+
+def test_a_resync_lets_the_replica_set_controller_replace_a_pod_its_relist_never_showed_it() -> None:
+    """The ReplicaSet controller creates a replacement that a user deletes before its informer sees either event;
+    its watch then breaks and the re-list shows neither, so the creation stays expected. Once the expectation has
+    expired, only the informers' periodic resync syncs the set again (pkg/controller/replicaset/replica_set.go:
+    updateRS queues on every update, a resync included): fair execution includes it and the set is whole again."""
+    state, pods = _settled()
+    rs = "replicaset-controller"
+    state = execute(state, [Submit(rq.Delete(ADMIN, "Pod", "shop", pods[0].name)), DeliverWatchEvent(rs),
+                            Reconcile(rs, ("shop", "cart"))], CONFIG, ())[0]
+    (created,) = [p for p in state.store.list("Pod", "shop") if p.name not in {q.name for q in pods}]
+    state = cluster.apply(state, Submit(rq.Delete(ADMIN, "Pod", "shop", created.name, grace_period_seconds=0)))
+    state = cluster.apply(state, WatchReconnect(rs), CONFIG)
+    transitions: list[Transition] = []
+    final = converge(state, CONFIG, all_properties(), transitions)
+    check_liveness(final, CONFIG, all_properties(), transitions)
+    resync = [i for i, t in enumerate(transitions) if isinstance(t.action, Resync)]
+    assert resync, "the set became whole again without a resync"
+    creates = [i for i, t in enumerate(transitions) if isinstance(t.action, Reconcile)
+               and any(e.type == "ADDED" and e.object.kind == "Pod" for e in t.result.events)]
+    assert creates and creates[-1] > resync[0]

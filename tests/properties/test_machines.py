@@ -1,19 +1,11 @@
-"""pytest runs the exploration state machines itself, so ``pytest`` alone checks the invariants in CI.
+"""pytest runs the exploration state machine itself, so ``pytest`` alone checks the invariants in CI.
 
-The machines are ``properties.explore.machine_for`` (what ``kubeproof check`` runs) on a small scenario: two nodes,
-a namespace, a ReplicaSet and its Service, with users scaling the ReplicaSet and deleting its pods. Every property
-is checked after every step; any violation fails the test with Hypothesis's shrunk example. They run under the
-active Hypothesis profile (tests/conftest.py: ``dev`` locally, ``ci`` in CI, ``deep`` for long runs); in ``dev``
-the number of runs is capped so that the default test run stays fast.
-
-- ``TestExploreCart``: the liveness properties too (after each run's fair convergence), under the faults whose
-  effects fair execution is known to outlive: container and node crashes, controller restarts.
-- ``TestExploreCartUnderEveryFault``: every fault, the invariants and step properties. Liveness is left out under
-  two faults for now. A partition: a partitioned kubelet keeps a pod sync enabled that changes nothing (the status
-  it would send is dropped), and fair execution, taking each component's first action, takes it for ever and
-  never heals the partition. A broken watch: a ReplicaSet controller whose relist misses one of its pods created
-  and deleted meanwhile keeps that creation expected until the 5-minute expectations timeout, and then only an
-  informer resync (12-24 h in kube-controller-manager, not modelled) syncs it again.
+The machine is ``properties.explore.machine_for`` (what ``kubeproof check`` runs) on a small scenario: two nodes,
+a namespace, a ReplicaSet and its Service, with users scaling the ReplicaSet and deleting its pods, under every
+fault (``model.config.FAULTS``). Every property is checked after every step, the liveness properties after each
+run's fair convergence; any violation fails the test with Hypothesis's shrunk example. It runs under the active
+Hypothesis profile (tests/conftest.py: ``dev`` locally, ``ci`` in CI, ``deep`` for long runs); in ``dev`` the
+number of runs is capped so that the default test run stays fast.
 """
 
 from __future__ import annotations
@@ -25,7 +17,7 @@ from hypothesis import settings
 from model.config import FAULTS, ModelConfig
 from model.manifests import load_text
 from properties.explore import Scenario, machine_for
-from properties.registry import LIVENESS, all_properties
+from properties.registry import all_properties
 from properties.simulate import random_walk
 from properties.variants import NODES, REPLICASET
 
@@ -38,8 +30,6 @@ spec:
   ports: [{port: 80, targetPort: 8080}]
 """
 OBJECTS = tuple(load_text(NODES, "nodes") + load_text(REPLICASET + "---\n" + SERVICE, "cart"))
-OUTLIVED = frozenset({"container-crash", "node-crash", "controller-restart"})
-SCENARIO = Scenario("pytest", OBJECTS, ModelConfig(faults=OUTLIVED), user_budget=2)
 EVERY_FAULT = Scenario("pytest-every-fault", OBJECTS, ModelConfig(faults=frozenset(FAULTS)), user_budget=2)
 DEV_RUNS = 20
 PROFILE = settings(settings.default, stateful_step_count=25, deadline=None,
@@ -47,10 +37,7 @@ PROFILE = settings(settings.default, stateful_step_count=25, deadline=None,
                    if os.environ.get("KUBEPROOF_HYPOTHESIS_PROFILE", "dev") != "dev"
                    else min(settings.default.max_examples, DEV_RUNS))
 
-TestExploreCart = machine_for(SCENARIO, all_properties()).TestCase
-TestExploreCart.settings = PROFILE
-TestExploreCartUnderEveryFault = machine_for(
-    EVERY_FAULT, tuple(p for p in all_properties() if p.kind != LIVENESS)).TestCase
+TestExploreCartUnderEveryFault = machine_for(EVERY_FAULT, all_properties()).TestCase
 TestExploreCartUnderEveryFault.settings = PROFILE
 
 
