@@ -16,8 +16,9 @@ Deliberate differences:
 
 - ``deletecollection`` is served as the API server's registry serves it, a list then a delete of each item: the
   model has no DeleteCollection request, so the controller lists and deletes each item itself.
-- Resources are processed in discovery's (kind) order (upstream: map order). Discovery and group-version parsing
-  never fail in the model, so their conditions are always False.
+- Resources are processed in discovery's (kind) order (upstream: map order). Group-version parsing never fails
+  in the model, so its condition is always False; discovery fails only as a whole (an error answer to ``/api``),
+  when nothing is deleted and ``NamespaceDeletionDiscoveryFailure`` is True with the error's message.
 - Namespaces already terminating when the controller starts are synced at once (upstream: 5 s after the
   informer's initial list).
 """
@@ -222,14 +223,21 @@ def _delete_all_content(namespace: Namespace, now: int) -> Generator[
     doing so is only logged upstream). Returns the longest estimate and the errors."""
     discovered = yield from base.send(rq.Discover(_USER))
     results = []
-    for kind, is_namespaced in discovered.object:
+    for kind, is_namespaced in discovered.object if discovered.ok else ():
         if is_namespaced:
             results.append((yield from _delete_resource(kind, namespace, now)))
-    conditions = update_conditions(namespace.status.conditions, failure_conditions(results, now), now)
+    failing = failure_conditions(results, now)
+    errors = [r.error for r in results if r.error is not None]
+    if not discovered.ok:
+        # ProcessDiscoverResourcesErr: discovery errors are not fatal, but with nothing discovered nothing is deleted.
+        failing[DISCOVERY_FAILURE] = NamespaceCondition(type=DISCOVERY_FAILURE, status="True", last_transition_time=now,
+                                                        reason="DiscoveryFailed", message=discovered.message)
+        errors.insert(0, discovered.message)
+    conditions = update_conditions(namespace.status.conditions, failing, now)
     if conditions != namespace.status.conditions:
         yield from base.send(rq.UpdateStatus(_USER, attrs.evolve(namespace, status=attrs.evolve(
             namespace.status, conditions=conditions))))
-    return max((r.estimate for r in results), default=0), [r.error for r in results if r.error is not None]
+    return max((r.estimate for r in results), default=0), errors
 
 
 def delete(name: str, now: int) -> base.Program:

@@ -283,14 +283,15 @@ def _condition_taint_changes(node: Node) -> tuple[tuple[Taint, ...], tuple[Taint
 
 def _retaint(name: str, add: tuple[Taint, ...], remove: tuple[Taint, ...], now: int, last: Result) -> Result:
     """SwapNodeControllerTaint: read the node afresh, apply the changes and write it (patch with its
-    resourceVersion); then ``last``."""
+    resourceVersion); then ``last``. A node found gone is left alone; any other error reading it fails the sync, so
+    that the taints are tried again (upstream: in the next monitorNodeHealth pass)."""
     if not add and not remove:
         return last
 
     def write(memory: FrozenDict, responses: tuple[rq.Response, ...]) -> Result:
         fresh = responses[-1].object if responses[-1].ok else None
         if fresh is None:
-            return attrs.evolve(last, failed=False)
+            return attrs.evolve(last, failed=responses[-1].code != 404)
         taints = swap_taints(fresh.spec.taints, add, remove, now)
         if taints == fresh.spec.taints:
             return last

@@ -315,9 +315,9 @@ class _Sync:
 
     def sync_volume(self, volume: PersistentVolume) -> Generator[Any, Any, base.Result]:
         """``syncVolume``: an unclaimed (or user pre-bound) volume is Available; one whose claim is gone (from the
-        cache and, unless the controller bound it, from a fresh GET) is Released and reclaimed; one whose claim is
-        bound elsewhere is released again (deleted when it was provisioned for it with reclaim policy Delete, else
-        unbound if the controller bound it)."""
+        cache and, unless the controller bound it, from a fresh GET, whose errors other than NotFound fail the
+        sync) is Released and reclaimed; one whose claim is bound elsewhere is released again (deleted when it was
+        provisioned for it with reclaim policy Delete, else unbound if the controller bound it)."""
         ref = volume.spec.claim_ref
         if ref is None or not ref.uid:
             _, error = yield from self.update_volume_phase(volume, "Available")
@@ -325,6 +325,8 @@ class _Sync:
         claim = self.cache.get("PersistentVolumeClaim", ref.namespace, ref.name or "")
         if claim is None and ANN_BOUND_BY_CONTROLLER not in volume.metadata.annotations:
             response = yield from base.send(rq.Get(_USER, "PersistentVolumeClaim", ref.namespace, ref.name or ""))
+            if not response.ok and response.code != 404:
+                return base.Result(failed=True)
             claim = response.object if response.ok else None
         if claim is not None and claim.metadata.uid != ref.uid:
             claim = None

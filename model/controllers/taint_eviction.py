@@ -23,7 +23,8 @@ For each pod on a node with NoExecute taints:
 A deletion reads the pod afresh (GET; a pod already gone is skipped), sets its ``DisruptionTarget`` condition
 (reason ``DeletionByTaintManager``; the model's API has no PATCH, so this is a status update of the pod just
 read, which nothing can change in between), then sends an ordinary graceful DELETE: on a node that cannot
-confirm, the pod stays Terminating.
+confirm, the pod stays Terminating. An error answer (other than NotFound) ends the attempt; deletePodHandler makes up
+to five attempts, and when all fail the worker is dropped and the sync fails (retried with back-off).
 
 The work queue key is the node ``(name,)``; pod changes that matter (tolerations, node name, creation,
 deletion) queue their node. The scheduled deletions (TimedWorkerQueue) live in the controller's memory and are
@@ -33,14 +34,14 @@ when its node's taints change while it terminates (upstream re-sends the DELETE,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
 
 from model.apiserver import requests as rq
 from model.auth.identity import controller_identity
-from model.controllers.base import Context, Controller, Key, Result
+from model.controllers.base import Context, Controller, Key, Program, Result, drive, send
 from model.controllers.node_lifecycle import update_pod_condition
 from model.frozendict import FrozenDict
 from model.objects import Pod
@@ -50,6 +51,9 @@ from model.taints import NO_EXECUTE, Taint, Toleration
 
 NAME = "taint-eviction-controller"
 IDENTITY = controller_identity("node-controller")
+RETRIES = 5
+"""``retries`` in taint_eviction.go: deletePodHandler attempts addConditionAndDeletePod up to five times, 10 ms
+apart."""
 
 
 @attrs.frozen
@@ -118,20 +122,38 @@ def evict(pod: Pod, now: int) -> tuple[rq.Request, ...]:
     return patch + (rq.Delete(IDENTITY, "Pod", pod.namespace, pod.name),)
 
 
-def _evictions(keys: tuple[tuple[str, str], ...], now: int, last: Result) -> Result:
-    """deletePodHandler for each due pod in turn: GET the pod, then patch and delete it (a pod already gone is
-    skipped); then ``last``."""
-    if not keys:
-        return last
-    (namespace, name), rest = keys[0], keys[1:]
+def _evict_attempts(key: tuple[str, str], now: int) -> Generator[tuple[rq.Request, ...], tuple[rq.Response, ...],
+                                                                   bool]:
+    """deletePodHandler for one due pod: up to RETRIES attempts of addConditionAndDeletePod (GET the pod, set its
+    DisruptionTarget condition, DELETE it), each stopping at its first error. Whether the work is done: the pod was
+    deleted, or found gone (NotFound)."""
+    namespace, name = key
+    for _ in range(RETRIES):
+        response = yield from send(rq.Get(IDENTITY, "Pod", namespace, name))
+        if response.code == 404:
+            return True
+        if not response.ok:
+            continue
+        *patch, delete = evict(response.object, now)
+        if patch and not (yield from send(patch[0])).ok:
+            continue
+        response = yield from send(delete)
+        if response.ok or response.code == 404:
+            return True
+    return False
 
-    def delete(memory: FrozenDict, responses: tuple[rq.Response, ...]) -> Result:
-        following = _evictions(rest, now, last)
-        if not responses[0].ok:
-            return following
-        return Result(evict(responses[0].object, now), then=lambda memory, responses: following)
 
-    return Result((rq.Get(IDENTITY, "Pod", namespace, name),), then=delete)
+def _evictions(due: tuple[tuple[str, str], ...], work: FrozenDict, now: int, requeue: int | None) -> Program:
+    """The due pods' deletions in turn; a pod whose attempts all failed loses its finished worker (the
+    TimedWorkerQueue drops a worker whose work returned an error, so the pod can be evicted again), and the sync
+    fails so that it is retried."""
+    given_up = []
+    for key in due:
+        done = yield from _evict_attempts(key, now)
+        if not done:
+            given_up.append(key)
+    kept = FrozenDict({k: w for k, w in work.items() if k not in given_up})
+    return Result(memory=kept, requeue_after=requeue, failed=bool(given_up))
 
 
 def reconcile(ctx: Context) -> Result:
@@ -154,13 +176,8 @@ def reconcile(ctx: Context) -> Result:
     work.update({k: attrs.evolve(work[k], fire_at=None) for k in due})
     pending = [w.fire_at for w in work.values() if w.node == name and w.fire_at is not None]
     requeue = min(pending) - now if pending else None
-
-    def finish(memory: FrozenDict, responses: tuple[rq.Response, ...]) -> Result:
-        # A sync fails only when a deletion failed (observe dropped its finished worker): it is retried.
-        return Result(requeue_after=requeue, failed=any(k not in memory for k in due))
-
-    first = _evictions(due, now, Result(then=finish))
-    return attrs.evolve(first, memory=FrozenDict(work))
+    kept = FrozenDict(work)
+    return attrs.evolve(drive(lambda: _evictions(due, kept, now, requeue)), memory=kept)
 
 
 def enqueue(event: WatchEvent, old: Any, cache: Objects) -> Iterator[Key]:
@@ -185,11 +202,5 @@ def initial_keys(cache: Objects) -> Iterator[Key]:
     return ((n.name,) for n in cache.list("Node") if no_execute_taints(n.spec.taints))
 
 
-def observe(memory: FrozenDict, request: rq.Request, response: rq.Response) -> FrozenDict:
-    """A deletion that failed (other than NotFound) leaves no finished worker, so the pod can be evicted again."""
-    if isinstance(request, rq.Delete) and not response.ok and response.code != 404:
-        return memory.discard((request.namespace, request.name))
-    return memory
-
-
-CONTROLLER = Controller(NAME, frozenset({"Node", "Pod"}), enqueue, initial_keys, reconcile, observe)
+CONTROLLER = Controller(NAME, frozenset({"Node", "Pod"}), enqueue, initial_keys, reconcile,
+                        credentials="node-controller")

@@ -28,6 +28,8 @@ from model.state import ClusterState, submit
 from model.store import WatchEvent
 
 UNREACHABLE = rq.Response(503, "ServiceUnavailable", "the node cannot reach the API server")
+NODE_STATUS_UPDATE_RETRY = 5
+"""nodeStatusUpdateRetry (pkg/kubelet/kubelet.go): how many times updateNodeStatus tries the node status update."""
 STALE_CACHE_AFTER_RESTART = "kubelet-stale-cache-after-restart"
 """The ``ModelConfig.variants`` switch for a kubelet that does not re-list after a crash."""
 
@@ -246,10 +248,13 @@ def apply(state: ClusterState, action: Any, config: ModelConfig) -> Step:
 
 
 def _send(state: ClusterState, node: str, requests: Iterable[rq.Request], config: ModelConfig) -> Step:
-    """Send the kubelet's requests in order (none arrive while the node is partitioned)."""
+    """Send the kubelet's requests in order, up to the first that fails (the status manager deletes a pod only once
+    its final status went through); none arrive while the node is partitioned."""
     responses: list[rq.Response] = []
     events: list[WatchEvent] = []
     for request in requests:
+        if responses and not responses[-1].ok:
+            break
         if not state.nodes[node].reachable:
             responses.append(UNREACHABLE)
             continue
@@ -269,13 +274,21 @@ def _kept(runtime: NodeRuntime, uid: str, synced: PodRuntime | None) -> PodRunti
 
 
 def _apply_sync(state: ClusterState, action: KubeletSyncPod, config: ModelConfig) -> Step:
+    """One sync; the status manager records a status as sent only once the API server accepted it
+    (status_manager.go syncPod returns on an error before recording the version or deleting the pod): after an
+    error answer the status is sent again, and a pod whose final status or deletion failed stays until they succeed."""
     result = _sync(state, action.node, action.uid)
     if result is None:
         return Step(state)
-    runtime = state.nodes[action.node]
-    pod_runtime = result.runtime if runtime.reachable else _kept(runtime, action.uid, result.runtime)
-    runtime = runtime.without_pod(action.uid) if pod_runtime is None else runtime.with_pod(pod_runtime)
-    return _send(state.with_node(action.node, runtime), action.node, result.requests, config)
+    before = state.nodes[action.node]
+    pod_runtime = result.runtime if before.reachable else _kept(before, action.uid, result.runtime)
+    runtime = before.without_pod(action.uid) if pod_runtime is None else before.with_pod(pod_runtime)
+    sent = _send(state.with_node(action.node, runtime), action.node, result.requests, config)
+    if not before.reachable or all(r.ok for r in sent.responses):
+        return sent
+    kept = before.pod(action.uid) if result.runtime is None else _kept(before, action.uid, result.runtime)
+    runtime = before.without_pod(action.uid) if kept is None else before.with_pod(kept)
+    return attrs.evolve(sent, state=sent.state.with_node(action.node, runtime))
 
 
 def _with_container(state: ClusterState, node: str, uid: str, name: str, change: Any) -> ClusterState:
@@ -345,7 +358,15 @@ def _apply_heartbeat(state: ClusterState, action: NodeHeartbeat, config: ModelCo
     updated = attrs.evolve(node, metadata=attrs.evolve(node.metadata, resource_version=None),
                            status=attrs.evolve(node.status, conditions=conditions))
     state = state.with_node(action.node, attrs.evolve(state.nodes[action.node], last_heartbeat=state.time))
-    return _send(state, action.node, (rq.UpdateStatus(kubelet_identity(action.node), updated),), config)
+    request = rq.UpdateStatus(kubelet_identity(action.node), updated)
+    responses: list[rq.Response] = []
+    events: list[WatchEvent] = []
+    for _ in range(NODE_STATUS_UPDATE_RETRY):  # updateNodeStatus tries again at once after an error
+        sent = _send(state, action.node, (request,), config)
+        state, responses, events = sent.state, responses + list(sent.responses), events + list(sent.events)
+        if sent.responses[0].ok:
+            break
+    return Step(state, tuple(responses), tuple(events))
 
 
 def _apply_crash(state: ClusterState, action: CrashNode, config: ModelConfig) -> Step:

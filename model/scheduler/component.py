@@ -45,6 +45,9 @@ WATCHES = frozenset({"Pod", "Node", "PersistentVolumeClaim", "PersistentVolume",
 INITIAL_BACKOFF, MAX_BACKOFF = 1, 10
 MAX_UNSCHEDULABLE_SECONDS = 300
 SCHEDULER_NAME = "default-scheduler"
+UNSCHEDULABLE, SCHEDULER_ERROR = "Unschedulable", "SchedulerError"
+"""v1.PodReasonUnschedulable and v1.PodReasonSchedulerError: PodScheduled False after a cycle that found no node,
+and after one that failed with an error (such as an error answer to the binding)."""
 
 
 @attrs.frozen
@@ -117,6 +120,12 @@ def enabled(state: ClusterState, config: ModelConfig) -> Iterator[Any]:
         yield FlushUnschedulable()
 
 
+def cycle_due(state: ClusterState) -> bool:
+    """Whether a scheduling cycle is due: some pod waits in the active queue."""
+    informer = state.informers.get(NAME)
+    return informer is not None and bool(_queue(informer, state.time))
+
+
 @attrs.frozen
 class FlushUnschedulable:
     """flushUnschedulablePodsLeftover: pods parked for 5 minutes go back to the queue."""
@@ -151,7 +160,11 @@ def _send(state: ClusterState, informer: Informer, requests: list[rq.Request], c
 
 
 def _bind(state: ClusterState, informer: Informer, pod: Pod, node: str, config: ModelConfig) -> Step:
-    """assume, then bind; a failed binding forgets the assumption and backs the pod off."""
+    """assume, then bind; a failed binding (handleBindingCycleError) forgets the assumption, backs the pod off and
+    records the error in its status: PodScheduled False with reason ``SchedulerError`` and the error's message, the
+    nominated node cleared (handleSchedulingFailure's updatePod). Upstream patches only those fields; the model's API
+    has no status patch, so the update carries the cached resourceVersion and cannot overwrite a status written
+    since (it gets Conflict, which upstream's updatePod would only log)."""
     attempts = _memory(informer, "attempts")
     request = rq.Bind(SCHEDULER, pod.namespace, pod.name, node, uid=pod.metadata.uid)
     state, responses, events = _send(state, informer, [request], config)
@@ -160,9 +173,24 @@ def _bind(state: ClusterState, informer: Informer, pod: Pod, node: str, config: 
         informer = _remember(informer, "assumed", _memory(informer, "assumed").set(pod.key, node))
         informer = _remember(informer, "attempts", attempts.discard(pod.key))
         informer = _remember(informer, "backoff", _memory(informer, "backoff").discard(pod.key))
-    else:
-        informer = _back_off(informer, pod, state.time)
-    return Step(state.with_informer(NAME, informer), tuple(responses), tuple(events))
+        return Step(state.with_informer(NAME, informer), tuple(responses), tuple(events))
+    informer = _back_off(informer, pod, state.time)
+    status = _not_scheduled(pod, SCHEDULER_ERROR, responses[0].message, None, state.time)
+    update = [] if status == pod.status else [rq.UpdateStatus(SCHEDULER, attrs.evolve(pod, status=status))]
+    state, more, caused = _send(state, informer, update, config)
+    return Step(state, tuple(responses + more), tuple(events + caused))
+
+
+def _not_scheduled(pod: Pod, reason: str, message: str, nominated: str | None, now: int) -> Any:
+    """The pod's status with PodScheduled False for ``reason`` (its lastTransitionTime kept while it stays False)
+    and ``nominated`` as its nominated node."""
+    condition = PodCondition(type="PodScheduled", status="False", reason=reason, message=message,
+                             last_transition_time=now)
+    old = pod.status.condition("PodScheduled")
+    if old is not None and old.status == "False":
+        condition = attrs.evolve(condition, last_transition_time=old.last_transition_time)
+    conditions = tuple(c for c in pod.status.conditions if c.type != "PodScheduled") + (condition,)
+    return attrs.evolve(pod.status, conditions=conditions, nominated_node_name=nominated)
 
 
 def _back_off(informer: Informer, pod: Pod, now: int) -> Informer:
@@ -190,13 +218,7 @@ def _fail(state: ClusterState, informer: Informer, pod: Pod, fit_error: str, con
             cleared = attrs.evolve(other.status, nominated_node_name=None)
             requests.append(rq.UpdateStatus(SCHEDULER, attrs.evolve(other, status=cleared, metadata=attrs.evolve(
                 other.metadata, resource_version=None))))
-    condition = PodCondition(type="PodScheduled", status="False", reason="Unschedulable", message=message,
-                             last_transition_time=state.time)
-    old = pod.status.condition("PodScheduled")
-    if old is not None and old.status == "False":
-        condition = attrs.evolve(condition, last_transition_time=old.last_transition_time)
-    conditions = tuple(c for c in pod.status.conditions if c.type != "PodScheduled") + (condition,)
-    status = attrs.evolve(pod.status, conditions=conditions, nominated_node_name=nominated)
+    status = _not_scheduled(pod, UNSCHEDULABLE, message, nominated, state.time)
     if status != pod.status:
         requests.append(rq.UpdateStatus(SCHEDULER, attrs.evolve(
             pod, status=status, metadata=attrs.evolve(pod.metadata, resource_version=None))))

@@ -238,11 +238,39 @@ def test_a_pod_already_gone_is_skipped() -> None:
     assert informer.memory[("default", "bare")].fire_at is None and ("n1",) not in informer.failures
 
 
-def test_observe_forgets_a_failed_deletion() -> None:
-    memory = FrozenDict({("default", "pod1"): ScheduledEviction("node1", 1, None)})
-    delete = rq.Delete(te.IDENTITY, "Pod", "default", "pod1")
-    assert te.observe(memory, delete, rq.Response(500, "InternalError")) == FrozenDict()
-    assert te.observe(memory, delete, rq.Response(404, "NotFound")) == memory
+def _answered(result: base.Result, answer: Any) -> tuple[base.Result, FrozenDict, list[rq.Request]]:
+    """Run a sync's Result chain with ``answer(request)`` as the API server: the last Result, the memory it
+    leaves and every request sent."""
+    memory, sent = result.memory, []
+    while result.then is not None:
+        sent += result.requests
+        result = result.then(memory, tuple(answer(r) for r in result.requests))
+        memory = memory if result.memory is None else result.memory
+    return result, memory, sent
+
+
+def test_a_failed_attempt_is_retried_and_five_failures_drop_the_worker() -> None:
+    """deletePodHandler retries addConditionAndDeletePod (``retries`` = 5), each attempt ending at its first
+    error: one 500 is absorbed; when all five fail the TimedWorkerQueue drops the worker (the pod may be evicted
+    again) and the sync fails."""
+    tainted = Node.from_dict({"metadata": {"name": "node1"}, "spec": {"taints": [taint(1).to_dict()]}})
+    cache = Objects().put(tainted).put(bound())
+    error = rq.Response(500, "InternalError", "Internal error occurred: etcdserver: request timed out")
+    failed_once = []
+
+    def one_failed_delete(request: rq.Request) -> rq.Response:
+        if isinstance(request, rq.Delete) and not failed_once:
+            failed_once.append(request)
+            return error
+        return rq.ok(bound()) if isinstance(request, rq.Get) else rq.ok(None)
+
+    sync = te.reconcile(base.Context(cache, ("node1",), 10, FrozenDict(), ModelConfig()))
+    result, memory, sent = _answered(sync, one_failed_delete)
+    assert [type(r) for r in sent] == [rq.Get, rq.UpdateStatus, rq.Delete] * 2
+    assert result.failed is False and memory[("default", "pod1")] == ScheduledEviction("node1", 10, None)
+    result, memory, sent = _answered(sync, lambda request: error)
+    assert sent == [rq.Get(te.IDENTITY, "Pod", "default", "pod1")] * te.RETRIES
+    assert result.failed is True and ("default", "pod1") not in memory
 
 
 # --- the controller in the cluster -------------------------------------------------------------------
