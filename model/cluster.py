@@ -22,23 +22,29 @@ from model.config import ModelConfig
 from model.controllers import manager as controller_manager
 from model.kubelet import component as kubelet
 from model.scheduler import component as scheduler
-from model.state import ClusterState, build, deliver, lagging, submit
+from model.state import ClusterState, build, deliver_shared, lagging, submit
 
 FORCE_DELETE_PARTITIONED = "force-delete-partitioned"
-"""The ``ModelConfig.variants`` switch that lets the user force-delete pods on unreachable nodes."""
+"""The ``ModelConfig.variants`` switch that lets the user force-delete pods on partitioned nodes too."""
 
 
-def _unreachable(state: ClusterState, node: str | None) -> bool:
-    """Whether ``node`` is down or partitioned (its API view is the same either way: no heartbeats)."""
+def _force_deletable(state: ClusterState, node: str | None, config: ModelConfig) -> bool:
+    """Whether the user may force-delete a pod bound to ``node``: the documented remedy once its node is known to be
+    down (https://kubernetes.io/docs/tasks/run-application/force-delete-stateful-set-pod/: "only ... when the Node
+    is confirmed to be shut down"). With ``force-delete-partitioned`` the user also does it to a node that is
+    merely partitioned (its kubelet still runs the pod), the hazard that page warns about."""
     runtime = state.nodes.get(node) if node else None
-    return runtime is not None and not (runtime.up and runtime.reachable)
+    if runtime is None:
+        return False
+    if not runtime.up:
+        return True
+    return not runtime.reachable and FORCE_DELETE_PARTITIONED in config.variants
 
 
 def _user_enabled(state: ClusterState, config: ModelConfig) -> Iterable[Any]:
     actions: list[Any] = [act.SubmitPending()] if state.pending else []
-    if FORCE_DELETE_PARTITIONED in config.variants:
-        actions += [act.ForceDeletePod(p.namespace, p.name) for p in state.store.list("Pod")
-                    if _unreachable(state, p.spec.node_name)]
+    actions += [act.ForceDeletePod(p.namespace, p.name) for p in state.store.list("Pod")
+                if _force_deletable(state, p.spec.node_name, config)]
     return actions
 
 
@@ -66,9 +72,9 @@ def _observed(state: ClusterState, informer: str, event: Any, old: Any) -> Clust
 
 
 def _informers_apply(state: ClusterState, action: act.DeliverWatchEvent, config: ModelConfig) -> Step:
-    state, event, old = deliver(state, action.component)
-    if event is not None:
-        state = _observed(state, action.component, event, old)
+    state, delivered = deliver_shared(state, action.component)
+    for informer, event, old in delivered:
+        state = _observed(state, informer, event, old)
     return Step(state)
 
 

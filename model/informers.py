@@ -36,6 +36,10 @@ class Informer:
     """Key -> consecutive failed reconciles (the rate limiter's per-item back-off)."""
     memory: FrozenDict = FrozenDict()
     """The owning controller's in-memory state (e.g. expectations); lost when it restarts."""
+    shared: str | None = None
+    """The process whose shared informers feed this one (kube-controller-manager's controllers all read one
+    ``SharedInformerFactory``: one watch per kind, one cache, every controller's handlers called on each event), or
+    None for a component with a watch of its own."""
 
     def selects(self, obj: object) -> bool:
         """Whether ``obj`` is within this informer's watch (kind and field selector)."""

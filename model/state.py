@@ -50,6 +50,9 @@ class ClusterState:
     routes: FrozenDict = FrozenDict()
     """Node name -> the Service routing table kube-proxy last programmed there (its iptables/nftables rules):
     FrozenDict[(namespace, service, port) -> tuple of backend (ip, port)] (see ``model.kubeproxy``)."""
+    failing: FrozenDict = FrozenDict()
+    """User name -> the error :class:`model.apiserver.requests.Response` the API server gives that identity's next
+    request instead of serving it (the ``request-error`` fault, ``model.faults.FailNextRequest``)."""
 
     def informer(self, component: str) -> Informer:
         return self.informers[component]
@@ -83,7 +86,12 @@ def _trimmed(state: ClusterState) -> ClusterState:
 def submit(state: ClusterState, request: rq.Request,
            config: ModelConfig = ModelConfig()) -> tuple[ClusterState, rq.Response, tuple[WatchEvent, ...]]:
     """Serve one API request against the state's store at the state's time: the next state, the
-    response and the watch events the request caused."""
+    response and the watch events the request caused. A request whose user is marked ``failing`` is not served:
+    it gets the marked error, the store is untouched and the mark is spent."""
+    if state.failing:
+        error = state.failing.get(request.user.name)
+        if error is not None:
+            return attrs.evolve(state, failing=state.failing.discard(request.user.name)), error, ()
     lister = state.informers.get(QUOTA_LISTER)
     outcome = handle(state.store, request, state.time, config, None if lister is None else lister.cache)
     return state.record(outcome.store, outcome.events), outcome.response, outcome.events
@@ -104,6 +112,30 @@ def deliver(state: ClusterState, component: str) -> tuple[ClusterState, WatchEve
     return state.with_informer(component, attrs.evolve(informer, revision=caught_up)), event, old
 
 
+def members(state: ClusterState, name: str) -> tuple[str, ...]:
+    """The informers one watch delivery to ``name`` feeds: every informer a process shares (``Informer.shared``),
+    or the informer ``name`` itself."""
+    if name in state.informers:
+        return (name,)
+    return tuple(n for n, i in sorted(state.informers.items()) if i.shared == name)
+
+
+def deliver_shared(state: ClusterState, name: str) -> tuple[ClusterState, tuple[tuple[str, WatchEvent, Any], ...]]:
+    """The next watch event reaches ``name`` (a process's shared informers, or one informer): every member for which
+    it is the next event observes it. Gives the new state and, per member, the event and the object it replaced."""
+    firsts = {m: pending(state.informer(m), state.events) for m in members(state, name)}
+    waiting = [events[0] for events in firsts.values() if events]
+    if not waiting:
+        return state, ()
+    event = min(waiting, key=lambda e: e.revision)
+    delivered = []
+    for member, events in firsts.items():
+        if events and events[0] is event:
+            state, _, old = deliver(state, member)
+            delivered.append((member, event, old))
+    return state, tuple(delivered)
+
+
 def connected(state: ClusterState, informer: Informer) -> bool:
     """Whether an informer's watch reaches the API server (a kubelet's does not while its node is down or
     partitioned)."""
@@ -113,10 +145,17 @@ def connected(state: ClusterState, informer: Informer) -> bool:
     return runtime is None or (runtime.up and runtime.reachable)
 
 
+def behind(state: ClusterState, name: str) -> bool:
+    """Whether informer ``name`` is connected and has events still to observe."""
+    informer = state.informer(name)
+    return connected(state, informer) and bool(pending(informer, state.events))
+
+
 def lagging(state: ClusterState) -> tuple[str, ...]:
-    """Connected components whose informer has events still to observe."""
-    return tuple(name for name, informer in sorted(state.informers.items())
-                 if connected(state, informer) and pending(informer, state.events))
+    """Connected watches with events still to deliver: a component's own informer by name, a process's shared
+    informers by the process's name (see :func:`members`)."""
+    names = {informer.shared or name for name, informer in state.informers.items() if behind(state, name)}
+    return tuple(sorted(names))
 
 
 def _existing(obj: Any) -> bool:

@@ -11,6 +11,7 @@ from hypothesis.errors import Flaky
 from hypothesis.stateful import run_state_machine_as_test
 
 from properties.explore import PropertyViolated, Scenario, machine_for
+from properties.minimise import minimise
 from properties.registry import Property
 
 
@@ -44,7 +45,8 @@ class CheckResult:
 def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, seed_value: int = 0,
         progress: Callable[[int, int], None] | None = None, shrink: bool = True) -> CheckResult:
     """Explore ``scenario`` with ``profile``; the same seed gives the same runs and the same trace. Without
-    ``shrink`` the first violating run is returned as found (what the benchmark times)."""
+    ``shrink`` the first violating run is returned as found (what the benchmark times); with it, Hypothesis's shrunk
+    run is then made 1-minimal (``properties.minimise``)."""
     machine = machine_for(scenario, properties)
     counted = {"examples": 0, "steps": 0}
     teardown = machine.teardown
@@ -68,7 +70,7 @@ def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, se
     try:
         run_state_machine_as_test(seed(seed_value)(machine), settings=configured)
     except PropertyViolated as found:
-        violation = found
+        violation = minimise(scenario, found, properties) if shrink else found
     except Flaky as flaky:  # the model is deterministic: a flaky failure is a bug in kubeproof itself
         raise RuntimeError(f"non-deterministic exploration: {flaky}") from flaky
     return CheckResult(counted["examples"], counted["steps"], time.perf_counter() - started, violation)

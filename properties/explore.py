@@ -57,6 +57,9 @@ class Scenario:
     settled: bool = False
     """Start from the state fair execution reaches from the manifests (workloads up and running), rather than
     from the manifests themselves."""
+    kubectl: bool = True
+    """Whether the user's budget also goes on ``properties.users`` commands (scale, edit, delete); without them it
+    only goes on what the model's user offers (force-deleting pods on a down node)."""
 
     def initial(self) -> ClusterState:
         return _settled(self) if self.settled else _initial(self)
@@ -189,7 +192,7 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             self.violated = False
 
         def _user_commands(self) -> list[Any]:
-            if self.user_actions_left > 0 and not self.state.pending:
+            if scenario.kubectl and self.user_actions_left > 0 and not self.state.pending:
                 return list(user_actions(self.state))
             return []
 
@@ -197,15 +200,20 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             """The components with an enabled action (the user's commands count for ``user``), in name order:
             each component's actions are generated only up to the first."""
             names = {c.name for c in cluster.COMPONENTS
-                     if next(iter(c.enabled(self.state, scenario.config)), None) is not None}
-            if "user" not in names and self._user_commands():
+                     if c.name != "user" and next(iter(c.enabled(self.state, scenario.config)), None) is not None}
+            if self.actions("user"):
                 names.add("user")
             return sorted(names)
 
         def actions(self, component: str) -> list[Any]:
-            """``component``'s enabled actions, in the order it gives them (then the user's commands)."""
+            """``component``'s enabled actions, in the order it gives them (then the user's commands); once the
+            user's budget is spent it only submits the scenario's remaining manifests."""
             listed = list(_COMPONENTS[component].enabled(self.state, scenario.config))
-            return listed + self._user_commands() if component == "user" else listed
+            if component != "user":
+                return listed
+            if self.user_actions_left <= 0:
+                listed = [a for a in listed if isinstance(a, SubmitPending)]
+            return listed + self._user_commands()
 
         def choices(self) -> dict[str, list[Any]]:
             """Every enabled action by component."""

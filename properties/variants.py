@@ -1,11 +1,7 @@
 """Known upstream bugs the model re-creates under a ModelConfig variant, each with a small scenario in which
 exploration finds it, and the property it breaks.
 
-The faithful configuration runs the same scenarios without finding anything (tested). Two further variants
-(``kubelet-stale-cache-after-restart``, ``force-delete-partitioned``) are demonstrated by scripted scenarios in
-tests/model/controllers/test_statefulset.py; random exploration does not yet reach them within the ``ci``
-budget (they need a partition or crash, a forced deletion and a replacement scheduled to the other node in a
-narrow order), so they are not listed here.
+The faithful configuration runs the same scenarios without finding anything (tested).
 """
 
 from __future__ import annotations
@@ -103,6 +99,21 @@ metadata: {name: second, namespace: shop}
 spec: {containers: [{name: c, image: "shop/job:1"}]}
 """
 
+STATEFULSET = """
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  replicas: 1
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: "shop/db:1", resources: {requests: {cpu: 100m, memory: 64Mi}}}]
+"""
+
+
 @attrs.frozen
 class Variant:
     """A re-created upstream bug: its name (a ModelConfig variant), the issue it re-creates, the property
@@ -116,13 +127,14 @@ class Variant:
     faults: frozenset[str] = frozenset()
     user_budget: int = 0
     settled: bool = False
+    kubectl: bool = True
 
     def scenario(self, faithful: bool = False) -> Scenario:
         variants = frozenset() if faithful else frozenset({self.name})
         config = ModelConfig(faults=self.faults, variants=variants)
         objects = tuple(load_text(NODES, "nodes") + load_text(self.manifests, self.name))
         return Scenario(self.name if not faithful else f"{self.name} (faithful)", objects, config, self.user_budget,
-                        self.settled)
+                        self.settled, self.kubectl)
 
 
 VARIANTS: tuple[Variant, ...] = (
@@ -160,6 +172,30 @@ VARIANTS: tuple[Variant, ...] = (
         "A second API server admits against a stale ResourceQuota and charges it without a resourceVersion "
         "precondition, so two creates together exceed the quota.",
         QUOTA_AND_PODS,
+    ),
+    Variant(
+        "force-delete-partitioned",
+        "https://kubernetes.io/docs/tasks/run-application/force-delete-stateful-set-pod/",
+        "statefulset-at-most-one-pod-per-identity",
+        "The user force-deletes a StatefulSet pod whose node is partitioned, not down: the controller recreates the "
+        "identity on the other node while the partitioned kubelet still runs the old pod.",
+        STATEFULSET,
+        faults=frozenset({"partition"}),
+        user_budget=1,
+        settled=True,
+        kubectl=False,
+    ),
+    Variant(
+        "kubelet-stale-cache-after-restart",
+        "https://github.com/kubernetes/kubernetes/issues/59848",
+        "statefulset-at-most-one-pod-per-identity",
+        "A StatefulSet pod's node crashes and the user force-deletes the pod; its replacement runs on the other node. "
+        "The crashed node comes back and its kubelet, listing from a stale watch cache, restarts the deleted pod.",
+        STATEFULSET,
+        faults=frozenset({"node-crash"}),
+        user_budget=1,
+        settled=True,
+        kubectl=False,
     ),
 )
 

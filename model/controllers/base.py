@@ -33,6 +33,10 @@ from model.informers import Informer
 from model.state import ClusterState, submit
 from model.store import Objects, WatchEvent
 
+CONTROLLER_MANAGER = "kube-controller-manager"
+"""The shared informers every controller reads (``Informer.shared``): kube-controller-manager starts each controller
+with one ``SharedInformerFactory`` (cmd/kube-controller-manager/app/controllermanager.go, ``ControllerContext``)."""
+
 Key = tuple
 """A work-queue key: ``(namespace, name)`` of the object a controller reconciles (or ``(name,)``)."""
 
@@ -108,11 +112,13 @@ class Controller:
     observe: Callable[[FrozenDict, rq.Request, rq.Response], FrozenDict] = lambda memory, request, response: memory
     on_event: Callable[[FrozenDict, WatchEvent, Any, Objects], FrozenDict] = \
         lambda memory, event, old, cache: memory
+    credentials: str | None = None
+    """The service account whose credentials the controller runs with, when not its own."""
 
     @property
     def identity(self) -> UserInfo:
         """The controller's service account (kube-controller-manager ``--use-service-account-credentials``)."""
-        return controller_identity(self.name)
+        return controller_identity(self.credentials or self.name)
 
 
 @attrs.frozen
@@ -128,7 +134,8 @@ class Reconcile:
 
 def start(controller: Controller, state: ClusterState) -> ClusterState:
     """The controller starts: a synced informer, every initial key queued, empty memory."""
-    informer = Informer(kinds=controller.watches).relist(state.store.objects, state.store.revision)
+    informer = Informer(kinds=controller.watches, shared=CONTROLLER_MANAGER).relist(state.store.objects,
+                                                                                   state.store.revision)
     informer = informer.enqueue(*controller.initial_keys(informer.cache))
     return state.with_informer(controller.name, informer)
 

@@ -22,7 +22,7 @@ from model.auth.identity import ADMIN
 from model.config import FAULTS, ModelConfig
 from model.controllers import base
 from model.controllers import replicaset as rsc
-from model.controllers.base import Reconcile
+from model.controllers.base import CONTROLLER_MANAGER, Reconcile
 from model.controllers.manager import BY_NAME
 from model.faults import CONTROLLER_RESTART, WATCH_RELIST, RestartController, WatchReconnect, relist_events
 from model.frozendict import FrozenDict
@@ -30,7 +30,7 @@ from model.informers import pending
 from model.kubelet.component import PartitionNode, informer_name
 from model.manifests import load_text
 from model.objects import Pod
-from model.state import ClusterState, submit
+from model.state import ClusterState, behind, lagging, members, submit
 from model.store import ADDED, DELETED, MODIFIED, Objects
 from properties.simulate import random_walk
 
@@ -65,7 +65,7 @@ def after_first_sync() -> ClusterState:
     """The ReplicaSet created, seen by its controller, and synced once: two pods created, expectations set, and
     the controller's informer behind by the two pod creations and the ReplicaSet's status update."""
     state = cluster.apply(initial(), SubmitPending())
-    while RS in [a.component for a in cluster.enabled(state) if isinstance(a, DeliverWatchEvent)]:
+    while behind(state, RS):
         state = cluster.apply(state, DeliverWatchEvent(RS))
     state = cluster.apply(state, Reconcile(RS, KEY))
     assert len(state.store.list("Pod", "default")) == 2
@@ -98,7 +98,7 @@ def test_faults_are_offered_only_when_the_config_enables_them() -> None:
     assert RestartController(RS) in offered and not any(isinstance(a, WatchReconnect) for a in offered)
     only_relists = ModelConfig(faults=frozenset({WATCH_RELIST}))
     offered = [a for a in cluster.enabled(state, only_relists) if isinstance(a, fault_types)]
-    assert WatchReconnect(RS) in offered and not any(isinstance(a, RestartController) for a in offered)
+    assert WatchReconnect(CONTROLLER_MANAGER) in offered and not any(isinstance(a, RestartController) for a in offered)
     assert cluster.component_of(RestartController(RS)).name == "faults"
 
 
@@ -138,10 +138,13 @@ def test_a_restart_is_not_offered_to_a_controller_with_nothing_to_lose() -> None
 
 def test_a_broken_watch_relists_and_the_handlers_see_the_listed_objects() -> None:
     state = after_first_sync()
-    after = cluster.apply(state, WatchReconnect(RS), FAULTY)
+    after = cluster.apply(state, WatchReconnect(CONTROLLER_MANAGER), FAULTY)
+    # The shared watch broke: every controller's view re-lists, the ReplicaSet controller's included.
+    for name in members(state, CONTROLLER_MANAGER):
+        relisted = after.informer(name)
+        assert relisted.revision == state.store.revision and not pending(relisted, after.events)
+        assert relisted.cache == relisted.relist(state.store.objects, state.store.revision).cache
     informer = after.informer(RS)
-    assert informer.revision == state.store.revision and not pending(informer, after.events)
-    assert informer.cache == informer.relist(state.store.objects, state.store.revision).cache
     # The two creations were observed through the relist (OnAdd): the expectations are met, the memory kept.
     expectations = rsc.expectations_of(informer.memory)
     assert expectations.counts[KEY].add == 0 and expectations.satisfied(KEY, after.time)
@@ -150,11 +153,14 @@ def test_a_broken_watch_relists_and_the_handlers_see_the_listed_objects() -> Non
 
 
 def test_a_broken_watch_needs_two_events_to_miss() -> None:
+    """Offered while some controller's view has at least two events to miss (with one, a relist is a delivery)."""
     state = after_first_sync()
-    assert WatchReconnect(RS) in list(cluster.enabled(state, FAULTY))
-    state = cluster.apply(cluster.apply(state, DeliverWatchEvent(RS), FAULTY), DeliverWatchEvent(RS), FAULTY)
-    assert len(pending(state.informer(RS), state.events)) == 1
-    assert WatchReconnect(RS) not in list(cluster.enabled(state, FAULTY))
+    most = lambda s: max(len(pending(s.informer(m), s.events)) for m in members(s, CONTROLLER_MANAGER))  # noqa: E731
+    assert most(state) >= 2 and WatchReconnect(CONTROLLER_MANAGER) in list(cluster.enabled(state, FAULTY))
+    while most(state) > 1:
+        state = cluster.apply(state, DeliverWatchEvent(CONTROLLER_MANAGER), FAULTY)
+    assert most(state) == 1 and CONTROLLER_MANAGER in lagging(state)
+    assert WatchReconnect(CONTROLLER_MANAGER) not in list(cluster.enabled(state, FAULTY))
 
 
 def test_a_partitioned_kubelet_cannot_relist() -> None:
@@ -197,7 +203,7 @@ def test_a_relist_queues_every_replica_set_as_a_resync_would() -> None:
     """updateRS queues the ReplicaSet on every update, the unchanged one a relist hands over included."""
     state = after_first_sync()
     state = state.with_informer(RS, attrs.evolve(state.informer(RS), queue=()))
-    while RS in [a.component for a in cluster.enabled(state) if isinstance(a, DeliverWatchEvent)]:
+    while behind(state, RS):
         state = cluster.apply(state, DeliverWatchEvent(RS))
     state = state.with_informer(RS, attrs.evolve(state.informer(RS), queue=()))
     store, _, event = state.store.write(pod("other", ""))  # one event the controller has not seen, then a second
@@ -205,7 +211,7 @@ def test_a_relist_queues_every_replica_set_as_a_resync_would() -> None:
                                                                                         labels={"x": "y"})))
     state = state.record(store, (event, second))
     assert len(pending(state.informer(RS), state.events)) == 2
-    assert KEY in cluster.apply(state, WatchReconnect(RS), FAULTY).informer(RS).queue
+    assert KEY in cluster.apply(state, WatchReconnect(CONTROLLER_MANAGER), FAULTY).informer(RS).queue
 
 
 @settings(max_examples=8, deadline=None)
@@ -217,9 +223,10 @@ def test_after_any_fault_the_informer_matches_a_fresh_list(seed: int) -> None:
     for walked in random_walk(state, 120, seed, FAULTY):
         before, after, action = state, walked.step.state, walked.action
         if isinstance(action, WatchReconnect):
-            informer = after.informer(action.component)
-            assert informer.cache == informer.relist(before.store.objects, before.store.revision).cache
-            assert informer.revision == before.store.revision
+            for name in members(before, action.component):
+                informer = after.informer(name)
+                assert informer.cache == informer.relist(before.store.objects, before.store.revision).cache
+                assert informer.revision == before.store.revision
         elif isinstance(action, RestartController):
             assert after.informer(action.controller) == \
                 base.start(BY_NAME[action.controller], before).informer(action.controller)

@@ -35,7 +35,7 @@ from model.frozendict import FrozenDict
 from model.manifests import from_dict, load
 from model.objects import DaemonSet, Node, Pod
 from model.objects.pod import Affinity, PodCondition, PodSpec, PodTemplateSpec
-from model.state import ClusterState, lagging
+from model.state import ClusterState, behind
 from model.store import ADDED, DELETED, MODIFIED, Objects, WatchEvent
 from model.taints import Toleration
 from tests.model.controllers.test_node_lifecycle import HELD, run, settle
@@ -167,7 +167,7 @@ def counts(step: Step) -> tuple[int, int]:
 
 
 def deliver(state: ClusterState, component: str = NAME) -> ClusterState:
-    while component in lagging(state):
+    while behind(state, component):
         state = cluster.apply(state, DeliverWatchEvent(component))
     return state
 

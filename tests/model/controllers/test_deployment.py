@@ -45,7 +45,7 @@ from model.manifests import from_dict
 from model.objects import Pod, ReplicaSet
 from model.objects.pod import PodTemplateSpec
 from model.objects.workloads import Deployment, DeploymentStatus, RollingUpdateDeployment
-from model.state import ClusterState, lagging
+from model.state import ClusterState, behind
 from model.store import ADDED, DELETED, MODIFIED, Objects, WatchEvent
 
 CONTROLLER = dc.CONTROLLER_NAME
@@ -1257,7 +1257,7 @@ def test_resuming_records_deployment_resumed() -> None:
     state = start(_deployment_doc(replicas=1))
     state = settle(_update(state, _with_spec(paused=True)))
     state = _update(state, _with_spec(paused=False))
-    while CONTROLLER in lagging(state):
+    while behind(state, CONTROLLER):
         state = cluster.apply(state, DeliverWatchEvent(CONTROLLER))
     written = _sync(state, KEY).responses[0].object
     assert _condition_of(written, "Progressing").items() >= {"status": "Unknown", "reason": dc.RESUMED}.items()

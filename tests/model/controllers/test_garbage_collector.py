@@ -28,10 +28,11 @@ from model.auth.identity import ADMIN
 from model.config import ModelConfig
 from model.controllers import base
 from model.controllers import garbage_collector as gc
+from model.controllers.base import CONTROLLER_MANAGER
 from model.frozendict import FrozenDict
 from model.manifests import from_dict
 from model.objects import OwnerReference
-from model.state import ClusterState, lagging
+from model.state import ClusterState, behind
 from model.store import ADDED, DELETED, MODIFIED, Objects, WatchEvent
 
 GC = gc.NAME
@@ -94,7 +95,7 @@ def _delete(state: ClusterState, obj: Any, policy: str | None = None, grace: int
 
 
 def _deliver(state: ClusterState) -> ClusterState:
-    while GC in lagging(state):
+    while behind(state, GC):
         state = cluster.apply(state, DeliverWatchEvent(GC))
     return state
 
@@ -106,7 +107,7 @@ def _settle(state: ClusterState, check: Any = None, limit: int = 500) -> Cluster
         if check is not None:
             check(state)
         actions = [a for a in cluster.enabled(state)
-                   if (isinstance(a, DeliverWatchEvent) and a.component == GC)
+                   if (isinstance(a, DeliverWatchEvent) and a.component in (GC, CONTROLLER_MANAGER))
                    or (isinstance(a, base.Reconcile) and a.controller == GC)]
         if not actions:
             return state

@@ -41,7 +41,7 @@ from model.kubelet.component import ContainerExit
 from model.manifests import from_dict
 from model.objects import Pod
 from model.objects.workloads import Job, UncountedTerminatedPods
-from model.state import ClusterState, lagging
+from model.state import ClusterState, behind
 
 FAITHFUL = ModelConfig()
 NS = "default"
@@ -577,7 +577,7 @@ def test_finalizers_removed_expectations(monkeypatch: pytest.MonkeyPatch) -> Non
     expected = jc.memory_of(synced.state.informer(jc.NAME).memory).expected_removals(KEY)
     assert expected == {"uid-succeeded-0", "uid-succeeded-1", "uid-failed-0", "uid-failed-1"}
     after = synced.state
-    while jc.NAME in lagging(after):
+    while behind(after, jc.NAME):
         after = cluster.apply(after, DeliverWatchEvent(jc.NAME))
     assert jc.memory_of(after.informer(jc.NAME).memory).expected_removals(KEY) == set()
 
@@ -1157,7 +1157,7 @@ def test_pod_deleted_while_running_counts_as_failed_once() -> None:
 def test_expectations_hold_back_a_second_sync_while_the_informer_lags() -> None:
     """A second sync before the informer has seen the first one's pods creates nothing (ControllerExpectations)."""
     state = _start(_node(), _scenario_job(completions=5, parallelism=3))
-    while jc.NAME in lagging(state):
+    while behind(state, jc.NAME):
         state = cluster.apply(state, DeliverWatchEvent(jc.NAME))
     state = cluster.apply(state, base.Reconcile(jc.NAME, (NS, "pi")))
     assert len(_job_pods(state)) == 3

@@ -30,12 +30,13 @@ from model.controllers import base
 from model.controllers import garbage_collector as gc
 from model.controllers import namespace as nsc
 from model.controllers import resourcequota as rqc
+from model.controllers.base import CONTROLLER_MANAGER
 from model.examples import DIRECTORY
 from model.kubelet.component import KubeletSyncPod
 from model.manifests import from_dict, load
 from model.objects import Namespace
 from model.objects.cluster import NamespaceCondition
-from model.state import ClusterState, build, lagging
+from model.state import ClusterState, behind, build
 from model.store import ADDED, DELETED, MODIFIED, WatchEvent
 
 CONTROLLERS = (nsc.NAME, gc.NAME, rqc.NAME)
@@ -102,7 +103,7 @@ def _run(state: ClusterState, until: Callable[[ClusterState], bool], check: Call
         if until(state):
             return state
         actions = [a for a in cluster.enabled(state)
-                   if (isinstance(a, DeliverWatchEvent) and (a.component in CONTROLLERS
+                   if (isinstance(a, DeliverWatchEvent) and (a.component in (*CONTROLLERS, CONTROLLER_MANAGER)
                                                              or a.component.startswith("kubelet/")))
                    or (isinstance(a, base.Reconcile) and a.controller in CONTROLLERS)
                    or isinstance(a, KubeletSyncPod)]
@@ -117,7 +118,7 @@ def _synced_once(state: ClusterState) -> bool:
 
 def _sync(state: ClusterState, name: str = "test") -> Any:
     """One sync of the namespace, once the controller's informer has observed everything."""
-    while nsc.NAME in lagging(state):
+    while behind(state, nsc.NAME):
         state = cluster.apply(state, DeliverWatchEvent(nsc.NAME))
     return cluster.step(state, base.Reconcile(nsc.NAME, (name,)))
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.actions import DeliverWatchEvent, Tick
+from model.actions import DeliverWatchEvent, ForceDeletePod, Tick
 from model.apiserver import requests as rq
 from model.auth.identity import ADMIN, controller_identity
 from model.cluster import apply, enabled, initial_state
@@ -35,7 +35,8 @@ from model.state import ClusterState, submit
 from model.store import ADDED, MODIFIED, Objects, WatchEvent
 from model.taints import NO_EXECUTE, NO_SCHEDULE, Taint
 
-HELD = (Tick, CrashNode, RecoverNode, PartitionNode, HealPartition)
+HELD = (Tick, ForceDeletePod, CrashNode, RecoverNode, PartitionNode, HealPartition)
+"""Actions the scenarios take themselves: the clock, the user's force deletes and faults."""
 """Actions the tests take themselves: the clock, and faults and their repair."""
 ZONE1 = {"topology.kubernetes.io/region": "region1", "topology.kubernetes.io/zone": "zone1",
          "failure-domain.beta.kubernetes.io/region": "region1", "failure-domain.beta.kubernetes.io/zone": "zone1"}

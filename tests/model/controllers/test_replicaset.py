@@ -26,13 +26,14 @@ from model.component import Step
 from model.config import ModelConfig
 from model.controllers import base
 from model.controllers import replicaset as rsc
+from model.controllers.base import CONTROLLER_MANAGER
 from model.controllers.manager import BY_NAME
 from model.frozendict import FrozenDict
 from model.kubelet.component import KubeletSyncPod
 from model.manifests import from_dict
 from model.objects import OwnerReference, Pod, ReplicaSet
 from model.objects.workloads import ReplicaSetStatus
-from model.state import ClusterState, lagging
+from model.state import ClusterState, behind
 from model.store import ADDED, DELETED, MODIFIED, Objects, WatchEvent
 
 RS_CONTROLLER = "replicaset-controller"
@@ -112,7 +113,7 @@ def _settle(state: ClusterState, config: ModelConfig = FAITHFUL, controllers: tu
     informers = set(controllers) | ({n for n in state.informers if n.startswith("kubelet/")} if kubelets else set())
     for _ in range(limit):
         actions = [a for a in cluster.enabled(state, config)
-                   if (isinstance(a, DeliverWatchEvent) and a.component in informers)
+                   if (isinstance(a, DeliverWatchEvent) and a.component in informers | {CONTROLLER_MANAGER})
                    or (isinstance(a, base.Reconcile) and a.controller in controllers)
                    or (kubelets and isinstance(a, KubeletSyncPod))]
         if not actions:
@@ -123,7 +124,7 @@ def _settle(state: ClusterState, config: ModelConfig = FAITHFUL, controllers: tu
 
 def _deliver(state: ClusterState, component: str = RS_CONTROLLER) -> ClusterState:
     """Hand the component's informer every watch event it has not seen (and let it enqueue keys)."""
-    while component in lagging(state):
+    while behind(state, component):
         state = cluster.apply(state, DeliverWatchEvent(component))
     return state
 

@@ -48,7 +48,7 @@ from model.manifests import from_dict
 from model.objects import OwnerReference, PersistentVolumeClaim, Pod, StatefulSet
 from model.objects.pod import PersistentVolumeClaimVolumeSource, Volume
 from model.scheduler.component import SchedulePod
-from model.state import ClusterState
+from model.state import ClusterState, behind
 from model.user_actions import cordon
 
 FAITHFUL = ModelConfig()
@@ -148,7 +148,7 @@ def _sync(state: ClusterState, config: ModelConfig = FAITHFUL) -> ClusterState:
 
 
 def _deliver(state: ClusterState, component: str) -> ClusterState:
-    while DeliverWatchEvent(component) in cluster.enabled(state):
+    while behind(state, component):
         state = cluster.apply(state, DeliverWatchEvent(component))
     return state
 
@@ -1019,19 +1019,22 @@ def test_force_deleting_a_pod_on_a_partitioned_node_runs_its_identity_twice() ->
     assert _duplicated(state) == {"web-1": sorted([node, other])} and state.nodes[node].pod(old_uid).any_running
 
 
-def test_the_user_may_force_delete_only_pods_on_unreachable_nodes_and_only_with_the_variant() -> None:
-    """ForceDeletePod is offered for the pods of a partitioned or crashed node, never for reachable ones, and never
-    in the faithful configuration."""
+def test_the_user_may_force_delete_pods_of_a_down_node_and_only_with_the_variant_of_a_partitioned_one() -> None:
+    """ForceDeletePod is offered for the pods of a crashed node (the documented remedy), of a partitioned one only with
+    ``force-delete-partitioned``, and never for a reachable node's pods."""
     state = _settle(_start(_sts(2)), FORCE_DELETE)
     assert not any(isinstance(a, ForceDeletePod) for a in cluster.enabled(state, FORCE_DELETE))
     pods = _pods(state)
     node = pods["web-0"].spec.node_name
     on_node = sorted(n for n, p in pods.items() if p.spec.node_name == node)
-    for fault in (PartitionNode, CrashNode):
-        faulty = cluster.apply(state, fault(node), FORCE_DELETE)
-        offered = sorted(a.name for a in cluster.enabled(faulty, FORCE_DELETE) if isinstance(a, ForceDeletePod))
-        assert offered == on_node
-        assert not any(isinstance(a, ForceDeletePod) for a in cluster.enabled(faulty, FAITHFUL))
+
+    def offered(faulty: ClusterState, config: ModelConfig) -> list[str]:
+        return sorted(a.name for a in cluster.enabled(faulty, config) if isinstance(a, ForceDeletePod))
+
+    partitioned = cluster.apply(state, PartitionNode(node), FORCE_DELETE)
+    assert offered(partitioned, FORCE_DELETE) == on_node and offered(partitioned, FAITHFUL) == []
+    crashed = cluster.apply(state, CrashNode(node), FORCE_DELETE)
+    assert offered(crashed, FORCE_DELETE) == on_node == offered(crashed, FAITHFUL)
 
 
 _OPERATIONS = ("crash", "recover", "partition", "heal", "delete", "force-delete", "scale", "run", "run", "run")
