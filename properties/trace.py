@@ -166,8 +166,13 @@ def to_kubectl(trace: dict) -> str:
     lines = ["# Initial objects: apply the scenario's manifests", "kubectl apply -f - <<'EOF'"]
     lines.append(yaml.safe_dump_all(trace["initial"]["manifests"], sort_keys=False).rstrip())
     lines.append("EOF")
+    if trace["initial"].get("settled"):
+        lines.append("# Wait until the workloads are up (the run starts from the settled cluster)")
     for step in trace["steps"]:
         action = step["action"]
+        if action.get("type") == "ForceDeletePod":
+            lines.append(f"kubectl delete pod {action['name']} -n {action['namespace']} --grace-period=0 --force")
+            continue
         request = action.get("request") if action.get("type") == "Submit" else None
         if request is None:
             lines.append(f"# cluster: {step['description']}")

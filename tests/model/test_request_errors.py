@@ -41,7 +41,7 @@ from model.kubelet.component import (
     RecoverNode,
 )
 from model.kubeproxy import RouteRequest
-from model.manifests import from_dict, load_text
+from model.manifests import from_dict
 from model.objects import Pod
 from model.scheduler.component import SCHEDULER_ERROR, SchedulePod
 from model.state import ClusterState, submit
@@ -50,17 +50,8 @@ from properties.check import PROFILES, run
 from properties.explore import Scenario
 from properties.registry import all_properties
 from properties.simulate import random_walk
-from properties.variants import NODES, REPLICASET
+from tests.properties.test_machines import OBJECTS
 
-SERVICE = """
-apiVersion: v1
-kind: Service
-metadata: {name: cart, namespace: shop}
-spec:
-  selector: {app: cart}
-  ports: [{port: 80, targetPort: 8080}]
-"""
-OBJECTS = tuple(load_text(NODES, "nodes") + load_text(REPLICASET + "---\n" + SERVICE, "cart"))
 ERRORS_ON = ModelConfig(faults=frozenset({REQUEST_ERROR}))
 RS = "replicaset-controller"
 KEY = ("shop", "cart")

@@ -117,3 +117,12 @@ def test_loading_rejects_what_is_not_a_trace(tmp_path: Path) -> None:
 def test_fault_actions_survive_the_json_round_trip() -> None:
     for action in (RestartController("replicaset-controller"), WatchReconnect("kubelet/node-a")):
         assert trace.decode_value(json.loads(json.dumps(trace.encode_value(action)))) == action
+
+
+def test_kubectl_export_force_deletes_and_waits_for_a_settled_start() -> None:
+    data = counterexample("force-delete-partitioned")
+    text = trace.to_kubectl(data)
+    assert data["initial"]["settled"] and "# Wait until the workloads are up" in text
+    forced = [s for s in data["steps"] if s["action"]["type"] == "ForceDeletePod"]
+    assert forced and text.count("kubectl delete pod db-0 -n shop --grace-period=0 --force") == len(forced)
+    assert text.count("# cluster: ") == len(data["steps"]) - len(forced)
