@@ -17,7 +17,7 @@ import attrs
 import pytest
 
 from model import cluster
-from model.actions import Submit
+from model.actions import Submit, SubmitPending, Tick
 from model.apiserver import requests as rq
 from model.auth.identity import ADMIN, user
 from model.component import Step
@@ -134,10 +134,24 @@ def created(doc: dict) -> rq.Response:
 
 
 def quota() -> list[str]:
-    rq_doc = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "pods", "namespace": "shop"},
-              "spec": {"hard": {"pods": "1"}}}
-    assert by_name(["quota-never-exceeded"])[0].check(state_of(rq_doc, pod("a")), CONFIG) == []
-    return by_name(["quota-never-exceeded"])[0].check(state_of(rq_doc, pod("a"), pod("b")), CONFIG)
+    """A create that takes the pods over ``hard`` breaks it, unless the quota's recorded usage had already fallen
+    below what was stored (the quota controller's recount race, which upstream has too)."""
+    def rq_doc(used: str) -> dict:
+        return {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "pods", "namespace": "shop"},
+                "spec": {"hard": {"pods": "1"}}, "status": {"hard": {"pods": "1"}, "used": {"pods": used}}}
+    check = by_name(["quota-never-exceeded"])[0].check
+
+    def create_b(used: str) -> list[str]:
+        before = rewrite(state_of(rq_doc(used), pod("a")), rq_doc(used))
+        after = rewrite(before, pod("b"))
+        return check(before, transition(SubmitPending(), after, created(pod("b"))), after, CONFIG)
+
+    first = state_of(rq_doc("0"))
+    with_a = rewrite(first, pod("a"))
+    assert check(first, transition(SubmitPending(), with_a, created(pod("a"))), with_a, CONFIG) == []
+    assert check(with_a, transition(Tick(), with_a), with_a, CONFIG) == []
+    assert create_b("0") == []  # the recount left used=0 with pod a stored: upstream's race, not this property's
+    return create_b("1")
 
 
 def node_capacity() -> list[str]:
