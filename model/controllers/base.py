@@ -14,7 +14,9 @@ the API server answered (the ReplicaSet controller's expectations, slow-start ba
   before the enqueue handler runs (e.g. ``expectations.CreationObserved`` in ``addPod``);
 - an enqueue handler may give :class:`After` instead of a key (``queue.AddAfter``);
 - ``Result.then(memory, responses)`` continues the same sync once ``requests`` were answered, and
-  ``Result.failed`` says whether the sync returned an error (by default: whether any request failed).
+  ``Result.failed`` says whether the sync returned an error (by default: whether any request failed);
+- :func:`event_handlers` makes ``enqueue`` and ``on_event`` from one handler giving a :class:`Reaction`, and a sync
+  split into stages can subclass :class:`Sync`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from model.component import Step
 from model.config import ModelConfig
 from model.frozendict import FrozenDict
 from model.informers import Informer
+from model.labels import Selector
+from model.objects import OwnerReference
 from model.state import ClusterState, submit
 from model.store import Objects, WatchEvent
 
@@ -44,6 +48,7 @@ Key = tuple
 def key_of(obj: Any) -> Key:
     """The work-queue key of a namespaced object (cache.MetaNamespaceKeyFunc)."""
     return (obj.namespace, obj.name)
+
 
 MAX_REQUEUE_DELAY = 1000
 """workqueue.DefaultControllerRateLimiter: per-item exponential back-off from 5 ms capped at 1000 s; the
@@ -76,6 +81,25 @@ class Context:
     now: int
     memory: FrozenDict
     config: ModelConfig
+
+
+@attrs.frozen
+class Sync:
+    """One sync written as stages (the methods of a subclass, which adds what is synced): the context they read."""
+
+    ctx: Context
+
+    @property
+    def key(self) -> Key:
+        return self.ctx.key
+
+    @property
+    def now(self) -> int:
+        return self.ctx.now
+
+    @property
+    def cache(self) -> Objects:
+        return self.ctx.cache
 
 
 @attrs.frozen
@@ -119,6 +143,47 @@ class Controller:
     def identity(self) -> UserInfo:
         """The controller's service account (kube-controller-manager ``--use-service-account-credentials``)."""
         return controller_identity(self.credentials or self.name)
+
+
+@attrs.frozen
+class Reaction:
+    """What an event handler does: the keys it queues (or :class:`After`) and the changes it makes, in order, to
+    the part of the controller's memory its handlers keep (e.g. ``CreationObserved`` on the expectations)."""
+
+    keys: tuple[Key | After, ...] = ()
+    changes: tuple[Callable[[Any], Any], ...] = ()
+
+    def __add__(self, other: Reaction) -> Reaction:
+        return Reaction(self.keys + other.keys, self.changes + other.changes)
+
+
+def pod_update_keys(owner: Any, old: Any, cur: Any) -> tuple[Key | After, ...]:
+    """``updatePod`` for a pod ``owner`` controls: the owner's key, and again ``minReadySeconds`` + 1 s later when
+    the pod has just become ready (to see it available)."""
+    keys: tuple[Key | After, ...] = (key_of(owner),)
+    if not old.is_ready and cur.is_ready and owner.spec.min_ready_seconds > 0:
+        keys += (After(key_of(owner), owner.spec.min_ready_seconds + 1),)
+    return keys
+
+
+def event_handlers(react: Callable[[WatchEvent, Any, Objects], Reaction], load: Callable[[FrozenDict], Any],
+                   store: Callable[[FrozenDict, Any], FrozenDict]) -> tuple[
+        Callable[[WatchEvent, Any, Objects], tuple[Key | After, ...]],
+        Callable[[FrozenDict, WatchEvent, Any, Objects], FrozenDict]]:
+    """A controller's ``enqueue`` and ``on_event`` from ``react(event, old, cache)``: the reaction's keys, and its
+    changes applied to what ``load`` reads from the memory and ``store`` puts back (no changes: the same memory)."""
+    def enqueue(event: WatchEvent, old: Any, cache: Objects) -> tuple[Key | After, ...]:
+        return react(event, old, cache).keys
+
+    def on_event(memory: FrozenDict, event: WatchEvent, old: Any, cache: Objects) -> FrozenDict:
+        changes = react(event, old, cache).changes
+        if not changes:
+            return memory
+        kept = load(memory)
+        for change in changes:
+            kept = change(kept)
+        return store(memory, kept)
+    return enqueue, on_event
 
 
 @attrs.frozen
@@ -243,3 +308,88 @@ def send(request: rq.Request) -> Generator[tuple[rq.Request, ...], tuple[rq.Resp
     """Send one request and give its response."""
     (response,) = yield (request,)
     return response
+
+
+# --- controller references (pkg/controller/controller_ref_manager.go, controller_utils.go) ---------------
+
+
+def resolve_controller_ref(kind: str, namespace: str | None, ref: OwnerReference | None, cache: Objects) -> Any | None:
+    """``resolveControllerRef``: the cached ``kind`` object a controller reference names, if kind, name and uid
+    agree."""
+    if ref is None or ref.kind != kind:
+        return None
+    owner = cache.get(kind, namespace, ref.name)
+    return owner if owner is not None and owner.metadata.uid == ref.uid else None
+
+
+def claim_actions(objects: Iterable[Any], selector: Selector, owner: Any) -> tuple[list[Any], list[tuple[str, Any]]]:
+    """What ``ClaimObject`` (pkg/controller/controller_ref_manager.go) decides for ``objects``: those ``owner``
+    controls that its selector matches, and in order ``("release", obj)`` for those it controls that no longer
+    match and ``("adopt", obj)`` for matching orphans not being deleted (neither while ``owner`` is being deleted)."""
+    deleting = owner.metadata.deletion_timestamp is not None
+    owned: list[Any] = []
+    actions: list[tuple[str, Any]] = []
+    for obj in objects:
+        ref = obj.metadata.controller_ref()
+        matches = selector.matches(obj.labels)
+        if ref is not None:
+            if ref.uid != owner.metadata.uid:
+                continue
+            if matches:
+                owned.append(obj)
+            elif not deleting:
+                actions.append(("release", obj))
+        elif matches and not deleting and obj.metadata.deletion_timestamp is None:
+            actions.append(("adopt", obj))
+    return owned, actions
+
+
+def can_adopt(owner: Any, response: rq.Response) -> bool:
+    """``RecheckDeletionTimestamp``: the uncached GET of ``owner`` answered the same object, not being deleted."""
+    return (response.ok and response.object.metadata.uid == owner.metadata.uid
+            and response.object.metadata.deletion_timestamp is None)
+
+
+def recheck_adoptions(owner: Any, user: UserInfo, actions: list[tuple[str, Any]],
+                      patch: Callable[[list[tuple[str, Any]], bool], Result]) -> Result:
+    """``patch(sent, refused)``: the ``actions`` to carry out, and whether adoptions were dropped because an uncached
+    GET of ``owner`` refused them (:func:`can_adopt`; asked only when ``actions`` adopt something)."""
+    if not any(action == "adopt" for action, _ in actions):
+        return patch(actions, False)
+
+    def rechecked(memory: FrozenDict, responses: tuple[rq.Response, ...]) -> Result:
+        allowed = can_adopt(owner, responses[0])
+        sent = [(action, obj) for action, obj in actions if action == "release" or allowed]
+        return patch(sent, len(sent) < len(actions))
+    return Result((rq.Get(user, owner.kind, owner.namespace, owner.name),), then=rechecked)
+
+
+def claim_failed(action: str, response: rq.Response) -> bool:
+    """Whether an adopt or release patch fails the claim: it failed, but not NotFound, nor Invalid on a release."""
+    return not response.ok and response.code != 404 and not (action == "release" and response.code == 422)
+
+
+def claim_objects(owner: Any, user: UserInfo, objects: Iterable[Any], selector: Selector, ref: OwnerReference,
+                  then: Callable[[list[Any], FrozenDict], Result]) -> Result:
+    """``ClaimPods`` and the like: :func:`claim_actions`, then the patches (``AdoptPod`` adds ``ref``, ``ReleasePod``
+    drops the owner's reference) once :func:`recheck_adoptions` allows; ``then(claimed, memory)`` with the owned
+    and adopted objects, unless a refused adoption or a :func:`claim_failed` patch fails the sync."""
+    owned, actions = claim_actions(objects, selector, owner)
+
+    def patch(sent: list[tuple[str, Any]], refused: bool) -> Result:
+        requests = tuple(
+            rq.PatchOwnerReferences(user, obj.kind, obj.namespace, obj.name, uid=obj.metadata.uid,
+                                    add=(ref,) if action == "adopt" else (),
+                                    remove=(owner.metadata.uid,) if action == "release" else ())
+            for action, obj in sent)
+
+        def patched(memory: FrozenDict, responses: tuple[rq.Response, ...]) -> Result:
+            claimed = list(owned)
+            failed = refused
+            for (action, obj), response in zip(sent, responses, strict=True):
+                if response.ok and action == "adopt":
+                    claimed.append(obj)
+                failed = failed or claim_failed(action, response)
+            return Result(failed=True) if failed else then(claimed, memory)
+        return Result(requests, then=patched)
+    return recheck_adoptions(owner, user, actions, patch)

@@ -49,6 +49,7 @@ such a controller notices a tainted node joining only at its next sync.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -60,7 +61,13 @@ from model.affinity import OBJECT_NAME_FIELD, pod_matches_node
 from model.apiserver import requests as rq
 from model.auth.identity import controller_identity
 from model.controllers import base
-from model.controllers.replicaset import ControlleeExpectations, Expectations, expectations_of, is_pod_available
+from model.controllers.replicaset import (
+    ControlleeExpectations,
+    Expectations,
+    expectations_of,
+    is_pod_available,
+    owner_event,
+)
 from model.frozendict import FrozenDict
 from model.objects import DaemonSet, Node, ObjectMeta, OwnerReference, Pod
 from model.objects.pod import (
@@ -614,17 +621,12 @@ Then = Callable[[FrozenDict, str | None], base.Result]
 
 
 @attrs.frozen
-class _Sync:
+class _Sync(base.Sync):
     """One sync of one DaemonSet."""
 
-    ctx: base.Context
     ds: DaemonSet
     revision: str
     """The current template's hash."""
-
-    @property
-    def key(self) -> base.Key:
-        return self.ctx.key
 
     @property
     def bypass(self) -> bool:
@@ -632,7 +634,7 @@ class _Sync:
 
     @property
     def nodes(self) -> tuple[Node, ...]:
-        return self.ctx.cache.list("Node")
+        return self.cache.list("Node")
 
     # getDaemonPods: ClaimPods
 
@@ -640,57 +642,14 @@ class _Sync:
         """``ClaimPods`` over every pod of the namespace: keep the owned pods the selector matches, release the
         owned ones it no longer matches, adopt matching orphans not being deleted (after a fresh GET shows the
         DaemonSet is still there and not being deleted)."""
-        selector = self.ds.spec.selector.selector()
-        owned: list[Pod] = []
-        actions: list[tuple[str, Pod]] = []
-        for pod in self.ctx.cache.list("Pod", self.ds.namespace):
-            ref = pod.metadata.controller_ref()
-            matches = selector.matches(pod.labels)
-            if ref is not None and ref.uid == self.ds.metadata.uid and matches:
-                owned.append(pod)
-            elif ref is not None and ref.uid == self.ds.metadata.uid:
-                actions.append(("release", pod))
-            elif ref is None and matches and pod.metadata.deletion_timestamp is None:
-                actions.append(("adopt", pod))
-        if not any(action == "adopt" for action, _ in actions):
-            return self._patch(owned, actions, True)
-        recheck = rq.Get(IDENTITY, "DaemonSet", self.ds.namespace, self.ds.name)
-
-        def rechecked(memory: FrozenDict, responses: tuple[rq.Response, ...]) -> base.Result:
-            fresh = responses[0].object
-            can_adopt = (responses[0].ok and fresh.metadata.uid == self.ds.metadata.uid
-                         and fresh.metadata.deletion_timestamp is None)
-            return self._patch(owned, actions, can_adopt)
-        return base.Result((recheck,), then=rechecked)
-
-    def _patch(self, owned: list[Pod], actions: list[tuple[str, Pod]], can_adopt: bool) -> base.Result:
-        """``AdoptPod`` / ``ReleasePod``; NotFound is ignored, and Invalid when releasing; any other failure (or
-        a refused adoption) fails the sync."""
-        sent = [(action, pod) for action, pod in actions if action == "release" or can_adopt]
-        requests = tuple(
-            rq.PatchOwnerReferences(IDENTITY, "Pod", pod.namespace, pod.name, uid=pod.metadata.uid,
-                                    add=(controller_ref(self.ds),) if action == "adopt" else (),
-                                    remove=(self.ds.metadata.uid,) if action == "release" else ())
-            for action, pod in sent)
-
-        def patched(memory: FrozenDict, responses: tuple[rq.Response, ...]) -> base.Result:
-            claimed = list(owned)
-            failed = len(sent) < len(actions)
-            for (action, pod), response in zip(sent, responses, strict=True):
-                if response.ok:
-                    if action == "adopt":
-                        claimed.append(pod)
-                elif response.code != 404 and not (action == "release" and response.code == 422):
-                    failed = True
-            if failed:
-                return base.Result(memory=memory, failed=True)
-            claimed.sort(key=lambda p: p.name)
-            return self.claimed(nodes_to_daemon_pods(claimed), memory)
-        return base.Result(requests, then=patched)
+        return base.claim_objects(
+            self.ds, IDENTITY, self.cache.list("Pod", self.ds.namespace), self.ds.spec.selector.selector(),
+            controller_ref(self.ds),
+            lambda claimed, memory: self.claimed(nodes_to_daemon_pods(sorted(claimed, key=lambda p: p.name)), memory))
 
     def claimed(self, node_to_pods: dict[str, list[Pod]], memory: FrozenDict) -> base.Result:
         """While the expectations are unmet only the status is written (without observing the generation)."""
-        if not expectations_of(memory).satisfied(self.key, self.ctx.now):
+        if not expectations_of(memory).satisfied(self.key, self.now):
             return self.status(node_to_pods, None, False, None, memory)
         return self.manage(node_to_pods, memory)
 
@@ -703,7 +662,7 @@ class _Sync:
         deletes: list[str] = []
         requeue: int | None = None
         for node in self.nodes:
-            plan = pods_should_be_on_node(node, node_to_pods, self.ds, self.revision, self.ctx.now, backoff,
+            plan = pods_should_be_on_node(node, node_to_pods, self.ds, self.revision, self.now, backoff,
                                           self.bypass)
             backoff, requeue = plan.backoff, _earliest(requeue, plan.requeue_after)
             if plan.create:
@@ -714,10 +673,10 @@ class _Sync:
             memory = memory.set(_BACKOFF, backoff)
 
         def managed(memory: FrozenDict, error: str | None) -> base.Result:
-            if error is not None or not expectations_of(memory).satisfied(self.key, self.ctx.now) \
+            if error is not None or not expectations_of(memory).satisfied(self.key, self.now) \
                     or self.ds.spec.update_strategy.type != ROLLING_UPDATE:
                 return self.status(node_to_pods, error, True, requeue, memory)
-            plan = rolling_update(self.ds, self.nodes, node_to_pods, self.revision, self.ctx.now, self.bypass)
+            plan = rolling_update(self.ds, self.nodes, node_to_pods, self.revision, self.now, self.bypass)
             if plan.error is not None:
                 return self.status(node_to_pods, plan.error, True, requeue, memory)
             return self.sync_nodes(list(plan.delete), list(plan.create), memory,
@@ -730,7 +689,7 @@ class _Sync:
         """``syncNodes``: expect (at most ``BurstReplicas`` of) the creations and deletions, create in slow-start
         batches (a batch with a failure ends them, the rest no longer expected), then delete."""
         creates, deletes = creates[:BURST_REPLICAS], deletes[:BURST_REPLICAS]
-        memory = _set_expectations(memory, self.key, len(creates), len(deletes), self.ctx.now)
+        memory = _set_expectations(memory, self.key, len(creates), len(deletes), self.now)
         return self._create(creates, 0, min(len(creates), 1), deletes, None, memory, then)
 
     def _create(self, nodes: list[str], pos: int, batch: int, deletes: list[str], error: str | None,
@@ -768,7 +727,7 @@ class _Sync:
                requeue: int | None, memory: FrozenDict) -> base.Result:
         """Write the counts unless nothing changed (one re-GET and retry on failure); with ``minReadySeconds``,
         look again after it while some ready pods are not yet available. The sync fails if managing did."""
-        counts = status_counts(self.ds, self.nodes, node_to_pods, self.revision, self.ctx.now, self.bypass)
+        counts = status_counts(self.ds, self.nodes, node_to_pods, self.revision, self.now, self.bypass)
         min_ready = self.ds.spec.min_ready_seconds
         if min_ready > 0 and counts.number_ready != counts.number_available:
             requeue = _earliest(requeue, min_ready)
@@ -817,27 +776,7 @@ def sync(ctx: base.Context) -> base.Result:
 # --- event handlers ------------------------------------------------------------------------------------
 
 
-
-@attrs.frozen
-class _Reaction:
-    """What an event handler does: keys to queue, and the expectations it lowers or drops."""
-
-    keys: tuple[base.Key | base.After, ...] = ()
-    created: tuple[base.Key, ...] = ()
-    deleted: tuple[base.Key, ...] = ()
-    forgotten: tuple[base.Key, ...] = ()
-
-    def __add__(self, other: _Reaction) -> _Reaction:
-        return _Reaction(self.keys + other.keys, self.created + other.created, self.deleted + other.deleted,
-                         self.forgotten + other.forgotten)
-
-
-def _resolve(namespace: str | None, ref: OwnerReference | None, cache: Objects) -> DaemonSet | None:
-    """``resolveControllerRef``."""
-    if ref is None or ref.kind != "DaemonSet":
-        return None
-    ds = cache.get("DaemonSet", namespace, ref.name)
-    return ds if ds is not None and ds.metadata.uid == ref.uid else None
+_resolve = functools.partial(base.resolve_controller_ref, "DaemonSet")
 
 
 def daemon_sets_for_pod(pod: Pod, cache: Objects) -> list[DaemonSet]:
@@ -848,46 +787,47 @@ def daemon_sets_for_pod(pod: Pod, cache: Objects) -> list[DaemonSet]:
             if not ds.spec.selector.selector().empty() and ds.spec.selector.selector().matches(pod.labels)]
 
 
-def _deleted_pod(pod: Pod, cache: Objects) -> _Reaction:
+def _deleted_pod(pod: Pod, cache: Objects) -> base.Reaction:
     """``deletePod``: ``DeletionObserved`` for the owner (a plain count, so a graceful deletion seen as an update
     and then as a delete is counted twice, as upstream)."""
     ds = _resolve(pod.namespace, pod.metadata.controller_ref(), cache)
-    return _Reaction() if ds is None else _Reaction(keys=(base.key_of(ds),), deleted=(base.key_of(ds),))
+    if ds is None:
+        return base.Reaction()
+    key = base.key_of(ds)
+    return base.Reaction((key,), (lambda exp: exp.lower(key, delete=1),))
 
 
-def _added_pod(pod: Pod, cache: Objects) -> _Reaction:
-    """``addPod``."""
+def _added_pod(pod: Pod, cache: Objects) -> base.Reaction:
+    """``addPod``: ``CreationObserved`` for the owner."""
     if pod.metadata.deletion_timestamp is not None:
         return _deleted_pod(pod, cache)
     ref = pod.metadata.controller_ref()
-    if ref is not None:
-        ds = _resolve(pod.namespace, ref, cache)
-        return _Reaction() if ds is None else _Reaction(keys=(base.key_of(ds),), created=(base.key_of(ds),))
-    return _Reaction(keys=tuple(base.key_of(ds) for ds in daemon_sets_for_pod(pod, cache)))
+    if ref is None:
+        return base.Reaction(tuple(base.key_of(ds) for ds in daemon_sets_for_pod(pod, cache)))
+    ds = _resolve(pod.namespace, ref, cache)
+    if ds is None:
+        return base.Reaction()
+    key = base.key_of(ds)
+    return base.Reaction((key,), (lambda exp: exp.lower(key, add=1),))
 
 
-def _updated_pod(old: Pod, cur: Pod, cache: Objects) -> _Reaction:
+def _updated_pod(old: Pod, cur: Pod, cache: Objects) -> base.Reaction:
     """``updatePod``: the owner (and a previous owner) are woken; a pod turning ready wakes it again after
     ``minReadySeconds`` + 1 s; an orphan wakes the DaemonSets selecting it if its labels or owner changed."""
     if cur.metadata.resource_version == old.metadata.resource_version:
-        return _Reaction()
+        return base.Reaction()
     if cur.metadata.deletion_timestamp is not None:
         return _deleted_pod(cur, cache)
     cur_ref, old_ref = cur.metadata.controller_ref(), old.metadata.controller_ref()
-    reaction = _Reaction()
+    reaction = base.Reaction()
     if cur_ref != old_ref and old_ref is not None:
         previous = _resolve(old.namespace, old_ref, cache)
-        reaction = _Reaction() if previous is None else _Reaction(keys=(base.key_of(previous),))
+        reaction = base.Reaction() if previous is None else base.Reaction((base.key_of(previous),))
     if cur_ref is not None:
         ds = _resolve(cur.namespace, cur_ref, cache)
-        if ds is None:
-            return reaction
-        keys: tuple[base.Key | base.After, ...] = (base.key_of(ds),)
-        if not old.is_ready and cur.is_ready and ds.spec.min_ready_seconds > 0:
-            keys += (base.After(base.key_of(ds), ds.spec.min_ready_seconds + 1),)
-        return reaction + _Reaction(keys=keys)
+        return reaction if ds is None else reaction + base.Reaction(base.pod_update_keys(ds, old, cur))
     if cur.labels != old.labels or cur_ref != old_ref:
-        return reaction + _Reaction(keys=tuple(base.key_of(ds) for ds in daemon_sets_for_pod(cur, cache)))
+        return reaction + base.Reaction(tuple(base.key_of(ds) for ds in daemon_sets_for_pod(cur, cache)))
     return reaction
 
 
@@ -896,22 +836,24 @@ def should_ignore_node_update(old: Node, cur: Node) -> bool:
     return old.labels == cur.labels and old.taints == cur.taints
 
 
-def _node_event(event: WatchEvent, old: Node | None, cache: Objects) -> _Reaction:
+def _node_event(event: WatchEvent, old: Node | None, cache: Objects) -> base.Reaction:
     """``addNode``: the DaemonSets that should run on the node; ``updateNode``: those whose verdict changed.
     A deleted node wakes nobody (its pods are the pod garbage collector's)."""
     node = event.object
     if event.type == DELETED:
-        return _Reaction()
+        return base.Reaction()
     if event.type == ADDED or old is None:
-        return _Reaction(keys=tuple(base.key_of(ds) for ds in cache.list("DaemonSet")
-                                    if node_should_run_daemon_pod(node, ds)[0]))
+        return base.Reaction(tuple(base.key_of(ds) for ds in cache.list("DaemonSet")
+                                   if node_should_run_daemon_pod(node, ds)[0]))
     if should_ignore_node_update(old, node):
-        return _Reaction()
-    return _Reaction(keys=tuple(base.key_of(ds) for ds in cache.list("DaemonSet")
-                                if node_should_run_daemon_pod(old, ds) != node_should_run_daemon_pod(node, ds)))
+        return base.Reaction()
+    return base.Reaction(tuple(base.key_of(ds) for ds in cache.list("DaemonSet")
+                               if node_should_run_daemon_pod(old, ds) != node_should_run_daemon_pod(node, ds)))
 
 
-def _react(event: WatchEvent, old: Any, cache: Objects) -> _Reaction:
+def _react(event: WatchEvent, old: Any, cache: Objects) -> base.Reaction:
+    """The event handlers; their changes apply to the expectations (``add/update/deleteDaemonset`` do what the
+    ReplicaSet controller's owner handlers do)."""
     obj = event.object
     if obj.kind == "Pod":
         if event.type == DELETED:
@@ -921,32 +863,10 @@ def _react(event: WatchEvent, old: Any, cache: Objects) -> _Reaction:
         return _updated_pod(old, obj, cache)
     if obj.kind == "Node":
         return _node_event(event, old, cache)
-    if event.type == DELETED:
-        return _Reaction(keys=(base.key_of(obj),), forgotten=(base.key_of(obj),))
-    if old is not None and event.type != ADDED and old.metadata.uid != obj.metadata.uid:
-        return _Reaction(keys=(base.key_of(obj),), forgotten=(base.key_of(old),))
-    return _Reaction(keys=(base.key_of(obj),))
+    return owner_event(event, old)
 
 
-def _enqueue(event: WatchEvent, old: Any, cache: Objects) -> tuple[base.Key | base.After, ...]:
-    return _react(event, old, cache).keys
-
-
-def _on_event(memory: FrozenDict, event: WatchEvent, old: Any, cache: Objects) -> FrozenDict:
-    """``CreationObserved``, ``DeletionObserved`` and ``DeleteExpectations`` from the handlers."""
-    if event.object.kind == "Node":
-        return memory
-    reaction = _react(event, old, cache)
-    if not (reaction.created or reaction.deleted or reaction.forgotten):
-        return memory
-    expectations = expectations_of(memory)
-    for key in reaction.created:
-        expectations = expectations.lower(key, add=1)
-    for key in reaction.deleted:
-        expectations = expectations.lower(key, delete=1)
-    for key in reaction.forgotten:
-        expectations = expectations.forget(key)
-    return _with_expectations(memory, expectations)
+_enqueue, _on_event = base.event_handlers(_react, expectations_of, _with_expectations)
 
 
 def _initial_keys(cache: Objects) -> list[base.Key]:

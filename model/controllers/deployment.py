@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -590,17 +590,9 @@ class _SyncError(Exception):
         self.forget = forget
 
 
-Program = Generator[tuple[rq.Request, ...], tuple[rq.Response, ...], Any]
-
-
-def _send(request: rq.Request) -> Generator[tuple[rq.Request, ...], tuple[rq.Response, ...], rq.Response]:
-    responses = yield (request,)
-    return responses[0]
-
-
-def _must(request: rq.Request) -> Generator[tuple[rq.Request, ...], tuple[rq.Response, ...], Any]:
+def _must(request: rq.Request) -> base.Program:
     """Send ``request``; the sync fails if it does. The object answered."""
-    response = yield from _send(request)
+    response = yield from base.send(request)
     if not response.ok:
         raise _SyncError()
     return response.object
@@ -626,22 +618,16 @@ def _with_annotations(obj: Any, annotations: FrozenDict) -> Any:
 
 
 @attrs.frozen
-class _Sync:
-    """One ``syncDeployment``: what every stage of it reads."""
-
-    ctx: base.Context
-
-    @property
-    def now(self) -> int:
-        return self.ctx.now
+class _Sync(base.Sync):
+    """One ``syncDeployment``."""
 
     @property
     def variant(self) -> bool:
         return IGNORES_MAX_UNAVAILABLE in self.ctx.config.variants
 
-    def run(self) -> Program:
+    def run(self) -> base.Program:
         """syncDeployment: the requeue delay it asks for (None: none)."""
-        d = self.ctx.cache.get("Deployment", *self.ctx.key)
+        d = self.cache.get("Deployment", *self.key)
         if d is None:
             return None
         rs_list = yield from self.claim(d)
@@ -664,31 +650,15 @@ class _Sync:
 
     # getReplicaSetsForDeployment, getPodMapForDeployment
 
-    def claim(self, d: Deployment) -> Program:
+    def claim(self, d: Deployment) -> base.Program:
         """ClaimReplicaSets: adopt matching orphans (after a fresh GET shows the Deployment is not being
         deleted), release owned ReplicaSets that no longer match; any failure fails the sync."""
-        selector = d.spec.selector.selector()
-        deleting = d.metadata.deletion_timestamp is not None
-        claimed: list[ReplicaSet] = []
-        actions: list[tuple[str, ReplicaSet]] = []
-        for rs in self.ctx.cache.list("ReplicaSet", d.namespace):
-            ref = rs.metadata.controller_ref()
-            matches = selector.matches(rs.labels)
-            if ref is not None:
-                if ref.uid != d.metadata.uid:
-                    continue
-                if matches:
-                    claimed.append(rs)
-                elif not deleting:
-                    actions.append(("release", rs))
-            elif matches and not deleting and rs.metadata.deletion_timestamp is None:
-                actions.append(("adopt", rs))
+        claimed, actions = base.claim_actions(self.cache.list("ReplicaSet", d.namespace), d.spec.selector.selector(), d)
         failed, can_adopt = False, None
         for action, rs in actions:
             if action == "adopt" and can_adopt is None:
-                fresh = yield from _send(rq.Get(_USER, "Deployment", d.namespace, d.name))
-                can_adopt = fresh.ok and fresh.object.metadata.uid == d.metadata.uid \
-                    and fresh.object.metadata.deletion_timestamp is None
+                fresh = yield from base.send(rq.Get(_USER, "Deployment", d.namespace, d.name))
+                can_adopt = base.can_adopt(d, fresh)
             if action == "adopt" and not can_adopt:
                 failed = True
                 continue
@@ -696,10 +666,10 @@ class _Sync:
                 _USER, "ReplicaSet", rs.namespace, rs.name, uid=rs.metadata.uid,
                 add=(_controller_ref(d),) if action == "adopt" else (),
                 remove=(d.metadata.uid,) if action == "release" else ())
-            response = yield from _send(patch)
+            response = yield from base.send(patch)
             if response.ok and action == "adopt":
                 claimed.append(rs)
-            elif not response.ok and response.code != 404 and not (action == "release" and response.code == 422):
+            elif base.claim_failed(action, response):
                 failed = True
         if failed:
             raise _SyncError()
@@ -709,7 +679,7 @@ class _Sync:
         """getPodMapForDeployment: the pods the Deployment selects, by the uid of their (claimed) ReplicaSet."""
         selector = d.spec.selector.selector()
         pod_map: dict[str, list[Pod]] = {rs.metadata.uid: [] for rs in rs_list}
-        for pod in self.ctx.cache.list("Pod", d.namespace):
+        for pod in self.cache.list("Pod", d.namespace):
             ref = pod.metadata.controller_ref()
             if selector.matches(pod.labels) and ref is not None and ref.uid in pod_map:
                 pod_map[ref.uid].append(pod)
@@ -717,7 +687,7 @@ class _Sync:
 
     # sync.go
 
-    def check_paused_conditions(self, d: Deployment) -> Program:
+    def check_paused_conditions(self, d: Deployment) -> base.Program:
         """checkPausedConditions: Progressing Unknown DeploymentPaused / DeploymentResumed on a pause or resume,
         so that a paused rollout does not time out (never over ProgressDeadlineExceeded)."""
         if not has_progress_deadline(d):
@@ -736,7 +706,7 @@ class _Sync:
         yield from _must(rq.UpdateStatus(_USER, d))
         return d
 
-    def sync(self, d: Deployment, rs_list: Sequence[ReplicaSet]) -> Program:
+    def sync(self, d: Deployment, rs_list: Sequence[ReplicaSet]) -> base.Program:
         """sync: a scaling event or a paused Deployment: scale, clean up (paused), write the status."""
         d, new_rs, old_rss = yield from self.all_replica_sets(d, rs_list, False)
         yield from self.scale(d, new_rs, old_rss)
@@ -745,7 +715,7 @@ class _Sync:
         yield from self.sync_deployment_status([*old_rss, new_rs], new_rs, d)
         return None
 
-    def all_replica_sets(self, d: Deployment, rs_list: Sequence[ReplicaSet], create: bool) -> Program:
+    def all_replica_sets(self, d: Deployment, rs_list: Sequence[ReplicaSet], create: bool) -> base.Program:
         """getAllReplicaSetsAndSyncRevision: the (possibly updated) Deployment, the new ReplicaSet (created if
         asked) and all old ones."""
         _, old_rss = find_old_replica_sets(d, rs_list)
@@ -753,7 +723,7 @@ class _Sync:
         return d, new_rs, old_rss
 
     def new_replica_set(self, d: Deployment, rs_list: Sequence[ReplicaSet], old_rss: Sequence[ReplicaSet],
-                        create: bool) -> Program:
+                        create: bool) -> base.Program:
         """getNewReplicaSet."""
         existing = find_new_replica_set(d, rs_list)
         new_revision = str(rollout.max_revision(rs.metadata.annotations.get(rollout.REVISION_ANNOTATION)
@@ -777,7 +747,7 @@ class _Sync:
             return d, None
         return (yield from self.create_new_replica_set(d, old_rss, new_revision))
 
-    def create_new_replica_set(self, d: Deployment, old_rss: Sequence[ReplicaSet], new_revision: str) -> Program:
+    def create_new_replica_set(self, d: Deployment, old_rss: Sequence[ReplicaSet], new_revision: str) -> base.Program:
         """getNewReplicaSet's creation of ``<deployment>-<pod-template-hash>``: on AlreadyExists the cached one is
         the new ReplicaSet if the Deployment owns it and its template matches; otherwise it is a hash collision
         and collisionCount goes up. Other errors set Progressing False ReplicaSetCreateError."""
@@ -793,16 +763,16 @@ class _Sync:
                           owner_references=(_controller_ref(d),))
         spec = ReplicaSetSpec(template=attrs.evolve(template, metadata=attrs.evolve(template.metadata, labels=labels)),
                               selector=selector, replicas=replicas, min_ready_seconds=d.spec.min_ready_seconds)
-        response = yield from _send(rq.Create(_USER, ReplicaSet(metadata=meta, spec=spec)))
+        response = yield from base.send(rq.Create(_USER, ReplicaSet(metadata=meta, spec=spec)))
         already_exists = response.code == 409 and response.reason == "AlreadyExists"
         if already_exists:
-            found = self.ctx.cache.get("ReplicaSet", d.namespace, meta.name)
+            found = self.cache.get("ReplicaSet", d.namespace, meta.name)
             if found is None:
                 raise _SyncError()
             ref = found.metadata.controller_ref()
             if ref is None or ref.uid != d.metadata.uid or not equal_ignore_hash(template, found.spec.template):
                 d = _with_status(d, collision_count=(d.status.collision_count or 0) + 1)
-                yield from _send(rq.UpdateStatus(_USER, d))
+                yield from base.send(rq.UpdateStatus(_USER, d))
                 raise _SyncError()
             created = found
         elif _namespace_terminating(response):
@@ -812,7 +782,7 @@ class _Sync:
                 message = f'Failed to create new replica set "{meta.name}": {response.message}'
                 condition = new_condition(PROGRESSING, "False", FAILED_RS_CREATE, message, self.now)
                 d = _with_status(d, conditions=set_condition(d.status.conditions, condition))
-                yield from _send(rq.UpdateStatus(_USER, d))
+                yield from base.send(rq.UpdateStatus(_USER, d))
             raise _SyncError()
         else:
             created = response.object
@@ -832,7 +802,7 @@ class _Sync:
             return d, False
         return _with_annotations(d, d.metadata.annotations.set(rollout.REVISION_ANNOTATION, revision)), True
 
-    def scale(self, d: Deployment, new_rs: ReplicaSet | None, old_rss: Sequence[ReplicaSet]) -> Program:
+    def scale(self, d: Deployment, new_rs: ReplicaSet | None, old_rss: Sequence[ReplicaSet]) -> base.Program:
         """scale: the only active (or the newest) ReplicaSet takes all replicas; a saturated new one takes them from
         the old ones; otherwise a rolling Deployment scales its active ReplicaSets proportionally."""
         newest_first = list(reversed(by_creation(old_rss)))
@@ -849,7 +819,7 @@ class _Sync:
             for rs, size in proportional_scale(d, new_rs, newest_first):
                 yield from self.scale_replica_set(rs, size, d, always=True)
 
-    def scale_replica_set(self, rs: ReplicaSet, size: int, d: Deployment, always: bool = False) -> Program:
+    def scale_replica_set(self, rs: ReplicaSet, size: int, d: Deployment, always: bool = False) -> base.Program:
         """scaleReplicaSetAndRecordEvent (nothing to do at the same size) or, ``always``, scaleReplicaSet: update
         the size and the replica annotations if either changes. Whether the size changed, and the ReplicaSet."""
         if rs.spec.replicas == size and not always:
@@ -861,7 +831,7 @@ class _Sync:
         scaled = _with_annotations(attrs.evolve(rs, spec=attrs.evolve(rs.spec, replicas=size)), annotations)
         return resize, (yield from _must(rq.Update(_USER, scaled)))
 
-    def cleanup_deployment(self, old_rss: Sequence[ReplicaSet], d: Deployment) -> Program:
+    def cleanup_deployment(self, old_rss: Sequence[ReplicaSet], d: Deployment) -> base.Program:
         """cleanupDeployment: delete the oldest revisions beyond revisionHistoryLimit, only those scaled to zero
         whose status agrees (and is observed)."""
         if not has_revision_history_limit(d):
@@ -872,18 +842,18 @@ class _Sync:
             if rs.status.replicas != 0 or rs.spec.replicas != 0 \
                     or (rs.metadata.generation or 0) > (rs.status.observed_generation or 0):
                 continue
-            response = yield from _send(rq.Delete(_USER, "ReplicaSet", rs.namespace, rs.name))
+            response = yield from base.send(rq.Delete(_USER, "ReplicaSet", rs.namespace, rs.name))
             if not response.ok and response.code != 404:
                 raise _SyncError()
 
     def sync_deployment_status(self, all_rss: Sequence[ReplicaSet | None], new_rs: ReplicaSet | None,
-                               d: Deployment) -> Program:
+                               d: Deployment) -> base.Program:
         """syncDeploymentStatus: write calculateStatus when it differs."""
         status = calculate_status(all_rss, new_rs, d, self.now)
         if status != d.status:
             yield from _must(rq.UpdateStatus(_USER, attrs.evolve(d, status=status)))
 
-    def is_scaling_event(self, d: Deployment, rs_list: Sequence[ReplicaSet]) -> Program:
+    def is_scaling_event(self, d: Deployment, rs_list: Sequence[ReplicaSet]) -> base.Program:
         """isScalingEvent: an active ReplicaSet's desired-replicas annotation differs from spec.replicas."""
         d, new_rs, old_rss = yield from self.all_replica_sets(d, rs_list, False)
         for rs in filter_active([*old_rss, new_rs]):
@@ -894,7 +864,7 @@ class _Sync:
 
     # rolling.go
 
-    def rollout_rolling(self, d: Deployment, rs_list: Sequence[ReplicaSet]) -> Program:
+    def rollout_rolling(self, d: Deployment, rs_list: Sequence[ReplicaSet]) -> base.Program:
         """rolloutRolling: scale the new ReplicaSet up if it may, else the old ones down if they may; clean up
         once complete; write the rollout status."""
         d, new_rs, old_rss = yield from self.all_replica_sets(d, rs_list, True)
@@ -910,7 +880,7 @@ class _Sync:
         return (yield from self.sync_rollout_status(all_rss, new_rs, d))
 
     def reconcile_old_replica_sets(self, all_rss: Sequence[ReplicaSet], old_rss: Sequence[ReplicaSet],
-                                   new_rs: ReplicaSet, d: Deployment) -> Program:
+                                   new_rs: ReplicaSet, d: Deployment) -> base.Program:
         """reconcileOldReplicaSets: within maxScaledDown, first the old ReplicaSets' unavailable replicas, then
         available ones above minAvailable. Whether any was scaled down (a failure counts as none, as upstream)."""
         if replica_count(old_rss) == 0:
@@ -928,7 +898,7 @@ class _Sync:
         return scaled is not None and cleaned + scaled > 0
 
     def _scale_down(self, plan: Sequence[tuple[ReplicaSet, int]], d: Deployment,
-                    old_rss: Sequence[ReplicaSet] = ()) -> Program:
+                    old_rss: Sequence[ReplicaSet] = ()) -> base.Program:
         """Carry out a scale-down plan in order: the replicas removed (None when an update failed or the plan asks
         to grow one), and ``old_rss`` with the updated ReplicaSets in place."""
         updated = {rs.metadata.uid: rs for rs in old_rss}
@@ -945,7 +915,7 @@ class _Sync:
         return removed, list(updated.values())
 
     def sync_rollout_status(self, all_rss: Sequence[ReplicaSet | None], new_rs: ReplicaSet | None,
-                            d: Deployment) -> Program:
+                            d: Deployment) -> base.Program:
         """syncRolloutStatus: write :func:`rollout_status` when it differs, else look again at the deadline."""
         status = rollout_status(all_rss, new_rs, d, self.now)
         if status == d.status:
@@ -956,7 +926,8 @@ class _Sync:
 
     # recreate.go
 
-    def rollout_recreate(self, d: Deployment, rs_list: Sequence[ReplicaSet], pod_map: dict[str, list[Pod]]) -> Program:
+    def rollout_recreate(self, d: Deployment, rs_list: Sequence[ReplicaSet],
+                         pod_map: dict[str, list[Pod]]) -> base.Program:
         """rolloutRecreate: scale every old ReplicaSet to zero, wait until none of their pods runs, then create
         (if need be) and scale up the new one."""
         d, new_rs, old_rss = yield from self.all_replica_sets(d, rs_list, False)
@@ -977,7 +948,7 @@ class _Sync:
 
     # rollback.go
 
-    def rollback(self, d: Deployment, rs_list: Sequence[ReplicaSet]) -> Program:
+    def rollback(self, d: Deployment, rs_list: Sequence[ReplicaSet]) -> base.Program:
         """rollback: copy the template (and annotations) of the ReplicaSet of the asked revision (0: the previous
         one) into the Deployment and clear the request; a revision not found only clears it."""
         d, new_rs, old_rss = yield from self.all_replica_sets(d, rs_list, True)
@@ -995,36 +966,26 @@ class _Sync:
         return None
 
 
-def _run(ctx: base.Context, history: tuple[tuple[rq.Response, ...], ...] = ()) -> base.Result:
-    """Drive the sync program: replay it over the responses so far (it is deterministic), then either send its
-    next requests or end the sync. Replaying keeps every ``Result.then`` a pure function of its arguments."""
-    program = _Sync(ctx).run()
+def _program(ctx: base.Context) -> base.Program:
+    """The sync program: the requeue delay :meth:`_Sync.run` asks for, or its error (requeued with back-off unless
+    it is to be forgotten)."""
     try:
-        requests = program.send(None)
-        for responses in history:
-            requests = program.send(responses)
-    except StopIteration as done:
-        return base.Result(failed=False, requeue_after=done.value)
+        requeue = yield from _Sync(ctx).run()
     except _SyncError as error:
         return base.Result(failed=not error.forget)
-    return base.Result(requests, then=lambda memory, responses: _run(ctx, (*history, responses)))
+    return base.Result(failed=False, requeue_after=requeue)
 
 
 def sync(ctx: base.Context) -> base.Result:
     """``syncDeployment`` for the Deployment at ``ctx.key``."""
-    return _run(ctx)
+    return base.drive(functools.partial(_program, ctx))
 
 
 # --- event handlers (deployment_controller.go) ------------------------------------------------------------
 
 
 
-def _resolve(namespace: str | None, ref: OwnerReference | None, cache: Objects) -> Deployment | None:
-    """resolveControllerRef."""
-    if ref is None or ref.kind != "Deployment":
-        return None
-    d = cache.get("Deployment", namespace, ref.name)
-    return d if d is not None and d.metadata.uid == ref.uid else None
+_resolve = functools.partial(base.resolve_controller_ref, "Deployment")
 
 
 def _selecting(rs: ReplicaSet, cache: Objects) -> list[base.Key]:
@@ -1060,11 +1021,8 @@ def _replica_set_keys(event: WatchEvent, old: Any, cache: Objects) -> list[base.
 
 def _deleted_pod_keys(pod: Pod, cache: Objects) -> list[base.Key]:
     """deletePod: a Recreate Deployment is synced once it has no pods left."""
-    ref = pod.metadata.controller_ref()
-    if ref is None or ref.kind != "ReplicaSet":
-        return []
-    rs = cache.get("ReplicaSet", pod.namespace, ref.name)
-    if rs is None or rs.metadata.uid != ref.uid:
+    rs = base.resolve_controller_ref("ReplicaSet", pod.namespace, pod.metadata.controller_ref(), cache)
+    if rs is None:
         return []
     d = _resolve(rs.namespace, rs.metadata.controller_ref(), cache)
     if d is None or d.spec.strategy.type != rollout.RECREATE:

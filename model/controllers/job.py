@@ -547,31 +547,12 @@ def _remember(memory: FrozenDict, job_memory: JobMemory) -> FrozenDict:
 # --- event handlers ----------------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class _Reaction:
-    """What an event handler does: keys to queue, expectations it lowers, finalizer removals it observes."""
-
-    keys: tuple[base.Key | base.After, ...] = ()
-    created: tuple[base.Key, ...] = ()
-    deleted: tuple[base.Key, ...] = ()
-    finalizers_removed: tuple[tuple[base.Key, str], ...] = ()
-
-    def __add__(self, other: _Reaction) -> _Reaction:
-        return _Reaction(self.keys + other.keys, self.created + other.created, self.deleted + other.deleted,
-                         self.finalizers_removed + other.finalizers_removed)
-
-
 def _batched(job: Job) -> base.After:
     """``enqueueSyncJobBatched``."""
     return base.After(base.key_of(job), SYNC_JOB_BATCH_PERIOD)
 
 
-def _resolve(namespace: str | None, ref: OwnerReference | None, cache: Objects) -> Job | None:
-    """``resolveControllerRef``."""
-    if ref is None or ref.kind != "Job":
-        return None
-    job = cache.get("Job", namespace, ref.name)
-    return job if job is not None and job.metadata.uid == ref.uid else None
+_resolve = functools.partial(base.resolve_controller_ref, "Job")
 
 
 def _jobs_selecting(pod: Pod, cache: Objects) -> list[Job]:
@@ -581,50 +562,54 @@ def _jobs_selecting(pod: Pod, cache: Objects) -> list[Job]:
     return [j for j in cache.list("Job", pod.namespace) if selector_of(j.spec.selector).matches(pod.labels)]
 
 
-def _orphan(pod: Pod) -> _Reaction:
+def _orphan(pod: Pod) -> base.Reaction:
     """``enqueueOrphanPod`` for a pod still holding the tracking finalizer."""
-    return _Reaction(keys=(_orphan_key(pod),)) if has_tracking_finalizer(pod) else _Reaction()
+    return base.Reaction((_orphan_key(pod),)) if has_tracking_finalizer(pod) else base.Reaction()
 
 
-def _deleted_pod(pod: Pod, cache: Objects, final: bool) -> _Reaction:
-    """``deletePod``: ``final`` for the DELETED event, not for the update that sets the deletion timestamp."""
+def _deleted_pod(pod: Pod, cache: Objects, final: bool) -> base.Reaction:
+    """``deletePod``: ``DeletionObserved``, and ``finalizerRemovalObserved`` once the finalizer is gone or the pod is;
+    ``final`` for the DELETED event, not for the update that sets the deletion timestamp."""
     ref = pod.metadata.controller_ref()
     if ref is None:
         return _orphan(pod)
     job = _resolve(pod.namespace, ref, cache)
     if job is None or is_job_finished(job):
         return _orphan(pod)
-    key = base.key_of(job)
-    removed = ((key, pod.metadata.uid or ""),) if final or not has_tracking_finalizer(pod) else ()
-    return _Reaction(keys=(_batched(job),), deleted=(key,), finalizers_removed=removed)
+    key, uid = base.key_of(job), pod.metadata.uid or ""
+    removed = (lambda m: m.finalizer_removal_observed(key, uid),) if final or not has_tracking_finalizer(pod) else ()
+    return base.Reaction((_batched(job),), (lambda m: m.lower(key, delete=1), *removed))
 
 
-def _added_pod(pod: Pod, cache: Objects) -> _Reaction:
-    """``addPod``."""
+def _added_pod(pod: Pod, cache: Objects) -> base.Reaction:
+    """``addPod``: ``CreationObserved`` for the owner."""
     if pod.metadata.deletion_timestamp is not None:
         return _deleted_pod(pod, cache, final=False)
     ref = pod.metadata.controller_ref()
-    if ref is not None:
-        job = _resolve(pod.namespace, ref, cache)
-        return _Reaction() if job is None else _Reaction(keys=(_batched(job),), created=(base.key_of(job),))
-    reaction = _orphan(pod)
-    return reaction + _Reaction(keys=tuple(_batched(j) for j in _jobs_selecting(pod, cache)))
+    if ref is None:
+        return _orphan(pod) + base.Reaction(tuple(_batched(j) for j in _jobs_selecting(pod, cache)))
+    job = _resolve(pod.namespace, ref, cache)
+    if job is None:
+        return base.Reaction()
+    key = base.key_of(job)
+    return base.Reaction((_batched(job),), (lambda m: m.lower(key, add=1),))
 
 
-def _updated_pod(old: Pod, cur: Pod, cache: Objects) -> _Reaction:
-    """``updatePod``."""
+def _updated_pod(old: Pod, cur: Pod, cache: Objects) -> base.Reaction:
+    """``updatePod``: ``finalizerRemovalObserved`` for the owners once the finalizer is gone."""
     if cur.metadata.resource_version == old.metadata.resource_version:
-        return _Reaction()
+        return base.Reaction()
     if cur.metadata.deletion_timestamp is not None:
         return _deleted_pod(cur, cache, final=False)
     uid = cur.metadata.uid or ""
     finalizer_removed = not has_tracking_finalizer(cur)
     cur_ref, old_ref = cur.metadata.controller_ref(), old.metadata.controller_ref()
-    reaction = _Reaction()
+    reaction = base.Reaction()
 
-    def touched(job: Job) -> _Reaction:
-        removed = ((base.key_of(job), uid),) if finalizer_removed else ()
-        return _Reaction(keys=(_batched(job),), finalizers_removed=removed)
+    def touched(job: Job) -> base.Reaction:
+        key = base.key_of(job)
+        removed = (lambda m: m.finalizer_removal_observed(key, uid),) if finalizer_removed else ()
+        return base.Reaction((_batched(job),), removed)
     if cur_ref != old_ref and old_ref is not None:
         previous = _resolve(old.namespace, old_ref, cache)
         if previous is not None:
@@ -634,21 +619,22 @@ def _updated_pod(old: Pod, cur: Pod, cache: Objects) -> _Reaction:
         return reaction if job is None else reaction + touched(job)
     reaction += _orphan(cur)
     if cur.labels != old.labels or cur_ref != old_ref:
-        reaction += _Reaction(keys=tuple(_batched(j) for j in _jobs_selecting(cur, cache)))
+        reaction += base.Reaction(tuple(_batched(j) for j in _jobs_selecting(cur, cache)))
     return reaction
 
 
-def _cleanup_pod_finalizers(job: Job, cache: Objects) -> _Reaction:
+def _cleanup_pod_finalizers(job: Job, cache: Objects) -> base.Reaction:
     """``cleanupPodFinalizers``: the Job's pods (by selector and controller reference) that still hold the tracking
     finalizer go to the orphan queue."""
     selector = selector_of(job.spec.selector)
-    return _Reaction(keys=tuple(
+    return base.Reaction(tuple(
         _orphan_key(p) for p in cache.list("Pod", job.namespace)
         if selector.matches(p.labels) and has_tracking_finalizer(p)
         and (ref := p.metadata.controller_ref()) is not None and ref.uid == job.metadata.uid))
 
 
-def _react(event: WatchEvent, old: Any, cache: Objects) -> _Reaction:
+def _react(event: WatchEvent, old: Any, cache: Objects) -> base.Reaction:
+    """The event handlers; their changes apply to the :class:`JobMemory`."""
     obj = event.object
     if obj.kind == "Pod":
         if event.type == DELETED:
@@ -657,32 +643,15 @@ def _react(event: WatchEvent, old: Any, cache: Objects) -> _Reaction:
             return _added_pod(obj, cache)
         return _updated_pod(old, obj, cache)
     if event.type == DELETED:
-        return _Reaction(keys=(base.key_of(obj),)) + _cleanup_pod_finalizers(obj, cache)
+        return base.Reaction((base.key_of(obj),)) + _cleanup_pod_finalizers(obj, cache)
     if event.type == ADDED or old is None:
-        return _Reaction(keys=(base.key_of(obj),))
+        return base.Reaction((base.key_of(obj),))
     same_generation = obj.metadata.generation == old.metadata.generation
-    reaction = _Reaction(keys=(_batched(obj) if same_generation else base.key_of(obj),))
+    reaction = base.Reaction((_batched(obj) if same_generation else base.key_of(obj),))
     return reaction + _cleanup_pod_finalizers(obj, cache) if is_job_finished(obj) else reaction
 
 
-def _enqueue(event: WatchEvent, old: Any, cache: Objects) -> tuple[base.Key | base.After, ...]:
-    return _react(event, old, cache).keys
-
-
-def _on_event(memory: FrozenDict, event: WatchEvent, old: Any, cache: Objects) -> FrozenDict:
-    """What the pod handlers do to the memory: ``CreationObserved``, ``DeletionObserved``,
-    ``finalizerRemovalObserved``."""
-    reaction = _react(event, old, cache)
-    if not (reaction.created or reaction.deleted or reaction.finalizers_removed):
-        return memory
-    job_memory = memory_of(memory)
-    for key in reaction.created:
-        job_memory = job_memory.lower(key, add=1)
-    for key in reaction.deleted:
-        job_memory = job_memory.lower(key, delete=1)
-    for key, uid in reaction.finalizers_removed:
-        job_memory = job_memory.finalizer_removal_observed(key, uid)
-    return _remember(memory, job_memory)
+_enqueue, _on_event = base.event_handlers(_react, memory_of, _remember)
 
 
 def _initial_keys(cache: Objects) -> list[base.Key]:
@@ -730,19 +699,10 @@ Then = Callable[..., base.Result]
 
 
 @attrs.frozen
-class _Sync:
+class _Sync(base.Sync):
     """One ``syncJob`` of one Job."""
 
-    ctx: base.Context
     job: Job
-
-    @property
-    def key(self) -> base.Key:
-        return self.ctx.key
-
-    @property
-    def now(self) -> int:
-        return self.ctx.now
 
     @property
     def user(self) -> UserInfo:
@@ -764,36 +724,12 @@ class _Sync:
         """``getPodsForJob``: ``ClaimPods`` over every pod of the namespace (adoption adds the controller reference
         and the tracking finalizer, release drops both); adoption waits for a fresh GET of the Job
         (``RecheckDeletionTimestamp``)."""
-        selector = selector_of(self.job.spec.selector)
-        uid = self.job.metadata.uid
-        deleting = self.job.metadata.deletion_timestamp is not None
-        owned: list[Pod] = []
-        actions: list[tuple[str, Pod]] = []
-        for pod in self.ctx.cache.list("Pod", self.job.namespace):
-            ref = pod.metadata.controller_ref()
-            matches = selector.matches(pod.labels)
-            if ref is not None:
-                if ref.uid != uid:
-                    continue
-                if matches:
-                    owned.append(pod)
-                elif not deleting:
-                    actions.append(("release", pod))
-            elif matches and not deleting and pod.metadata.deletion_timestamp is None:
-                actions.append(("adopt", pod))
-        if not any(action == "adopt" for action, _ in actions):
-            return self._patch(owned, actions, True, satisfied)
+        pods = self.cache.list("Pod", self.job.namespace)
+        owned, actions = base.claim_actions(pods, selector_of(self.job.spec.selector), self.job)
+        return base.recheck_adoptions(self.job, self.user, actions,
+                                      lambda sent, refused: self._patch(owned, sent, refused, satisfied))
 
-        def rechecked(memory: FrozenDict, responses: tuple[rq.Response, ...]) -> base.Result:
-            fresh = responses[0].object
-            can_adopt = responses[0].ok and fresh.metadata.uid == uid and fresh.metadata.deletion_timestamp is None
-            return self._patch(owned, actions, can_adopt, satisfied)
-        return base.Result((rq.Get(self.user, "Job", self.job.namespace, self.job.name),), then=rechecked)
-
-    def _patch(self, owned: list[Pod], actions: list[tuple[str, Pod]], can_adopt: bool,
-               satisfied: bool) -> base.Result:
-        sent = [(action, pod) for action, pod in actions if action == "release" or can_adopt]
-        refused = len(sent) < len(actions)
+    def _patch(self, owned: list[Pod], sent: list[tuple[str, Pod]], refused: bool, satisfied: bool) -> base.Result:
         requests = tuple(
             rq.PatchOwnerReferences(self.user, "Pod", pod.namespace, pod.name, uid=pod.metadata.uid,
                                     add=(self.controller_ref(),), add_finalizers=(JOB_TRACKING_FINALIZER,))
@@ -806,14 +742,12 @@ class _Sync:
             claimed = {_pod_key(p): p for p in owned}
             failed = refused
             for (action, pod), response in zip(sent, responses, strict=True):
-                if response.ok:
-                    if action == "adopt":
-                        finalizers = pod.metadata.finalizers + (
-                            () if has_tracking_finalizer(pod) else (JOB_TRACKING_FINALIZER,))
-                        claimed[_pod_key(pod)] = attrs.evolve(
-                            pod, metadata=attrs.evolve(pod.metadata, finalizers=finalizers))
-                elif response.code != 404 and not (action == "release" and response.code == 422):
-                    failed = True
+                if response.ok and action == "adopt":
+                    finalizers = pod.metadata.finalizers + (
+                        () if has_tracking_finalizer(pod) else (JOB_TRACKING_FINALIZER,))
+                    claimed[_pod_key(pod)] = attrs.evolve(
+                        pod, metadata=attrs.evolve(pod.metadata, finalizers=finalizers))
+                failed = failed or base.claim_failed(action, response)
             if failed:
                 return base.Result(failed=True)
             pods = tuple(claimed[k] for k in sorted(claimed, key=lambda k: (k[0] or "", k[1])))

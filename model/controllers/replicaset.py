@@ -299,12 +299,8 @@ class OwnerKind:
                               uid=owner.metadata.uid or "", controller=True, block_owner_deletion=True)
 
     def resolve(self, namespace: str | None, ref: OwnerReference | None, cache: Objects) -> Any | None:
-        """``resolveControllerRef``: the cached owner a controller reference names, if kind, name and uid
-        agree."""
-        if ref is None or ref.kind != self.kind:
-            return None
-        owner = cache.get(self.kind, namespace, ref.name)
-        return owner if owner is not None and owner.metadata.uid == ref.uid else None
+        """``resolveControllerRef`` for this kind."""
+        return base.resolve_controller_ref(self.kind, namespace, ref, cache)
 
     def owners_selecting(self, pod: Pod, cache: Objects) -> list[Any]:
         """``GetPodReplicaSets`` / ``GetPodControllers``: owners in the pod's namespace whose non-empty
@@ -324,103 +320,79 @@ REPLICATION_CONTROLLER = OwnerKind("ReplicationController", "v1", "replication-c
 # --- event handlers ------------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class _Reaction:
-    """What an event handler does: keys to queue, and the expectations it lowers or drops."""
-
-    keys: tuple[base.Key | base.After, ...] = ()
-    created: tuple[base.Key, ...] = ()
-    deleted: tuple[tuple[base.Key, base.Key], ...] = ()
-    forgotten: tuple[base.Key, ...] = ()
-
-    def __add__(self, other: _Reaction) -> _Reaction:
-        return _Reaction(self.keys + other.keys, self.created + other.created, self.deleted + other.deleted,
-                         self.forgotten + other.forgotten)
-
-
-def _deleted_pod(kind: OwnerKind, pod: Pod, cache: Objects) -> _Reaction:
-    """``deletePod``: the owner observes the deletion of one of its pods."""
+def _deleted_pod(kind: OwnerKind, pod: Pod, cache: Objects) -> base.Reaction:
+    """``deletePod``: the owner observes the deletion of one of its pods (``DeletionObserved``)."""
     owner = kind.resolve(pod.namespace, pod.metadata.controller_ref(), cache)
     if owner is None:
-        return _Reaction()
-    return _Reaction(keys=(base.key_of(owner),), deleted=((base.key_of(owner), _pod_key(pod)),))
+        return base.Reaction()
+    key = base.key_of(owner)
+    return base.Reaction((key,), (lambda exp: exp.deletion_observed(key, _pod_key(pod)),))
 
 
-def _orphan(kind: OwnerKind, pod: Pod, cache: Objects) -> _Reaction:
-    return _Reaction(keys=tuple(base.key_of(o) for o in kind.owners_selecting(pod, cache)))
+def _orphan(kind: OwnerKind, pod: Pod, cache: Objects) -> base.Reaction:
+    return base.Reaction(tuple(base.key_of(o) for o in kind.owners_selecting(pod, cache)))
 
 
-def _added_pod(kind: OwnerKind, pod: Pod, cache: Objects) -> _Reaction:
-    """``addPod``."""
+def _added_pod(kind: OwnerKind, pod: Pod, cache: Objects) -> base.Reaction:
+    """``addPod``: an owned pod's creation is observed (``CreationObserved``)."""
     if pod.metadata.deletion_timestamp is not None:
         return _deleted_pod(kind, pod, cache)
     ref = pod.metadata.controller_ref()
-    if ref is not None:
-        owner = kind.resolve(pod.namespace, ref, cache)
-        return _Reaction() if owner is None else _Reaction(keys=(base.key_of(owner),), created=(base.key_of(owner),))
-    return _orphan(kind, pod, cache)
+    if ref is None:
+        return _orphan(kind, pod, cache)
+    owner = kind.resolve(pod.namespace, ref, cache)
+    if owner is None:
+        return base.Reaction()
+    key = base.key_of(owner)
+    return base.Reaction((key,), (lambda exp: exp.creation_observed(key),))
 
 
-def _updated_pod(kind: OwnerKind, old: Pod, cur: Pod, cache: Objects) -> _Reaction:
+def _updated_pod(kind: OwnerKind, old: Pod, cur: Pod, cache: Objects) -> base.Reaction:
     """``updatePod``."""
     if cur.metadata.resource_version == old.metadata.resource_version:
-        return _Reaction()
+        return base.Reaction()
     label_changed = cur.labels != old.labels
     if cur.metadata.deletion_timestamp is not None:
         reaction = _deleted_pod(kind, cur, cache)
         return reaction + _deleted_pod(kind, old, cache) if label_changed else reaction
     cur_ref, old_ref = cur.metadata.controller_ref(), old.metadata.controller_ref()
-    reaction = _Reaction()
+    reaction = base.Reaction()
     if cur_ref != old_ref and old_ref is not None:
         previous = kind.resolve(old.namespace, old_ref, cache)
         if previous is not None:
-            reaction = _Reaction(keys=(base.key_of(previous),))
+            reaction = base.Reaction((base.key_of(previous),))
     if cur_ref is not None:
         owner = kind.resolve(cur.namespace, cur_ref, cache)
-        if owner is None:
-            return reaction
-        keys: tuple[base.Key | base.After, ...] = (base.key_of(owner),)
-        if not old.is_ready and cur.is_ready and owner.spec.min_ready_seconds > 0:
-            keys += (base.After(base.key_of(owner), owner.spec.min_ready_seconds + 1),)
-        return reaction + _Reaction(keys=keys)
+        return reaction if owner is None else reaction + base.Reaction(base.pod_update_keys(owner, old, cur))
     if label_changed or cur_ref != old_ref:
         return reaction + _orphan(kind, cur, cache)
     return reaction
 
 
-def _react(kind: OwnerKind, event: WatchEvent, old: Any, cache: Objects) -> _Reaction:
+def owner_event(event: WatchEvent, old: Any) -> base.Reaction:
+    """``addRS``, ``updateRS``, ``deleteRS``: the owner is synced; a deleted owner, or one replaced by another of
+    the same name (a new uid), loses its expectations (``DeleteExpectations``)."""
     obj = event.object
-    if obj.kind == "Pod":
-        if event.type == DELETED:
-            return _deleted_pod(kind, obj, cache)
-        if event.type == ADDED or old is None:
-            return _added_pod(kind, obj, cache)
-        return _updated_pod(kind, old, obj, cache)
     if event.type == DELETED:
-        return _Reaction(keys=(base.key_of(obj),), forgotten=(base.key_of(obj),))
-    if old is not None and event.type != ADDED and old.metadata.uid != obj.metadata.uid:
-        return _Reaction(keys=(base.key_of(obj),), forgotten=(base.key_of(old),))
-    return _Reaction(keys=(base.key_of(obj),))
+        gone = obj
+    elif old is not None and event.type != ADDED and old.metadata.uid != obj.metadata.uid:
+        gone = old
+    else:
+        return base.Reaction((base.key_of(obj),))
+    key = base.key_of(gone)
+    return base.Reaction((base.key_of(obj),), (lambda exp: exp.forget(key),))
 
 
-def _enqueue(kind: OwnerKind, event: WatchEvent, old: Any, cache: Objects) -> tuple[base.Key | base.After, ...]:
-    return _react(kind, event, old, cache).keys
-
-
-def _on_event(kind: OwnerKind, memory: FrozenDict, event: WatchEvent, old: Any, cache: Objects) -> FrozenDict:
-    """What the handlers do to the expectations: ``CreationObserved``, ``DeletionObserved``,
-    ``DeleteExpectations``."""
-    reaction = _react(kind, event, old, cache)
-    if not (reaction.created or reaction.deleted or reaction.forgotten):
-        return memory
-    expectations = expectations_of(memory)
-    for key in reaction.created:
-        expectations = expectations.creation_observed(key)
-    for key, pod_key in reaction.deleted:
-        expectations = expectations.deletion_observed(key, pod_key)
-    for key in reaction.forgotten:
-        expectations = expectations.forget(key)
-    return _remember(memory, expectations)
+def _react(kind: OwnerKind, event: WatchEvent, old: Any, cache: Objects) -> base.Reaction:
+    """The event handlers; their changes apply to the expectations."""
+    obj = event.object
+    if obj.kind != "Pod":
+        return owner_event(event, old)
+    if event.type == DELETED:
+        return _deleted_pod(kind, obj, cache)
+    if event.type == ADDED or old is None:
+        return _added_pod(kind, obj, cache)
+    return _updated_pod(kind, old, obj, cache)
 
 
 def _initial_keys(kind: OwnerKind, cache: Objects) -> list[base.Key]:
@@ -470,16 +442,11 @@ def _status_unchanged(owner: Any, status: ReplicaSetStatus) -> bool:
 
 
 @attrs.frozen
-class _Sync:
-    """One sync of one owner: what every stage of it needs."""
+class _Sync(base.Sync):
+    """One sync of one owner."""
 
     kind: OwnerKind
-    ctx: base.Context
     owner: Any
-
-    @property
-    def key(self) -> base.Key:
-        return self.ctx.key
 
     @property
     def user(self) -> UserInfo:
@@ -490,62 +457,10 @@ class _Sync:
     def claim(self, needs_sync: bool) -> base.Result:
         """``ClaimPods`` over the active pods of the owner's namespace; adoption waits for a fresh GET of the
         owner (``RecheckDeletionTimestamp``)."""
-        selector = self.kind.selector(self.owner)
-        owner_uid = self.owner.metadata.uid
-        deleting = self.owner.metadata.deletion_timestamp is not None
-        owned: list[Pod] = []
-        actions: list[tuple[str, Pod]] = []
-        for pod in self.ctx.cache.list("Pod", self.owner.namespace):
-            if not is_pod_active(pod):
-                continue
-            ref = pod.metadata.controller_ref()
-            matches = selector.matches(pod.labels)
-            if ref is not None:
-                if ref.uid != owner_uid:
-                    continue
-                if matches:
-                    owned.append(pod)
-                elif not deleting:
-                    actions.append(("release", pod))
-            elif matches and not deleting:
-                actions.append(("adopt", pod))
-        adopting = any(action == "adopt" for action, _ in actions)
-        if not adopting:
-            return self._patch(owned, actions, True, needs_sync)
-        recheck = rq.Get(self.user, self.kind.kind, self.owner.namespace, self.owner.name)
-
-        def rechecked(memory: FrozenDict, responses: tuple[rq.Response, ...]) -> base.Result:
-            fresh = responses[0].object
-            can_adopt = (responses[0].ok and fresh.metadata.uid == owner_uid
-                         and fresh.metadata.deletion_timestamp is None)
-            return self._patch(owned, actions, can_adopt, needs_sync)
-        return base.Result((recheck,), then=rechecked)
-
-    def _patch(self, owned: list[Pod], actions: list[tuple[str, Pod]], can_adopt: bool,
-               needs_sync: bool) -> base.Result:
-        """``AdoptPod`` / ``ReleasePod`` patches, in pod order; a failed claim ends the sync with an error."""
-        sent = [(action, pod) for action, pod in actions if action == "release" or can_adopt]
-        refused = len(sent) < len(actions)
-        requests = tuple(
-            rq.PatchOwnerReferences(self.user, "Pod", pod.namespace, pod.name, uid=pod.metadata.uid,
-                                    add=(self.kind.controller_ref(self.owner),) if action == "adopt" else (),
-                                    remove=(self.owner.metadata.uid,) if action == "release" else ())
-            for action, pod in sent)
-
-        def patched(memory: FrozenDict, responses: tuple[rq.Response, ...]) -> base.Result:
-            claimed = list(owned)
-            failed = refused
-            for (action, pod), response in zip(sent, responses, strict=True):
-                if response.ok:
-                    if action == "adopt":
-                        claimed.append(pod)
-                elif response.code != 404 and not (action == "release" and response.code == 422):
-                    failed = True
-            if failed:
-                return base.Result(failed=True)
-            claimed.sort(key=_pod_key)
-            return self.manage(claimed, needs_sync, memory)
-        return base.Result(requests, then=patched)
+        pods = [p for p in self.cache.list("Pod", self.owner.namespace) if is_pod_active(p)]
+        return base.claim_objects(
+            self.owner, self.user, pods, self.kind.selector(self.owner), self.kind.controller_ref(self.owner),
+            lambda claimed, memory: self.manage(sorted(claimed, key=_pod_key), needs_sync, memory))
 
     # manageReplicas
 
@@ -555,7 +470,7 @@ class _Sync:
         diff = len(pods) - self.owner.spec.replicas
         if diff < 0:
             count = min(-diff, BURST_REPLICAS)
-            memory = _remember(memory, expectations_of(memory).expect_creations(self.key, count, self.ctx.now))
+            memory = _remember(memory, expectations_of(memory).expect_creations(self.key, count, self.now))
             return self._create(pods, count, min(count, SLOW_START_INITIAL_BATCH_SIZE), 0, memory)
         if diff > 0:
             return self._delete(pods, min(diff, BURST_REPLICAS), memory)
@@ -596,9 +511,9 @@ class _Sync:
     def _delete(self, pods: list[Pod], count: int, memory: FrozenDict) -> base.Result:
         """Delete the ``count`` pods ``getPodsToDelete`` ranks first; a failed deletion is no longer expected
         (NotFound is not an error)."""
-        doomed = get_pods_to_delete(pods, self._related_pods(), count, self.ctx.now)
+        doomed = get_pods_to_delete(pods, self._related_pods(), count, self.now)
         memory = _remember(memory, expectations_of(memory).expect_deletions(
-            self.key, (_pod_key(p) for p in doomed), self.ctx.now))
+            self.key, (_pod_key(p) for p in doomed), self.now))
         requests = tuple(rq.Delete(self.user, "Pod", p.namespace, p.name) for p in doomed)
 
         def answered(memory: FrozenDict, responses: tuple[rq.Response, ...]) -> base.Result:
@@ -620,12 +535,12 @@ class _Sync:
             return []
         seen: set[str | None] = set()
         related = []
-        for other in self.ctx.cache.list(self.kind.kind):
+        for other in self.cache.list(self.kind.kind):
             other_ref = other.metadata.controller_ref()
             if other_ref is None or other_ref.uid != ref.uid:
                 continue
             selector = self.kind.selector(other)
-            for pod in self.ctx.cache.list("Pod", other.namespace):
+            for pod in self.cache.list("Pod", other.namespace):
                 if selector.matches(pod.labels) and pod.metadata.uid not in seen:
                     seen.add(pod.metadata.uid)
                     related.append(pod)
@@ -635,7 +550,7 @@ class _Sync:
 
     def status(self, pods: list[Pod], manage_error: str | None, memory: FrozenDict) -> base.Result:
         """Write the new status unless nothing changed; on failure GET the owner and retry once."""
-        status = calculate_status(self.owner, pods, manage_error, self.ctx.now)
+        status = calculate_status(self.owner, pods, manage_error, self.now)
         if _status_unchanged(self.owner, status):
             return self._finish(self.owner, manage_error, memory)
         status = attrs.evolve(status, observed_generation=self.owner.metadata.generation)
@@ -682,14 +597,15 @@ def sync(kind: OwnerKind, ctx: base.Context) -> base.Result:
     if owner is None:
         return base.Result(memory=_remember(ctx.memory, expectations.forget(ctx.key)))
     needs_sync = NO_EXPECTATIONS in ctx.config.variants or expectations.satisfied(ctx.key, ctx.now)
-    return _Sync(kind, ctx, owner).claim(needs_sync)
+    return _Sync(ctx, kind, owner).claim(needs_sync)
 
 
 def controller(kind: OwnerKind) -> base.Controller:
+    enqueue, on_event = base.event_handlers(functools.partial(_react, kind), expectations_of, _remember)
     return base.Controller(
-        name=kind.controller_name, watches=frozenset({"Pod", kind.kind}),
-        enqueue=functools.partial(_enqueue, kind), initial_keys=functools.partial(_initial_keys, kind),
-        reconcile=functools.partial(sync, kind), on_event=functools.partial(_on_event, kind))
+        name=kind.controller_name, watches=frozenset({"Pod", kind.kind}), enqueue=enqueue,
+        initial_keys=functools.partial(_initial_keys, kind), reconcile=functools.partial(sync, kind),
+        on_event=on_event)
 
 
 REPLICA_SET_CONTROLLER = controller(REPLICA_SET)

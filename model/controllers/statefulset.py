@@ -48,6 +48,7 @@ Deliberate differences:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Generator, Iterable, Sequence
@@ -508,12 +509,7 @@ def inconsistent_status(sts: StatefulSet, status: StatefulSetStatus) -> bool:
 
 
 
-def _resolve(namespace: str | None, ref: OwnerReference | None, cache: Objects) -> StatefulSet | None:
-    """``resolveControllerRef``."""
-    if ref is None or ref.kind != "StatefulSet":
-        return None
-    sts = cache.get("StatefulSet", namespace, ref.name)
-    return sts if sts is not None and sts.metadata.uid == ref.uid else None
+_resolve = functools.partial(base.resolve_controller_ref, "StatefulSet")
 
 
 def _sets_for_pod(pod: Pod, cache: Objects) -> list[base.Key]:
@@ -553,12 +549,7 @@ def _updated_pod(old: Pod, cur: Pod, cache: Objects) -> list[base.Key | base.Aft
         keys += _owner_key(old, cache)
     if cur_ref is not None:
         sts = _resolve(cur.namespace, cur_ref, cache)
-        if sts is None:
-            return keys
-        keys.append(base.key_of(sts))
-        if not old.is_ready and cur.is_ready and sts.spec.min_ready_seconds > 0:
-            keys.append(base.After(base.key_of(sts), sts.spec.min_ready_seconds + 1))
-        return keys
+        return keys if sts is None else keys + list(base.pod_update_keys(sts, old, cur))
     if cur.labels != old.labels or cur_ref != old_ref:
         keys += _sets_for_pod(cur, cache)
     return keys
@@ -572,19 +563,10 @@ def _initial_keys(cache: Objects) -> list[base.Key]:
 
 
 @attrs.frozen
-class _Sync:
-    """One sync of one StatefulSet, as straight-line generator code (see :func:`drive`)."""
+class _Sync(base.Sync):
+    """One sync of one StatefulSet, as straight-line generator code (see :func:`base.drive`)."""
 
-    ctx: base.Context
     sts: StatefulSet
-
-    @property
-    def cache(self) -> Objects:
-        return self.ctx.cache
-
-    @property
-    def now(self) -> int:
-        return self.ctx.now
 
     def claim_cached(self, name: str) -> PersistentVolumeClaim | None:
         return self.cache.get("PersistentVolumeClaim", self.sts.namespace, name)
