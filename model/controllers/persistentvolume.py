@@ -14,17 +14,25 @@ Ported from kubernetes/kubernetes ``pkg/controller/volume/persistentvolume/``:
   the periodic resync (``--pvclaimbinder-sync-period``, 15 s) for claims still waiting.
 
 Dynamic provisioning is the external provisioner's job upstream (sigs.k8s.io/sig-storage-lib-external-provisioner
-``provisionClaimOperation``): the PV controller only annotates the claim with
+``provisionClaimOperation``, ``rescheduleProvisioning``; kubernetes-csi/external-provisioner ``pkg/controller``
+``Provision`` and ``topology.go``): the PV controller only annotates the claim with
 ``volume.kubernetes.io/storage-provisioner``, and the provisioner creates ``pvc-<claim uid>`` pre-bound to the claim
 (capacity as requested, the claim's access and volume modes, the class's ``reclaimPolicy`` (default Delete) and
 ``mountOptions``, annotated ``pv.kubernetes.io/provisioned-by``), which the next claim sync binds. The model does
 both in the claim's sync: annotate, then create the volume. A StorageClass (a kind the model does not interpret)
 provisions unless its ``provisioner`` is ``kubernetes.io/no-provisioner``; a claim without a class never does.
-WaitForFirstConsumer is honoured: a delayed claim is provisioned only once it carries the scheduler's
-``volume.kubernetes.io/selected-node`` annotation, and only a volume pre-bound to it is bound here (binding
-delayed claims to existing volumes is the scheduler's VolumeBinding PreBind, which the model's scheduler does not
-run yet: until it does, delayed claims wait). Provisioned volumes carry no node affinity (the CSI driver's topology
-is not modelled).
+
+WaitForFirstConsumer (``syncUnboundClaim``): a delayed claim is bound here only to a volume pre-bound to it (the
+scheduler's VolumeBinding PreBind pre-binds the volume it chose: :mod:`model.scheduler.volume_binding`), and is
+provisioned only once it carries the scheduler's ``volume.kubernetes.io/selected-node`` annotation. The volume
+then gets the selected node's topology: for a driver whose CSINode entry on that node lists ``topologyKeys``, one
+node-affinity term requiring the node's value of each key (GenerateAccessibilityRequirements with a selected
+node, then GenerateVolumeNodeAffinity of the accessible topology, the driver honouring the preferred segment). A
+driver without topology keys there provisions without node affinity, as one without the topology capability does
+(deliberately simpler than external-provisioner with its Topology feature on, which fails such an attempt).
+A selected node the provisioner does not know (its node lister) gives the claim back to the scheduler: the
+annotation is removed, and the scheduler's checkBindings reports ``provisioning failed``. The controller's
+informer therefore also watches Nodes and CSINodes, as the provisioner's does.
 
 Deliberate differences: upstream writes each successful update into the controller's own cache at once
 (``storeVolumeUpdate`` / ``storeClaimUpdate``); the model's controller sees its writes only through its informer,
@@ -43,22 +51,24 @@ from model.apiserver import requests as rq
 from model.auth.identity import controller_identity
 from model.controllers import base
 from model.frozendict import FrozenDict
-from model.objects import ObjectMeta, OpaqueObject, PersistentVolume, PersistentVolumeClaim
-from model.objects.meta import ObjectReference, selector_of
-from model.objects.storage import PersistentVolumeSpec
+from model.objects import Node, ObjectMeta, OpaqueObject, PersistentVolume, PersistentVolumeClaim
+from model.objects.meta import selector_of
+from model.objects.storage import PersistentVolumeSpec, VolumeNodeAffinity
 from model.quantity import Quantity
 from model.scheduler.volumes import (
     ANN_BIND_COMPLETED,
+    ANN_BOUND_BY_CONTROLLER,
     ANN_SELECTED_NODE,
     NOT_SUPPORTED_PROVISIONER,
     WAIT_FOR_FIRST_CONSUMER,
+    claim_reference,
+    get_bind_volume_to_claim,
     pv_class,
     pvc_class,
 )
 from model.store import DELETED, Objects, WatchEvent
 
 NAME = "persistent-volume-binder"
-ANN_BOUND_BY_CONTROLLER = "pv.kubernetes.io/bound-by-controller"
 ANN_DYNAMICALLY_PROVISIONED = "pv.kubernetes.io/provisioned-by"
 ANN_STORAGE_PROVISIONER = "volume.kubernetes.io/storage-provisioner"
 ANN_BETA_STORAGE_PROVISIONER = "volume.beta.kubernetes.io/storage-provisioner"
@@ -132,24 +142,37 @@ def find_best_match(claim: PersistentVolumeClaim, volumes: tuple[PersistentVolum
     return None
 
 
-def claim_reference(claim: PersistentVolumeClaim) -> ObjectReference:
-    """``ref.GetReference`` of a claim."""
-    return ObjectReference(kind="PersistentVolumeClaim", namespace=claim.namespace, name=claim.name,
-                           uid=claim.metadata.uid, api_version="v1", resource_version=claim.metadata.resource_version)
-
-
 def _annotated(obj: Any, key: str, value: str) -> Any:
     return attrs.evolve(obj, metadata=attrs.evolve(obj.metadata, annotations=obj.metadata.annotations.set(key, value)))
 
 
-def provisioned_volume(claim: PersistentVolumeClaim, klass: OpaqueObject) -> PersistentVolume:
+def provisioned_topology(provisioner: str, node: Node, csi_node: OpaqueObject | None) -> VolumeNodeAffinity | None:
+    """The node affinity a topology-aware CSI driver gives a volume provisioned for a claim the scheduler put on
+    ``node``: the driver's topology keys (its CSINode entry's ``topologyKeys``), each required to have the node's
+    value (external-provisioner GenerateAccessibilityRequirements prefers the selected node's segment, and
+    GenerateVolumeNodeAffinity turns the accessible topology the driver returns into one term). None when the
+    driver reports no topology keys on that node: it provisions without topology. Raises KeyError naming a key
+    the node has no label for (upstream's "topology labels from selected node ... does not match topology keys"
+    error, which fails the provisioning attempt)."""
+    drivers = csi_node.body.get("spec", {}).get("drivers", ()) if csi_node is not None else ()
+    keys = next((tuple(d.get("topologyKeys") or ()) for d in drivers if d.get("name") == provisioner), ())
+    if not keys:
+        return None
+    terms = [{"matchExpressions": [{"key": key, "operator": "In", "values": [node.labels[key]]}
+                                   for key in sorted(keys)]}]
+    return VolumeNodeAffinity.from_dict({"required": {"nodeSelectorTerms": terms}})
+
+
+def provisioned_volume(claim: PersistentVolumeClaim, klass: OpaqueObject,
+                       node_affinity: VolumeNodeAffinity | None = None) -> PersistentVolume:
     """What the external provisioner creates for a claim: ``pvc-<uid>``, pre-bound to it."""
     provisioner = klass.body.get("provisioner", "")
     spec = PersistentVolumeSpec(
         capacity=FrozenDict({"storage": _storage(claim.spec.resources.requests)}),
         access_modes=claim.spec.access_modes, volume_mode=claim.spec.volume_mode,
         persistent_volume_reclaim_policy=klass.body.get("reclaimPolicy", "Delete"), storage_class_name=klass.name,
-        mount_options=tuple(klass.body.get("mountOptions", ())), claim_ref=claim_reference(claim))
+        mount_options=tuple(klass.body.get("mountOptions", ())), claim_ref=claim_reference(claim),
+        node_affinity=node_affinity)
     meta = ObjectMeta(name=f"pvc-{claim.metadata.uid}",
                       annotations=FrozenDict({ANN_DYNAMICALLY_PROVISIONED: provisioner}))
     return PersistentVolume(metadata=meta, spec=spec)
@@ -223,7 +246,9 @@ class _Sync:
 
     def provision(self, claim: PersistentVolumeClaim) -> Generator[Any, Any, str | None]:
         """``provisionClaim`` for an external provisioner (``setClaimProvisioner``), then the provisioner's
-        ``provisionClaimOperation``: create the volume, pre-bound to the claim."""
+        ``provisionClaimOperation``: create the volume, pre-bound to the claim, with the selected node's topology.
+        A selected node that does not exist (in the provisioner's node lister) makes the provisioner give the
+        claim back to the scheduler (``rescheduleProvisioning``: the selected-node annotation is removed)."""
         klass = storage_class(pvc_class(claim), self.cache)
         if klass is None or klass.body.get("provisioner", NOT_SUPPORTED_PROVISIONER) == NOT_SUPPORTED_PROVISIONER:
             return None
@@ -237,8 +262,24 @@ class _Sync:
             if not response.ok:
                 return response.message
             claim = response.object
-        response = yield from base.send(rq.Create(_USER, provisioned_volume(claim, klass)))
+        selected = claim.metadata.annotations.get(ANN_SELECTED_NODE)
+        affinity = None
+        if selected is not None:
+            node = self.cache.get("Node", None, selected)
+            if node is None:
+                return (yield from self.reschedule(claim))
+            try:
+                affinity = provisioned_topology(provisioner, node, self.cache.get("CSINode", None, selected))
+            except KeyError as missing:
+                return f"error generating accessibility requirements: selected node {selected} has no label {missing}"
+        response = yield from base.send(rq.Create(_USER, provisioned_volume(claim, klass, affinity)))
         return None if response.ok or response.reason == "AlreadyExists" else response.message
+
+    def reschedule(self, claim: PersistentVolumeClaim) -> Generator[Any, Any, str | None]:
+        """``rescheduleProvisioning``: drop the selected-node annotation so that the scheduler picks again."""
+        meta = attrs.evolve(claim.metadata, annotations=claim.metadata.annotations.discard(ANN_SELECTED_NODE))
+        response = yield from base.send(rq.Update(_USER, attrs.evolve(claim, metadata=meta)))
+        return None if response.ok else response.message
 
     # bind
 
@@ -261,13 +302,8 @@ class _Sync:
                              claim: PersistentVolumeClaim) -> Generator[Any, Any, tuple[Any, str | None]]:
         """``bindVolumeToClaim`` (``GetBindVolumeToClaim``): point the claimRef at the claim, marking the volume
         bound-by-controller when the controller made the choice."""
-        by_controller = not is_volume_bound_to_claim(volume, claim)
-        updated = volume
-        if volume.spec.claim_ref is None or by_controller or volume.spec.claim_ref.uid != claim.metadata.uid:
-            updated = attrs.evolve(volume, spec=attrs.evolve(volume.spec, claim_ref=claim_reference(claim)))
-        if by_controller and ANN_BOUND_BY_CONTROLLER not in volume.metadata.annotations:
-            updated = _annotated(updated, ANN_BOUND_BY_CONTROLLER, "yes")
-        if updated == volume:
+        updated, dirty = get_bind_volume_to_claim(volume, claim)
+        if not dirty:
             return volume, None
         response = yield from base.send(rq.Update(_USER, updated))
         return (response.object, None) if response.ok else (volume, response.message)
@@ -420,6 +456,6 @@ def _initial_keys(cache: Objects) -> list[base.Key]:
 
 
 CONTROLLER = base.Controller(
-    name=NAME, watches=frozenset({"PersistentVolumeClaim", "PersistentVolume", "StorageClass"}),
+    name=NAME, watches=frozenset({"PersistentVolumeClaim", "PersistentVolume", "StorageClass", "Node", "CSINode"}),
     enqueue=_enqueue, initial_keys=_initial_keys, reconcile=sync)
 """kube-controller-manager's ``persistent-volume-binder`` (the PersistentVolume controller)."""

@@ -5,11 +5,13 @@ Sources (kubernetes/kubernetes):
   (readWriteOncePodPVCsForPod, the conflicting-reference count over every NodeInfo's PVCRefCounts), Filter;
 - ``pkg/scheduler/framework/plugins/volumebinding/volume_binding.go``: podHasPVCs, PreFilter, Filter;
 - ``pkg/scheduler/framework/plugins/volumebinding/binder.go``: GetPodVolumeClaims, GetEligibleNodes,
-  FindPodVolumes (its reasons and their order), checkBoundClaims, findMatchingVolumes,
-  checkVolumeProvisions; ``pkg/scheduler/util/utils.go`` GetLocalPersistentVolumeNodeNames;
+  FindPodVolumes (its reasons and their order, and the PodVolumes decisions Reserve and PreBind use:
+  :mod:`model.scheduler.volume_binding`), checkBoundClaims, findMatchingVolumes, checkVolumeProvisions;
+  ``pkg/scheduler/util/utils.go`` GetLocalPersistentVolumeNodeNames;
 - ``staging/src/k8s.io/component-helpers/storage/volume/pv_helpers.go``: FindMatchingVolume,
-  IsVolumeBoundToClaim, CheckAccessModes, CheckVolumeModeMismatches, GetPersistentVolumeClass,
-  GetPersistentVolumeClaimClass; ``helpers.go`` IsDelayBindingMode, CheckNodeAffinity;
+  IsVolumeBoundToClaim, GetBindVolumeToClaim (shared with the PV controller), CheckAccessModes,
+  CheckVolumeModeMismatches, GetPersistentVolumeClass, GetPersistentVolumeClaimClass; ``helpers.go``
+  IsDelayBindingMode, CheckNodeAffinity;
 - ``pkg/scheduler/framework/plugins/volumezone/volume_zone.go``: PreFilter (getPVbyPod), Filter;
 - ``staging/src/k8s.io/component-helpers/storage/ephemeral/ephemeral.go``: VolumeClaimName, VolumeIsForPod.
 Doc: https://kubernetes.io/docs/concepts/storage/persistent-volumes/ and .../storage-classes/#volume-binding-mode
@@ -31,7 +33,7 @@ import attrs
 
 from model.affinity import node_selector_matches
 from model.objects import Node, OpaqueObject, PersistentVolume, PersistentVolumeClaim, Pod
-from model.objects.meta import selector_of
+from model.objects.meta import ObjectReference, selector_of
 from model.objects.pod import Volume
 from model.quantity import Quantity
 from model.scheduler.plugin import SKIP, PreFilterResult
@@ -48,6 +50,7 @@ ERR_UNBOUND_IMMEDIATE = "pod has unbound immediate PersistentVolumeClaims"
 ERR_ZONE_CONFLICT = "node(s) had no available volume zone"
 
 ANN_BIND_COMPLETED = "pv.kubernetes.io/bind-completed"
+ANN_BOUND_BY_CONTROLLER = "pv.kubernetes.io/bound-by-controller"
 ANN_SELECTED_NODE = "volume.kubernetes.io/selected-node"
 ANN_STORAGE_CLASS = "volume.beta.kubernetes.io/storage-class"
 NOT_SUPPORTED_PROVISIONER = "kubernetes.io/no-provisioner"
@@ -228,6 +231,26 @@ def _bound_to(pv: PersistentVolume, pvc: PersistentVolumeClaim) -> bool:
         and (not ref.uid or ref.uid == pvc.metadata.uid)
 
 
+def claim_reference(pvc: PersistentVolumeClaim) -> ObjectReference:
+    """``ref.GetReference`` of a claim: what a volume's claimRef holds once it is bound to it."""
+    return ObjectReference(kind="PersistentVolumeClaim", namespace=pvc.namespace, name=pvc.name,
+                           uid=pvc.metadata.uid, api_version="v1", resource_version=pvc.metadata.resource_version)
+
+
+def get_bind_volume_to_claim(pv: PersistentVolume, pvc: PersistentVolumeClaim) -> tuple[PersistentVolume, bool]:
+    """GetBindVolumeToClaim: the volume with its claimRef pointing at the claim (unless it already names the
+    claim's namespace, name and uid) and marked ``pv.kubernetes.io/bound-by-controller`` when the claim did not
+    choose it; and whether that changed anything."""
+    updated = pv
+    ref = pv.spec.claim_ref
+    if ref is None or (ref.name, ref.namespace, ref.uid) != (pvc.name, pvc.namespace, pvc.metadata.uid):
+        updated = attrs.evolve(pv, spec=attrs.evolve(pv.spec, claim_ref=claim_reference(pvc)))
+    if not _bound_to(pv, pvc) and ANN_BOUND_BY_CONTROLLER not in pv.metadata.annotations:
+        annotations = pv.metadata.annotations.set(ANN_BOUND_BY_CONTROLLER, "yes")
+        updated = attrs.evolve(updated, metadata=attrs.evolve(updated.metadata, annotations=annotations))
+    return updated, updated != pv
+
+
 def find_matching_volume(pvc: PersistentVolumeClaim, pvs: Iterable[PersistentVolume], node: Node,
                          excluded: frozenset[str]) -> PersistentVolume | None:
     """FindMatchingVolume on the scheduler path: a PV pre-bound to the claim (if it fits the node), else the
@@ -265,50 +288,61 @@ def _topology_matches(terms: Any, labels: Mapping[str, str]) -> bool:
                    for expr in term.get("matchLabelExpressions") or ()) for term in terms)
 
 
-def _can_provision(claims: Iterable[PersistentVolumeClaim], node: Node, snapshot: Snapshot) -> bool:
-    """checkVolumeProvisions: every claim's class has a real provisioner whose allowed topologies admit
+def _can_provision(pvc: PersistentVolumeClaim, node: Node, snapshot: Snapshot) -> bool:
+    """checkVolumeProvisions for one claim: its class has a real provisioner whose allowed topologies admit
     the node (storage capacity is not modelled)."""
-    for pvc in claims:
-        storage_class = snapshot.storage_class(pvc_class(pvc))
-        provisioner = _class_field(storage_class, "provisioner", "") if storage_class is not None else ""
-        if provisioner in ("", NOT_SUPPORTED_PROVISIONER):
-            return False
-        if not _topology_matches(_class_field(storage_class, "allowedTopologies", ()), node.labels):
-            return False
-    return True
+    storage_class = snapshot.storage_class(pvc_class(pvc))
+    provisioner = _class_field(storage_class, "provisioner", "") if storage_class is not None else ""
+    if provisioner in ("", NOT_SUPPORTED_PROVISIONER):
+        return False
+    return _topology_matches(_class_field(storage_class, "allowedTopologies", ()), node.labels)
 
 
-def _unbound_satisfied(claims: PodVolumeClaims, node: Node, snapshot: Snapshot) -> bool:
-    """FindPodVolumes for the delayed claims: a selected-node annotation pins the claim to that node;
-    the others bind to matching PVs (smallest request first) or must be provisionable."""
+@attrs.frozen
+class PodVolumes:
+    """PodVolumes: what FindPodVolumes decided for one node. ``static_bindings`` pairs each claim with the
+    available volume it is to be bound to (StaticBindings); ``dynamic_provisions`` are the claims to provision
+    there (DynamicProvisions)."""
+
+    static_bindings: tuple[tuple[PersistentVolumeClaim, PersistentVolume], ...] = ()
+    dynamic_provisions: tuple[PersistentVolumeClaim, ...] = ()
+
+
+def _unbound_volumes(claims: PodVolumeClaims, node: Node, snapshot: Snapshot) -> PodVolumes | None:
+    """FindPodVolumes for the delayed claims: a selected-node annotation pins the claim to that node (and it is
+    provisioned there); the others are matched to available volumes, smallest request first (findMatchingVolumes),
+    and the rest must be provisionable (checkVolumeProvisions). None when the node cannot satisfy them."""
     to_provision: list[PersistentVolumeClaim] = []
     to_match: list[PersistentVolumeClaim] = []
     for pvc in claims.delayed:
         selected = pvc.metadata.annotations.get(ANN_SELECTED_NODE)
         if selected is not None:
             if selected != node.name:
-                return False
+                return None
             to_provision.append(pvc)
         else:
             to_match.append(pvc)
-    satisfied = True
+    bindings: list[tuple[PersistentVolumeClaim, PersistentVolume]] = []
     chosen: frozenset[str] = frozenset()
     for pvc in sorted(to_match, key=_storage_request):
         candidates = [pv for pv in snapshot.pvs if pv_class(pv) == pvc_class(pvc)]
         pv = find_matching_volume(pvc, candidates, node, chosen)
         if pv is None:
             to_provision.append(pvc)
-            satisfied = False
         else:
             chosen |= {pv.name}
-    return _can_provision(to_provision, node, snapshot) if to_provision else satisfied
+            bindings.append((pvc, pv))
+    if not all(_can_provision(pvc, node, snapshot) for pvc in to_provision):
+        return None
+    return PodVolumes(tuple(bindings), tuple(to_provision))
 
 
-def binding_filter(pod: Pod, node: Node, snapshot: Snapshot, profile: Profile,
-                   state: PodVolumeClaims) -> Status | None:
-    """VolumeBinding Filter: FindPodVolumes' reasons, all unresolvable."""
+def find_pod_volumes(claims: PodVolumeClaims, node: Node, snapshot: Snapshot) -> tuple[PodVolumes, tuple[str, ...]]:
+    """FindPodVolumes: the node's binding decisions and the reasons it cannot take the pod, in upstream's order
+    (a bound claim's volume does not fit the node; delayed claims find no volume and cannot be provisioned; a
+    bound claim's volume is missing). The decisions mean something only without reasons."""
     bound_ok, pvs_found = True, True
-    for pvc in state.bound:
+    for pvc in claims.bound:
         pv = snapshot.pv(pvc.spec.volume_name or "")
         if pv is None:
             pvs_found = False
@@ -319,10 +353,18 @@ def binding_filter(pod: Pod, node: Node, snapshot: Snapshot, profile: Profile,
     reasons = []
     if not bound_ok:
         reasons.append(ERR_NODE_CONFLICT)
-    if state.delayed and not _unbound_satisfied(state, node, snapshot):
+    decisions = _unbound_volumes(claims, node, snapshot) if claims.delayed else PodVolumes()
+    if decisions is None:
         reasons.append(ERR_BIND_CONFLICT)
     if not pvs_found:
         reasons.append(ERR_PV_NOT_EXIST)
+    return PodVolumes() if decisions is None else decisions, tuple(reasons)
+
+
+def binding_filter(pod: Pod, node: Node, snapshot: Snapshot, profile: Profile,
+                   state: PodVolumeClaims) -> Status | None:
+    """VolumeBinding Filter: FindPodVolumes' reasons, all unresolvable."""
+    _, reasons = find_pod_volumes(state, node, snapshot)
     return Status.unresolvable(*reasons) if reasons else None
 
 

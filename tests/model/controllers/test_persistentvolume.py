@@ -32,6 +32,8 @@ from model.state import ClusterState, behind
 NAME = pvc_controller.NAME
 BIND_COMPLETED = "pv.kubernetes.io/bind-completed"
 BOUND_BY_CONTROLLER = "pv.kubernetes.io/bound-by-controller"
+SELECTED_NODE = "volume.kubernetes.io/selected-node"
+ZONE = "topology.kubernetes.io/zone"
 
 
 # --- objects ---------------------------------------------------------------------------------------------------
@@ -213,6 +215,12 @@ def _start(*objects: Any) -> ClusterState:
     return state
 
 
+def _ours(action: Any) -> bool:
+    """The controller's syncs and the deliveries of its (shared) informer's events."""
+    return action in (DeliverWatchEvent(NAME), DeliverWatchEvent(CONTROLLER_MANAGER)) or (
+        isinstance(action, base.Reconcile) and action.controller == NAME)
+
+
 def _settle(state: ClusterState, idle: int = 20, limit: int = 2000) -> ClusterState:
     """Run the PersistentVolume controller and its informer (time passing when it is idle) until the store has not
     changed for ``idle`` seconds."""
@@ -220,8 +228,7 @@ def _settle(state: ClusterState, idle: int = 20, limit: int = 2000) -> ClusterSt
     for _ in range(limit):
         if state.store.revision != revision:
             changed_at, revision = state.time, state.store.revision
-        actions = [a for a in cluster.enabled(state) if a in (DeliverWatchEvent(NAME), DeliverWatchEvent(CONTROLLER_MANAGER))
-                   or (isinstance(a, base.Reconcile) and a.controller == NAME)]
+        actions = [a for a in cluster.enabled(state) if _ours(a)]
         if actions:
             state = cluster.apply(state, actions[0])
         elif state.time - changed_at < idle:
@@ -252,6 +259,23 @@ def _namespace() -> Any:
 def _class(name: str = "standard", provisioner: str = "csi.example.com", **body: Any) -> Any:
     return from_dict({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": name},
                       "provisioner": provisioner, **body})
+
+
+def _node(name: str, **labels: str) -> Any:
+    return from_dict({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": labels}})
+
+
+def _csi_node(name: str, driver: str, *keys: str) -> Any:
+    return from_dict({"apiVersion": "storage.k8s.io/v1", "kind": "CSINode", "metadata": {"name": name},
+                      "spec": {"drivers": [{"name": driver, "nodeID": name, "topologyKeys": list(keys)}]}})
+
+
+def _select(state: ClusterState, node: str, claim: str = "claim01") -> ClusterState:
+    """What the scheduler's PreBind does for a claim to provision: annotate it with the selected node."""
+    pvc = _pvc(state, claim)
+    selected = attrs.evolve(pvc, metadata=attrs.evolve(pvc.metadata, annotations=pvc.metadata.annotations.set(
+        SELECTED_NODE, node)))
+    return _settle(_send(state, rq.Update(ADMIN, selected)))
 
 
 def _bound(state: ClusterState, claim: str, volume: str) -> bool:
@@ -363,16 +387,74 @@ def test_a_class_that_cannot_provision_leaves_the_claim_pending(klass: Any) -> N
 
 def test_wait_for_first_consumer_provisions_only_once_a_node_is_selected() -> None:
     """WaitForFirstConsumer: no binding to existing volumes and no provisioning until the scheduler annotates the
-    claim with volume.kubernetes.io/selected-node; then the volume is provisioned and bound."""
+    claim with volume.kubernetes.io/selected-node; then the volume is provisioned and bound. The driver reports no
+    topology keys on the node (no CSINode), so the volume has no node affinity."""
     klass = _class(volumeBindingMode="WaitForFirstConsumer")
     state = _settle(_start(_namespace(), klass, _claim("1Gi", ("ReadWriteOnce",), klass="standard"),
-                           _volume("existing", "1Gi", klass="standard")))
+                           _volume("existing", "1Gi", klass="standard"), _node("n1")))
     assert _pvc(state).status.phase == "Pending" and _pv(state, "existing").spec.claim_ref is None
+    uid = _pvc(state).metadata.uid
+    state = _select(state, "n1")
+    assert _bound(state, "claim01", f"pvc-{uid}") and _pv(state, "existing").spec.claim_ref is None
+    assert _pv(state, f"pvc-{uid}").spec.node_affinity is None
+
+
+def test_a_volume_provisioned_for_a_selected_node_gets_its_topology() -> None:
+    """external-provisioner with a selected node: the driver's topology keys (its CSINode entry on that node) and
+    the node's values for them become the volume's required node affinity (GenerateVolumeNodeAffinity)."""
+    klass = _class(volumeBindingMode="WaitForFirstConsumer")
+    state = _settle(_start(_namespace(), klass, _claim("1Gi", ("ReadWriteOnce",), klass="standard"),
+                           _node("n1", **{ZONE: "z1", "kubernetes.io/hostname": "n1"}), _node("n2", **{ZONE: "z2"}),
+                           _csi_node("n1", "csi.example.com", ZONE), _csi_node("n2", "csi.example.com", ZONE)))
+    uid = _pvc(state).metadata.uid
+    state = _select(state, "n1")
+    assert _bound(state, "claim01", f"pvc-{uid}")
+    affinity = _pv(state, f"pvc-{uid}").spec.node_affinity.to_dict()
+    assert affinity == {"required": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": ZONE, "operator": "In", "values": ["z1"]}]}]}}
+
+
+def test_another_drivers_topology_keys_do_not_apply() -> None:
+    """Only the CSINode entry of the class's provisioner counts: another driver's keys leave no node affinity."""
+    klass = _class(volumeBindingMode="WaitForFirstConsumer")
+    state = _settle(_start(_namespace(), klass, _claim("1Gi", ("ReadWriteOnce",), klass="standard"),
+                           _node("n1", **{ZONE: "z1"}), _csi_node("n1", "other.example.com", ZONE)))
+    uid = _pvc(state).metadata.uid
+    state = _select(state, "n1")
+    assert _bound(state, "claim01", f"pvc-{uid}") and _pv(state, f"pvc-{uid}").spec.node_affinity is None
+
+
+def test_a_selected_node_that_does_not_exist_gives_the_claim_back_to_the_scheduler() -> None:
+    """rescheduleProvisioning: the provisioner cannot find the selected node, so it removes the annotation and
+    creates nothing; the claim waits for the scheduler again."""
+    klass = _class(volumeBindingMode="WaitForFirstConsumer")
+    state = _settle(_start(_namespace(), klass, _claim("1Gi", ("ReadWriteOnce",), klass="standard")))
+    state = _select(state, "gone")
     pvc = _pvc(state)
-    selected = attrs.evolve(pvc, metadata=attrs.evolve(pvc.metadata, annotations=pvc.metadata.annotations.set(
-        "volume.kubernetes.io/selected-node", "n1")))
-    state = _settle(_send(state, rq.Update(ADMIN, selected)))
-    assert _bound(state, "claim01", f"pvc-{pvc.metadata.uid}") and _pv(state, "existing").spec.claim_ref is None
+    assert SELECTED_NODE not in pvc.metadata.annotations and pvc.status.phase == "Pending"
+    assert pvc.metadata.annotations[pvc_controller.ANN_STORAGE_PROVISIONER] == "csi.example.com"
+    assert state.store.list("PersistentVolume") == ()
+
+
+def test_a_volume_the_scheduler_pre_bound_is_bound_to_its_delayed_claim() -> None:
+    """The scheduler's bindAPIUpdate sets the chosen volume's claimRef (with the claim's uid) and marks it
+    bound-by-controller; syncUnboundClaim finds it pre-bound (FindMatchingVolume's first rule, also with delayed
+    binding) and completes the claim's side; the volume's annotations are left as they are."""
+    klass = _class(provisioner="kubernetes.io/no-provisioner", volumeBindingMode="WaitForFirstConsumer")
+    state = _settle(_start(_namespace(), klass, _claim("1Gi", ("ReadWriteOnce",), klass="standard"),
+                           _volume("local", "1Gi", klass="standard"), _volume("other", "1Gi", klass="standard")))
+    pvc = _pvc(state)
+    assert pvc.status.phase == "Pending"
+    chosen = state.store.get("PersistentVolume", None, "local")
+    pre_bound = attrs.evolve(
+        chosen, metadata=attrs.evolve(chosen.metadata, annotations=chosen.metadata.annotations.set(
+            BOUND_BY_CONTROLLER, "yes")),
+        spec=attrs.evolve(chosen.spec, claim_ref=ObjectReference(kind="PersistentVolumeClaim", namespace="myns",
+                                                                 name="claim01", uid=pvc.metadata.uid)))
+    state = _settle(_send(state, rq.Update(ADMIN, pre_bound)))
+    assert _bound(state, "claim01", "local") and _pv(state, "other").spec.claim_ref is None
+    assert _pvc(state).metadata.annotations == {BIND_COMPLETED: "yes", BOUND_BY_CONTROLLER: "yes"}
+    assert _pv(state, "local").metadata.annotations == {BOUND_BY_CONTROLLER: "yes"}
 
 
 def test_a_stale_cache_cannot_bind_one_volume_to_two_claims() -> None:
@@ -410,8 +492,7 @@ def test_bindings_are_one_to_one_whatever_the_interleaving(claims: list[str], vo
                 assert pv.spec.claim_ref.uid == pvc.metadata.uid
                 assert owners.setdefault(pv.name, pvc.name) == pvc.name
     for choice in choices:
-        actions = [a for a in cluster.enabled(state) if a in (DeliverWatchEvent(NAME), DeliverWatchEvent(CONTROLLER_MANAGER))
-                   or (isinstance(a, base.Reconcile) and a.controller == NAME)] or [Tick()]
+        actions = [a for a in cluster.enabled(state) if _ours(a)] or [Tick()]
         state = cluster.apply(state, actions[choice % len(actions)])
         check(state)
     state = _settle(state, idle=40)
