@@ -4,7 +4,6 @@ from properties.invariants import apiserver, liveness, nodes, rollouts, services
 from properties.registry import Property
 
 PROPERTIES: tuple[Property, ...] = (
-    apiserver.quota_never_exceeded,
     nodes.node_capacity,
     nodes.kubelet_runs_own_pods,
     services.routes_only_to_ready_pods,
@@ -12,6 +11,7 @@ PROPERTIES: tuple[Property, ...] = (
     workloads.daemonset_one_per_node,
     workloads.statefulset_identity,
     workloads.statefulset_storage,
+    apiserver.quota_never_exceeded,
     apiserver.only_authorized,
     apiserver.names_unique,
     apiserver.resource_versions_increase,
@@ -23,4 +23,8 @@ PROPERTIES: tuple[Property, ...] = (
     liveness.replicasets_converge,
     liveness.bound_pods_run,
     liveness.endpoints_converge,
+    liveness.deployments_complete,
+    liveness.daemonsets_converge,
+    liveness.jobs_finish,
+    liveness.statefulsets_converge,
 )

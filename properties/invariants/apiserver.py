@@ -12,7 +12,7 @@ from model.auth.rbac import RequestAttributes
 from model.config import ModelConfig
 from model.state import ClusterState
 from model.store import Objects
-from properties.registry import invariant, step_property
+from properties.registry import step_property
 
 
 def _in_namespace(objects: Objects, namespace: str) -> tuple[Any, ...]:

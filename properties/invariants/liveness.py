@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from model.config import ModelConfig
+from model.controllers import daemonset, deployment, job, statefulset
 from model.labels import selector_from_set
 from model.state import ClusterState
 from properties.registry import liveness
@@ -81,4 +82,110 @@ def endpoints_converge(state: ClusterState, config: ModelConfig) -> list[str]:
         if listed != ready:
             messages.append(f"Service {service.namespace}/{service.name} lists {sorted(listed)} but its ready pods "
                             f"are {sorted(ready)}")
+    return messages
+
+
+def _unschedulable(pods: list[Any]) -> Any | None:
+    """The first pod the scheduler has found no node for (the cluster cannot hold the desired state: no
+    controller guarantees progress then)."""
+    for pod in pods:
+        condition = pod.status.condition("PodScheduled")
+        if not pod.node_name and condition is not None and condition.status == "False" and \
+                condition.reason == "Unschedulable":
+            return pod
+    return None
+
+
+def _owned(state: ClusterState, kind: str, owner: Any) -> list[Any]:
+    return [o for o in state.store.list(kind, owner.namespace)
+            if (ref := o.metadata.controller_ref()) is not None and ref.uid == owner.metadata.uid]
+
+
+@liveness(
+    "deployments-complete",
+    "Every Deployment that is not paused ends with its rollout complete: the ReplicaSet of its current template owns "
+    "spec.replicas live pods and no older ReplicaSet owns any (unless it reports ReplicaFailure, e.g. a quota refuses "
+    "its pods, or one of its pods cannot be scheduled).",
+    "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#complete-deployment",
+)
+def deployments_complete(state: ClusterState, config: ModelConfig) -> list[str]:
+    messages = []
+    for d in state.store.list("Deployment"):
+        if d.metadata.deletion_timestamp is not None or d.spec.paused:
+            continue
+        rss = _owned(state, "ReplicaSet", d)
+        pods = [p for rs in rss for p in _live_owned(state, rs)]
+        failed = _has_condition(d.status, "ReplicaFailure") or any(
+            _has_condition(rs.status, "ReplicaFailure") for rs in rss)
+        if failed or _unschedulable(pods) is not None:
+            continue
+        new_rs = deployment.find_new_replica_set(d, rss)
+        new = 0 if new_rs is None else len(_live_owned(state, new_rs))
+        old = len(pods) - new
+        if new != d.spec.replicas or old:
+            messages.append(f"Deployment {d.namespace}/{d.name} wants {d.spec.replicas} replicas of its current "
+                            f"template but has {new} (and {old} of older templates)")
+    return messages
+
+
+@liveness(
+    "daemonsets-converge",
+    "Every DaemonSet ends with exactly one live pod on each node that should run it (its node selector, affinity "
+    "and taints allow it) and none on any other node.",
+    "https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/",
+)
+def daemonsets_converge(state: ClusterState, config: ModelConfig) -> list[str]:
+    messages = []
+    nodes = state.store.list("Node")
+    for ds in state.store.list("DaemonSet"):
+        if ds.metadata.deletion_timestamp is not None:
+            continue
+        on_node: dict[str, int] = {}
+        for pod in _live_owned(state, ds):
+            target = daemonset.target_node_name(pod) or ""
+            on_node[target] = on_node.get(target, 0) + 1
+        for node in nodes:
+            wanted = 1 if daemonset.node_should_run_daemon_pod(node, ds)[0] else 0
+            if on_node.get(node.name, 0) != wanted:
+                messages.append(f"DaemonSet {ds.namespace}/{ds.name} has {on_node.get(node.name, 0)} live pods for "
+                                f"node {node.name}, which should run {wanted}")
+    return messages
+
+
+@liveness(
+    "jobs-finish",
+    "Every Job that is not suspended ends Complete or Failed (unless one of its pods cannot be scheduled).",
+    "https://kubernetes.io/docs/concepts/workloads/controllers/job/#job-termination-and-cleanup",
+)
+def jobs_finish(state: ClusterState, config: ModelConfig) -> list[str]:
+    messages = []
+    for j in state.store.list("Job"):
+        if j.metadata.deletion_timestamp is not None or j.spec.suspend or job.is_job_finished(j):
+            continue
+        if _unschedulable(_owned(state, "Pod", j)) is None:
+            messages.append(f"Job {j.namespace}/{j.name} has neither completed nor failed "
+                            f"({j.status.succeeded or 0} succeeded, {j.status.active or 0} active)")
+    return messages
+
+
+@liveness(
+    "statefulsets-converge",
+    "Every StatefulSet ends with pods of ordinals 0..replicas-1, each Running and Ready, and no other live member "
+    "(unless one of its pods cannot be scheduled).",
+    "https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#deployment-and-scaling-guarantees",
+)
+def statefulsets_converge(state: ClusterState, config: ModelConfig) -> list[str]:
+    messages = []
+    for sts in state.store.list("StatefulSet"):
+        if sts.metadata.deletion_timestamp is not None:
+            continue
+        pods = _live_owned(state, sts)
+        if _unschedulable(pods) is not None:
+            continue
+        wanted = {f"{sts.name}-{k}" for k in range(sts.spec.replicas)}
+        ready = {p.name for p in pods if statefulset.is_running_and_ready(p)}
+        extra = sorted({p.name for p in pods} - wanted)
+        if ready != wanted or extra:
+            messages.append(f"StatefulSet {sts.namespace}/{sts.name} has ready {sorted(ready)} (wants "
+                            f"{sorted(wanted)}; others live: {extra})")
     return messages

@@ -109,6 +109,22 @@ def job(parallelism: int = 1, completions: int = 1, succeeded: int = 0) -> dict:
             "status": {"succeeded": succeeded}}
 
 
+def deployment_doc() -> dict:
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "front", "namespace": "shop", "uid": "d-uid", "resourceVersion": "1"},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                     "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+                     "template": {"metadata": {"labels": {"app": "web"}},
+                                  "spec": {"containers": [{"name": "c", "image": "shop/app:1"}]}}}}
+
+
+def daemon_set_doc() -> dict:
+    return {"apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": {"name": "agent", "namespace": "shop", "uid": "ds-uid", "resourceVersion": "1"},
+            "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {
+                "metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "agent:1"}]}}}}
+
+
 def state_of(*docs: dict) -> ClusterState:
     """A cluster of two nodes (n2 tainted NoSchedule) and namespace ``shop`` with ``docs`` stored as they are
     (pods bound, the rest with a resourceVersion, as in a snapshot)."""
@@ -190,10 +206,7 @@ def job_completions() -> list[str]:
 
 
 def daemonset_one_per_node() -> list[str]:
-    ds = {"apiVersion": "apps/v1", "kind": "DaemonSet",
-          "metadata": {"name": "agent", "namespace": "shop", "uid": "ds-uid", "resourceVersion": "1"},
-          "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {
-              "metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "agent:1"}]}}}}
+    ds = daemon_set_doc()
     owned = owner("DaemonSet", "agent", "ds-uid")
     check = by_name(["daemonset-one-pod-per-node"])[0].check
     assert check(state_of(ds, pod("agent-a", owners=owned), pod("agent-b", node="n2", owners=owned)), CONFIG) == []
@@ -288,13 +301,7 @@ def job_parallelism() -> list[str]:
 
 
 def deployment_min_available() -> list[str]:
-    deployment = {"apiVersion": "apps/v1", "kind": "Deployment",
-                  "metadata": {"name": "front", "namespace": "shop", "uid": "d-uid", "resourceVersion": "1"},
-                  "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
-                           "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1,
-                                                                                    "maxUnavailable": 0}},
-                           "template": {"metadata": {"labels": {"app": "web"}},
-                                        "spec": {"containers": [{"name": "c", "image": "shop/app:1"}]}}}}
+    deployment = deployment_doc()
     owned = owner("ReplicaSet", "cart", "rs-uid")
     rs = replica_set(2, owners=owner("Deployment", "front", "d-uid"))
     before = state_of(deployment, rs, pod("cart-a", owners=owned), pod("cart-b", owners=owned))
@@ -338,6 +345,39 @@ def endpoints_converge() -> list[str]:
     return check(state_of(service({"app": "web"}), ready), CONFIG)
 
 
+def deployments_complete() -> list[str]:
+    check = by_name(["deployments-complete"])[0].check
+    rs = replica_set(2, owners=owner("Deployment", "front", "d-uid"))
+    owned = owner("ReplicaSet", "cart", "rs-uid")
+    done = state_of(deployment_doc(), rs, pod("cart-a", owners=owned), pod("cart-b", owners=owned))
+    assert check(done, CONFIG) == []
+    unschedulable = pod("cart-b", node=None, phase="Pending", owners=owned,
+                        conditions=[{"type": "PodScheduled", "status": "False", "reason": "Unschedulable"}])
+    assert check(rewrite(state_of(deployment_doc(), rs, pod("cart-a", owners=owned)), unschedulable), CONFIG) == []
+    return check(state_of(deployment_doc(), rs, pod("cart-a", owners=owned)), CONFIG)
+
+
+def daemonsets_converge() -> list[str]:
+    check = by_name(["daemonsets-converge"])[0].check
+    owned = owner("DaemonSet", "agent", "ds-uid")
+    assert check(state_of(daemon_set_doc(), pod("agent-a", owners=owned)), CONFIG) == []  # n2's taint keeps it off
+    return check(state_of(daemon_set_doc()), CONFIG)
+
+
+def jobs_finish() -> list[str]:
+    check = by_name(["jobs-finish"])[0].check
+    complete = {**job(succeeded=1), "status": {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}}
+    assert check(state_of(complete), CONFIG) == []
+    return check(state_of(job()), CONFIG)
+
+
+def statefulsets_converge() -> list[str]:
+    check = by_name(["statefulsets-converge"])[0].check
+    owned = owner("StatefulSet", "web", "sts-uid")
+    assert check(state_of(stateful_set(), pod("web-0", owners=owned), pod("web-1", owners=owned)), CONFIG) == []
+    return check(state_of(stateful_set(), pod("web-0", owners=owned)), CONFIG)
+
+
 CASES: dict[str, tuple[Callable[[], list[str]], tuple[str, ...]]] = {
     "quota-never-exceeded": (quota, ("ResourceQuota shop/pods", "pods used 2", "hard 1")),
     "node-capacity": (node_capacity, ("Node n1", "shop/b")),
@@ -363,6 +403,10 @@ CASES: dict[str, tuple[Callable[[], list[str]], tuple[str, ...]]] = {
     "replicasets-converge": (replicasets_converge, ("ReplicaSet shop/cart", "wants 2", "1 live pods")),
     "bound-pods-run": (bound_pods_run, ("shop/a", "n1", "Pending")),
     "endpoints-converge": (endpoints_converge, ("Service shop/web", "10.244.0.9")),
+    "deployments-complete": (deployments_complete, ("Deployment shop/front", "wants 2", "has 1")),
+    "daemonsets-converge": (daemonsets_converge, ("DaemonSet shop/agent", "0 live pods", "node n1")),
+    "jobs-finish": (jobs_finish, ("Job shop/batch", "neither completed nor failed")),
+    "statefulsets-converge": (statefulsets_converge, ("StatefulSet shop/web", "web-1")),
 }
 
 
