@@ -12,7 +12,13 @@ from collections.abc import Sequence
 from model.affinity import pod_matches_node
 from model.objects import Node, Pod
 from model.resources import (
-    CPU, EPHEMERAL_STORAGE, MEMORY, allowed_pod_number, node_requested, pod_requests, scheduler_resources,
+    CPU,
+    EPHEMERAL_STORAGE,
+    MEMORY,
+    allowed_pod_number,
+    node_requested,
+    pod_requests,
+    scheduler_resources,
 )
 from model.taints import NO_EXECUTE, first_untolerated
 

@@ -1,29 +1,33 @@
 """The kubelets as a component: their actions, when each is enabled, and what it does.
 
-Each node's kubelet reads only its own informer (pods bound to the node and its Node object) and
-acts through the API server as ``system:node:<name>``. What the node runs lives in the state's
-``nodes`` map; the API server learns of it only through status reports, which a down or partitioned
-node cannot send. Sources: pkg/kubelet/kubelet.go, pkg/kubelet/nodestatus/setters.go (the Ready
-condition, ``kubelet is posting ready status``), pkg/kubelet/prober (readiness).
+Each node's kubelet reads its own informer (pods bound to the node and its Node object) and acts through the
+API server as ``system:node:<name>``. The claims and volumes its pods mount it GETs from the API server, as
+upstream's volume manager does (the Node authorizer lets a kubelet get them, never list or watch them: see
+:mod:`model.kubelet.volumes`), so its informer watches no more than upstream's. What the node runs lives in the
+state's ``nodes`` map; the API server learns of it only through status reports, which a down or partitioned node
+cannot send. Sources: pkg/kubelet/kubelet.go, pkg/kubelet/nodestatus/setters.go (the Ready condition, ``kubelet is
+posting ready status``), pkg/kubelet/prober (readiness).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 
 from model.apiserver import requests as rq
 from model.auth.identity import kubelet_identity
+from model.component import Step
 from model.config import ModelConfig
 from model.frozendict import FrozenDict
 from model.informers import Informer
 from model.kubelet.runtime import NodeRuntime, PodRuntime
 from model.kubelet.sync import sync_pod
+from model.kubelet.volumes import mount_error, waits_for_volumes
 from model.objects import Node, Pod
 from model.objects.cluster import NodeCondition
-from model.component import Step
 from model.state import ClusterState, submit
 from model.store import WatchEvent
 
@@ -171,47 +175,126 @@ def _running_from_snapshot(pod: Pod, now: int) -> PodRuntime:
                         containers=started(runtime.containers))
 
 
-def _view(state: ClusterState, node: str) -> tuple[Informer, Node | None, dict[str, Pod]]:
-    informer = state.informer(informer_name(node))
-    pods = {p.metadata.uid: p for p in informer.cache.list("Pod")}
-    return informer, informer.cache.get("Node", None, node), pods
+class _IdentityMemo:
+    """A bounded memo keyed by the identity of immutable arguments (and a hashable rest of the key). Each entry keeps
+    its arguments alive, so an entry found by their ids is for these very objects (live objects have distinct ids).
+    A pure cache: it changes no result (as ``model.informers.pending``'s)."""
+
+    __slots__ = ("entries", "size")
+
+    def __init__(self, size: int) -> None:
+        self.entries: dict[tuple, tuple[tuple, Any]] = {}
+        self.size = size
+
+    def get(self, objects: tuple, key: Hashable) -> Any:
+        entry = self.entries.get((*map(id, objects), key))
+        return None if entry is None else entry[1]
+
+    def put(self, objects: tuple, key: Hashable, value: Any) -> None:
+        if len(self.entries) >= self.size:
+            self.entries.pop(next(iter(self.entries)))
+        self.entries[(*map(id, objects), key)] = (objects, value)
 
 
-def _admitted(runtime: NodeRuntime, pods: dict[str, Pod], excluding: str) -> list[Pod]:
+_VIEWS = _IdentityMemo(4096)
+_WAITING = _IdentityMemo(4096)
+_NODE_ACTIONS = _IdentityMemo(4096)
+
+
+def _view(informer: Informer) -> tuple[Node | None, Mapping[str, Pod]]:
+    """What the kubelet's informer shows: its Node and its pods by uid (read-only; memoised per informer)."""
+    cached = _VIEWS.get((informer,), None)
+    if cached is None:
+        pods = MappingProxyType({p.metadata.uid: p for p in informer.cache.list("Pod")})
+        cached = (informer.cache.get("Node", None, informer.node), pods)
+        _VIEWS.put((informer,), None, cached)
+    return cached
+
+
+def _admitted(runtime: NodeRuntime, pods: Mapping[str, Pod], excluding: str) -> list[Pod]:
     """Pods the kubelet runs that count against the node for admission (not rejected, not finished)."""
     return [pods[uid] for uid, r in sorted(runtime.pods.items())
             if uid != excluding and uid in pods and r.rejected is None and not pods[uid].is_terminated]
 
 
+def _sync_with(node: str, runtime: NodeRuntime, node_obj: Node | None, pods: Mapping[str, Pod], uid: str, now: int,
+               volumes_ready: bool) -> Any:
+    return sync_pod(node, pods.get(uid), runtime.pod(uid), node_obj, _admitted(runtime, pods, uid), now,
+                    volumes_ready)
+
+
+def _cannot_mount(state: ClusterState, node: str, pod: Pod) -> bool:
+    """WaitForAttachAndMount fails for the pod: its kubelet cannot reach the API server to GET the claims, or a claim
+    cannot be mounted (:func:`model.kubelet.volumes.mount_error`)."""
+    return not state.nodes[node].reachable or mount_error(state.store, node, pod, state.time) is not None
+
+
 def _sync(state: ClusterState, node: str, uid: str) -> Any:
     runtime = state.nodes[node]
-    _, node_obj, pods = _view(state, node)
-    return sync_pod(node, pods.get(uid), runtime.pod(uid), node_obj, _admitted(runtime, pods, uid), state.time)
+    node_obj, pods = _view(state.informer(informer_name(node)))
+    pod = pods.get(uid)
+    ready = not waits_for_volumes(pod, runtime.pod(uid)) or not _cannot_mount(state, node, pod)
+    return _sync_with(node, runtime, node_obj, pods, uid, state.time, ready)
+
+
+def _waiting(runtime: NodeRuntime, informer: Informer) -> tuple[Pod, ...]:
+    """The pods whose next sync depends on whether their claims can be mounted (memoised per runtime and informer)."""
+    cached = _WAITING.get((runtime, informer), None)
+    if cached is None:
+        _, pods = _view(informer)
+        cached = tuple(p for uid, p in sorted(pods.items()) if waits_for_volumes(p, runtime.pod(uid)))
+        _WAITING.put((runtime, informer), None, cached)
+    return cached
 
 
 def enabled(state: ClusterState, config: ModelConfig) -> Iterator[Any]:
+    """Node by node: a crashed node can only recover; a running one offers :func:`_node_actions`."""
     for node, runtime in sorted(state.nodes.items()):
-        if not runtime.up:
+        if runtime.up:
+            yield from _node_actions(state, node, runtime, config)
+        else:
             yield RecoverNode(node)
+
+
+def _node_actions(state: ClusterState, node: str, runtime: NodeRuntime, config: ModelConfig) -> tuple[Any, ...]:
+    """What the running node's kubelet, its containers and faults on it can do.
+
+    Memoised by the identity of the node's runtime and its informer (a state shares both with its predecessor unless
+    the step changed them), the time, which pods cannot mount their claims now, and the config (by value: callers
+    derive configs afresh): together everything these actions depend on. The volume manager's GETs are the only
+    reads of the store; they are made afresh on every call, for the few pods whose sync depends on them
+    (:func:`_waiting`)."""
+    informer = state.informer(informer_name(node))
+    blocked = frozenset(p.metadata.uid for p in _waiting(runtime, informer) if _cannot_mount(state, node, p))
+    key = (node, state.time, blocked, config)
+    cached = _NODE_ACTIONS.get((runtime, informer), key)
+    if cached is None:
+        cached = tuple(_fresh_node_actions(node, runtime, informer, state.time, blocked, config))
+        _NODE_ACTIONS.put((runtime, informer), key, cached)
+    return cached
+
+
+def _fresh_node_actions(node: str, runtime: NodeRuntime, informer: Informer, now: int, blocked: frozenset[str],
+                        config: ModelConfig) -> Iterator[Any]:
+    """The pod syncs that change something (in uid order; the pods in ``blocked`` cannot mount their claims), the
+    containers' actions, the heartbeat when due, and the node faults the config allows."""
+    node_obj, pods = _view(informer)
+    for uid in sorted(set(pods) | set(runtime.pods)):
+        result = _sync_with(node, runtime, node_obj, pods, uid, now, uid not in blocked)
+        if result is None or (not runtime.reachable and _kept(runtime, uid, result.runtime) == runtime.pod(uid)):
             continue
-        _, node_obj, pods = _view(state, node)
-        for uid in sorted(set(pods) | set(runtime.pods)):
-            result = _sync(state, node, uid)
-            if result is None or (not runtime.reachable and _kept(runtime, uid, result.runtime) == runtime.pod(uid)):
-                continue
-            pod = pods.get(uid) or runtime.pod(uid)
-            yield KubeletSyncPod(node, uid, pod.namespace, pod.name)
-        yield from _container_actions(node, runtime, pods, config)
-        due = runtime.last_heartbeat is None or state.time - runtime.last_heartbeat >= \
-            config.node_status_update_frequency
-        if runtime.reachable and due and node_obj is not None:
-            yield NodeHeartbeat(node)
-        if "node-crash" in config.faults:
-            yield CrashNode(node)
-        if "partition" in config.faults:
-            yield PartitionNode(node) if runtime.reachable else HealPartition(node)
-        elif not runtime.reachable:
-            yield HealPartition(node)
+        pod = pods.get(uid) or runtime.pod(uid)
+        yield KubeletSyncPod(node, uid, pod.namespace, pod.name)
+    yield from _container_actions(node, runtime, pods, config)
+    due = runtime.last_heartbeat is None or now - runtime.last_heartbeat >= config.node_status_update_frequency
+    if runtime.reachable and due and node_obj is not None:
+        yield NodeHeartbeat(node)
+    if "node-crash" in config.faults:
+        yield CrashNode(node)
+    if "partition" in config.faults:
+        yield PartitionNode(node) if runtime.reachable else HealPartition(node)
+    elif not runtime.reachable:
+        yield HealPartition(node)
 
 
 def _token(pod: PodRuntime, container: str, restart_count: int) -> str:
@@ -219,7 +302,7 @@ def _token(pod: PodRuntime, container: str, restart_count: int) -> str:
     return f"{pod.namespace}/{pod.name}/{container}#{restart_count}"
 
 
-def _container_actions(node: str, runtime: NodeRuntime, pods: dict[str, Pod], config: ModelConfig) -> Iterator[Any]:
+def _container_actions(node: str, runtime: NodeRuntime, pods: Mapping[str, Pod], config: ModelConfig) -> Iterator[Any]:
     for uid, pod_runtime in sorted(runtime.pods.items()):
         pod = pods.get(uid)
         if pod is None or pod_runtime.killed or pod_runtime.rejected is not None:
@@ -315,7 +398,7 @@ def _apply_write(state: ClusterState, action: ContainerWrites, config: ModelConf
     pod_runtime = runtime.pod(action.uid)
     container_state = pod_runtime.container(action.container)
     token = _token(pod_runtime, action.container, container_state.restart_count)
-    _, _, pods = _view(state, action.node)
+    _, pods = _view(state.informer(informer_name(action.node)))
     pod = pods[action.uid]
     spec = next(c for c in pod.spec.init_containers + pod.spec.containers if c.name == action.container)
     mounted = {m.name for m in spec.volume_mounts}
@@ -346,7 +429,7 @@ DiskPressureCondition, PIDPressureCondition, ReadyCondition); resource pressure 
 
 def _apply_heartbeat(state: ClusterState, action: NodeHeartbeat, config: ModelConfig) -> Step:
     """The kubelet's node status update: its conditions, each with this heartbeat's time."""
-    _, node, _ = _view(state, action.node)
+    node, _ = _view(state.informer(informer_name(action.node)))
     posted = []
     for type_, status, reason, message in HEARTBEAT_CONDITIONS:
         old = node.status.condition(type_)

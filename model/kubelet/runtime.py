@@ -60,7 +60,7 @@ class ContainerRuntime:
     def succeeded(self) -> bool:
         return self.state == TERMINATED and self.exit_code == 0
 
-    def start(self, now: int) -> "ContainerRuntime":
+    def start(self, now: int) -> ContainerRuntime:
         """Start (or restart) the container: a fresh writable layer. A restart advances the back-off
         (flowcontrol.Backoff.Next)."""
         backoff = self.backoff
@@ -70,7 +70,7 @@ class ContainerRuntime:
         return attrs.evolve(self, state=RUNNING, reason="", exit_code=None, restart_count=restarts, ready=False,
                             started_at=now, finished_at=None, backoff=backoff, disk=frozenset())
 
-    def stop(self, now: int, exit_code: int, reason: str) -> "ContainerRuntime":
+    def stop(self, now: int, exit_code: int, reason: str) -> ContainerRuntime:
         """The container exits."""
         return attrs.evolve(self, state=TERMINATED, reason=reason, exit_code=exit_code, ready=False,
                             finished_at=now)
@@ -106,13 +106,20 @@ class PodRuntime:
     def container(self, name: str) -> ContainerRuntime | None:
         return next((c for c in self.init_containers + self.containers if c.name == name), None)
 
-    def with_container(self, updated: ContainerRuntime) -> "PodRuntime":
+    def with_container(self, updated: ContainerRuntime) -> PodRuntime:
         replace = lambda cs: tuple(updated if c.name == updated.name else c for c in cs)
         return attrs.evolve(self, init_containers=replace(self.init_containers), containers=replace(self.containers))
 
     @property
     def any_running(self) -> bool:
         return any(c.running for c in self.init_containers + self.containers)
+
+    @property
+    def volumes_mounted(self) -> bool:
+        """Whether the volume manager has mounted the pod's volumes: the model mounts them in the sync that first
+        starts one of its containers, and they stay mounted while the pod is on the node (see
+        ``model.kubelet.volumes``)."""
+        return any(c.started_at is not None for c in self.init_containers + self.containers)
 
 
 @attrs.frozen(cache_hash=True)
@@ -130,8 +137,8 @@ class NodeRuntime:
     def pod(self, uid: str) -> PodRuntime | None:
         return self.pods.get(uid)
 
-    def with_pod(self, pod: PodRuntime) -> "NodeRuntime":
+    def with_pod(self, pod: PodRuntime) -> NodeRuntime:
         return attrs.evolve(self, pods=self.pods.set(pod.uid, pod))
 
-    def without_pod(self, uid: str) -> "NodeRuntime":
+    def without_pod(self, uid: str) -> NodeRuntime:
         return attrs.evolve(self, pods=self.pods.discard(uid))

@@ -42,7 +42,7 @@ def phase(pod: Pod, runtime: PodRuntime) -> str:
     spec = pod.spec
     pending_init = failed_init = 0
     running = waiting = stopped = succeeded = 0
-    for container, state in zip(spec.init_containers, runtime.init_containers):
+    for container, state in zip(spec.init_containers, runtime.init_containers, strict=False):
         if container.is_sidecar:
             # A running sidecar counts as a running container; a stopped one does not count at all.
             running += state.state == RUNNING
@@ -134,15 +134,16 @@ def pod_status(pod: Pod, runtime: PodRuntime, now: int) -> PodStatus:
     terminal = current in (SUCCEEDED, FAILED)
     restarting = not (terminal or runtime.killed)
     inits = tuple(_container_status(pod, c, s, True, restarting, now)
-                  for c, s in zip(spec.init_containers, runtime.init_containers))
-    apps = tuple(_container_status(pod, c, s, False, restarting, now) for c, s in zip(spec.containers,
-                                                                                       runtime.containers))
+                  for c, s in zip(spec.init_containers, runtime.init_containers, strict=False))
+    apps = tuple(_container_status(pod, c, s, False, restarting, now)
+                 for c, s in zip(spec.containers, runtime.containers, strict=False))
     # GeneratePodInitializedCondition: every init container done (a sidecar started), or an app container has
     # started (initialized before; sidecars may be restarting), or the pod Succeeded.
     initialized = current == SUCCEEDED or any(s.started_at is not None for s in runtime.containers) or all(
-        s.succeeded or (c.is_sidecar and s.running) for c, s in zip(spec.init_containers, runtime.init_containers))
+        s.succeeded or (c.is_sidecar and s.running)
+        for c, s in zip(spec.init_containers, runtime.init_containers, strict=False))
     # GenerateContainersReadyCondition: app containers and sidecars all ready; terminal pods are never ready.
-    sidecars = (s for c, s in zip(spec.init_containers, runtime.init_containers) if c.is_sidecar)
+    sidecars = (s for c, s in zip(spec.init_containers, runtime.init_containers, strict=False) if c.is_sidecar)
     containers_ready = all(s.ready for s in (*sidecars, *runtime.containers)) and not terminal
     not_ready = {SUCCEEDED: "PodCompleted", FAILED: "PodFailed"}.get(current, "ContainersNotReady")
     conditions = kept + (

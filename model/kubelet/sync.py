@@ -1,10 +1,10 @@
 """One kubelet sync of one pod: admit, start and restart containers, terminate, report status.
 
-Sources: pkg/kubelet/kubelet.go (SyncPod, SyncTerminatingPod, HandlePodCleanups),
-pkg/kubelet/kuberuntime/kuberuntime_manager.go (computePodActions: init containers one at a time,
-sidecars before the next init container, restarts per restartPolicy after back-off),
-pkg/kubelet/status/status_manager.go (status updates; the final delete with grace period 0 once the
-pod's containers are stopped).
+Sources: pkg/kubelet/kubelet.go (SyncPod, with its wait for volumes: :mod:`model.kubelet.volumes`;
+SyncTerminatingPod, HandlePodCleanups), pkg/kubelet/kuberuntime/kuberuntime_manager.go (computePodActions:
+init containers one at a time, sidecars before the next init container, restarts per restartPolicy after
+back-off), pkg/kubelet/status/status_manager.go (status updates; the final delete with grace period 0 once
+the pod's containers are stopped).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def _restartable(container: Container, state: ContainerRuntime, policy: str, ini
 
 def _stop_sidecars(pod: Pod, inits: tuple[ContainerRuntime, ...], now: int) -> tuple[ContainerRuntime, ...]:
     return tuple(s.stop(now, 0, "Completed") if c.is_sidecar and s.running else s
-                 for c, s in zip(pod.spec.init_containers, inits))
+                 for c, s in zip(pod.spec.init_containers, inits, strict=False))
 
 
 def progress(pod: Pod, runtime: PodRuntime, now: int) -> PodRuntime:
@@ -72,7 +72,7 @@ def progress(pod: Pod, runtime: PodRuntime, now: int) -> PodRuntime:
     policy = spec.restart_policy
     initialized = any(s.running for s in runtime.containers)
     inits = list(runtime.init_containers)
-    for i, (container, state) in enumerate(zip(spec.init_containers, inits)):
+    for i, (container, state) in enumerate(zip(spec.init_containers, inits, strict=False)):
         if initialized and not container.is_sidecar:
             continue
         if state.state == WAITING or _restartable(container, state, policy, True, now):
@@ -86,8 +86,9 @@ def progress(pod: Pod, runtime: PodRuntime, now: int) -> PodRuntime:
             return attrs.evolve(runtime, init_containers=tuple(inits))
     apps = tuple(
         _start(c, s, now) if s.state == WAITING or _restartable(c, s, policy, False, now) else s
-        for c, s in zip(spec.containers, runtime.containers))
-    done = all(s.state == TERMINATED and not will_restart(c, s, policy, False) for c, s in zip(spec.containers, apps))
+        for c, s in zip(spec.containers, runtime.containers, strict=False))
+    done = all(s.state == TERMINATED and not will_restart(c, s, policy, False)
+               for c, s in zip(spec.containers, apps, strict=False))
     # Sidecars are stopped once every app container has finished for good (KEP-753).
     return attrs.evolve(runtime, init_containers=_stop_sidecars(pod, tuple(inits), now) if done else tuple(inits),
                         containers=apps)
@@ -116,9 +117,22 @@ def _final_delete(node_name: str, pod: Pod) -> rq.Request:
                      precondition_uid=pod.metadata.uid)
 
 
+def _start_when_mounted(pod: Pod, runtime: PodRuntime, now: int, volumes_ready: bool) -> PodRuntime:
+    """SyncPod's WaitForAttachAndMount before the runtime's SyncPod: containers start only once the pod's volumes
+    are mounted, which they are for good once a container has started (``model.kubelet.volumes``)."""
+    if volumes_ready or runtime.volumes_mounted:
+        return progress(pod, runtime, now)
+    return runtime
+
+
 def sync_pod(node_name: str, pod: Pod | None, runtime: PodRuntime | None, node: Node | None,
-             admitted: Sequence[Pod], now: int) -> SyncResult | None:
+             admitted: Sequence[Pod], now: int, volumes_ready: bool = True) -> SyncResult | None:
     """One sync of one pod as the kubelet sees it (``pod`` from its informer, None once gone from the API).
+
+    ``volumes_ready`` is whether the volume manager can mount the pod's volumes now
+    (``model.kubelet.volumes.mount_error``). A pod admitted while they cannot be mounted reports its status
+    (Pending, containers waiting in ContainerCreating) and starts nothing until they can. Admission comes first
+    (HandlePodAdditions admits before the pod worker's SyncPod), so a rejected pod never waits for volumes.
 
     Returns None when there is nothing to do, so ``enabled`` offers only syncs that change something.
     """
@@ -136,8 +150,8 @@ def sync_pod(node_name: str, pod: Pod | None, runtime: PodRuntime | None, node: 
             return None
         rejected = admit(pod, node, admitted)
         runtime = new_runtime(pod) if rejected is None else attrs.evolve(new_runtime(pod), rejected=rejected)
-        return SyncResult(*_report(node_name, pod, progress(pod, runtime, now), now))
-    advanced, requests = _report(node_name, pod, progress(pod, runtime, now), now)
+        return SyncResult(*_report(node_name, pod, _start_when_mounted(pod, runtime, now, volumes_ready), now))
+    advanced, requests = _report(node_name, pod, _start_when_mounted(pod, runtime, now, volumes_ready), now)
     if advanced == runtime and not requests:
         return None
     return SyncResult(advanced, requests)

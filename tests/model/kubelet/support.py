@@ -1,6 +1,6 @@
-"""Helpers for the kubelet tests: the example cluster, bound pods, driving the cluster until quiescent, and an
-independent port of the kubelet's getPhase over reported container statuses (the oracle the model's
-reports are checked against).
+"""Helpers for the kubelet tests: the example cluster, bound pods, claims the PersistentVolume controller binds,
+driving the cluster until quiescent, and an independent port of the kubelet's getPhase over reported container
+statuses (the oracle the model's reports are checked against).
 
 The oracle follows pkg/kubelet/kubelet_pods.go (getPhase, and the terminal-phase three-way merge of
 generateAPIPodStatus) and pkg/kubelet/status/status_manager.go (TerminatePod: a pod whose containers were
@@ -9,7 +9,7 @@ stopped because it is being deleted ends Failed unless it already had a terminal
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -18,11 +18,13 @@ from model.apiserver import requests as rq
 from model.auth.identity import ADMIN
 from model.cluster import apply, enabled, initial_state
 from model.config import ModelConfig
+from model.controllers import persistentvolume
+from model.controllers.base import CONTROLLER_MANAGER, Reconcile
 from model.examples import DIRECTORY
 from model.kubelet.component import KubeletSyncPod, informer_name
 from model.kubelet.runtime import ContainerRuntime, PodRuntime
 from model.manifests import from_dict, load
-from model.objects import Pod
+from model.objects import PersistentVolume, PersistentVolumeClaim, Pod
 from model.objects.pod import ContainerStatus
 from model.state import ClusterState, submit
 
@@ -78,6 +80,57 @@ def settle(state: ClusterState, kinds: tuple[type, ...] = DELIVER_AND_SYNC, conf
             return state
         state = apply(state, actions[0], config)
     raise AssertionError(f"not quiescent after {limit} actions")
+
+
+def claim(name: str, namespace: str = "default") -> PersistentVolumeClaim:
+    """A 1Gi ReadWriteOnce claim without a class (only a pre-made volume can bind it)."""
+    return PersistentVolumeClaim.from_dict({
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name, "namespace": namespace},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
+
+
+def volume(name: str, mode: str = "Filesystem") -> PersistentVolume:
+    """A 1Gi ReadWriteOnce hostPath volume, free for any claim that fits."""
+    return PersistentVolume.from_dict({
+        "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": name},
+        "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"], "volumeMode": mode,
+                 "hostPath": {"path": f"/data/{name}"}}})
+
+
+def _binder(action: Any) -> bool:
+    return action == DeliverWatchEvent(CONTROLLER_MANAGER) or (
+        isinstance(action, Reconcile) and action.controller == persistentvolume.NAME)
+
+
+def binder_steps(state: ClusterState, limit: int = 200) -> Iterator[ClusterState]:
+    """The PersistentVolume controller's steps (its syncs and kube-controller-manager's informer deliveries), the
+    state after each, until it has nothing left to do now (no time passes)."""
+    for _ in range(limit):
+        actions = [a for a in enabled(state, FAITHFUL) if _binder(a)]
+        if not actions:
+            return
+        state = apply(state, actions[0], FAITHFUL)
+        yield state
+    raise AssertionError(f"the PersistentVolume controller is not done after {limit} actions")
+
+
+def bind(state: ClusterState) -> ClusterState:
+    """Let the PersistentVolume controller do all it can, then once more after its periodic resync of waiting claims:
+    claims that fit a free volume are bound to it."""
+    *_, state = state, *binder_steps(state)
+    state = tick(state, persistentvolume.RESYNC_PERIOD)
+    *_, state = state, *binder_steps(state)
+    return state
+
+
+def bound_claim(state: ClusterState, name: str, namespace: str = "default") -> tuple[ClusterState, Any]:
+    """A claim the PersistentVolume controller bound to a volume created for it; returns the state and the claim."""
+    state, _ = create(state, volume(f"pv-{namespace}-{name}"))
+    state, _ = create(state, claim(name, namespace))
+    state = bind(state)
+    stored = state.store.get("PersistentVolumeClaim", namespace, name)
+    assert stored.status.phase == "Bound", stored
+    return state, stored
 
 
 def tick(state: ClusterState, seconds: int) -> ClusterState:

@@ -32,12 +32,12 @@ from model.kubelet.component import (
     RecoverNode,
 )
 from model.kubelet.sync import KILL_EXIT_CODE
-from model.objects import PersistentVolumeClaim
 from model.state import ClusterState
 from tests.model.kubelet.support import (
     FAITHFUL,
     FAULTY,
     api_pod,
+    bound_claim,
     cluster,
     condition,
     container,
@@ -204,10 +204,7 @@ def test_restart_policy_decides_the_phase(policy: str, exit_codes: tuple[int, in
 def test_container_disk_empty_dir_and_claim_data_have_their_own_lifetimes() -> None:
     """A restart gets a fresh writable layer; an emptyDir lives as long as the pod on the node; a
     PersistentVolumeClaim's data outlives the pod."""
-    claim = PersistentVolumeClaim.from_dict({
-        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data", "namespace": "default"},
-        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
-    state, stored_claim = create(cluster(), claim)
+    state, stored_claim = bound_claim(cluster(), "data")
     mounts = [{"name": "scratch", "mountPath": "/scratch"}, {"name": "data", "mountPath": "/data"}]
     volumes = [{"name": "scratch", "emptyDir": {}}, {"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
     state, (uid,) = start(state, pod("web", containers=[container("app", volumeMounts=mounts)], volumes=volumes),
@@ -378,10 +375,7 @@ def test_a_partitioned_node_keeps_running_but_its_reports_arrive_only_after_heal
 def test_a_pod_force_deleted_during_a_partition_keeps_running_beside_its_replacement() -> None:
     """The StatefulSet at-most-one hazard: ``kubectl delete --force`` removes the object, but the partitioned
     kubelet never hears of it and keeps the old incarnation running (and writing) until the partition heals."""
-    claim = PersistentVolumeClaim.from_dict({
-        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data-db-0", "namespace": "default"},
-        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
-    state, stored_claim = create(cluster(), claim)
+    state, stored_claim = bound_claim(cluster(), "data-db-0")
     mounts = [{"name": "data", "mountPath": "/var/lib/db"}]
     volumes = [{"name": "data", "persistentVolumeClaim": {"claimName": "data-db-0"}}]
 

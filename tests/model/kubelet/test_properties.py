@@ -35,9 +35,9 @@ from model.kubelet.component import (
     PartitionNode,
     RecoverNode,
 )
-from model.objects import PersistentVolumeClaim, Pod
+from model.objects import Pod
 from model.state import ClusterState
-from tests.model.kubelet.support import FAULTY, cluster, container, create, expected_reported_phase, pod
+from tests.model.kubelet.support import FAULTY, bound_claim, cluster, container, create, expected_reported_phase, pod
 
 PROBE = {"readinessProbe": {"exec": {"command": ["true"]}}}
 MOUNTS = [{"name": "scratch", "mountPath": "/scratch"}, {"name": "data", "mountPath": "/data"}]
@@ -47,9 +47,7 @@ VOLUMES = [{"name": "scratch", "emptyDir": {}}, {"name": "data", "persistentVolu
 @lru_cache(maxsize=1)
 def small_cluster() -> ClusterState:
     """The example cluster with four pods bound to two workers, not yet seen by their kubelets."""
-    state, _ = create(cluster(), PersistentVolumeClaim.from_dict({
-        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data", "namespace": "default"},
-        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}))
+    state, _ = bound_claim(cluster(), "data")
     for spec in (
         pod("web", containers=[container("app", volumeMounts=MOUNTS, **PROBE)], volumes=VOLUMES),
         pod("job", restartPolicy="Never", initContainers=[container("setup"), container(
