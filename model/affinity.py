@@ -26,8 +26,17 @@ from collections.abc import Mapping
 import attrs
 
 from model.labels import (
-    DOES_NOT_EXIST, EXISTS, GREATER_THAN, IN, LESS_THAN, NOT_IN, Requirement, Selector, SelectorError,
-    new_requirement, selector_from_set,
+    DOES_NOT_EXIST,
+    EXISTS,
+    GREATER_THAN,
+    IN,
+    LESS_THAN,
+    NOT_IN,
+    Requirement,
+    Selector,
+    SelectorError,
+    new_requirement,
+    selector_from_set,
 )
 from model.objects.cluster import Node
 from model.objects.pod import NodeSelector, NodeSelectorTerm, Pod

@@ -8,7 +8,7 @@ the same and also returns what API clients saw and which objects changed, for tr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -18,7 +18,7 @@ from model import faults, kubeproxy
 from model.apiserver import requests as rq
 from model.auth.identity import ADMIN
 from model.component import Component, Step
-from model.config import ModelConfig
+from model.config import DEFAULT_CONFIG, ModelConfig
 from model.controllers import manager as controller_manager
 from model.kubelet import component as kubelet
 from model.scheduler import component as scheduler
@@ -105,7 +105,7 @@ def initial_state(objects: Iterable[Any]) -> ClusterState:
     return state
 
 
-def enabled(state: ClusterState, config: ModelConfig = ModelConfig()) -> list[Any]:
+def enabled(state: ClusterState, config: ModelConfig = DEFAULT_CONFIG) -> list[Any]:
     """Every action any component or the scenario's user could take in ``state``, in a fixed order."""
     return [a for c in COMPONENTS for a in c.enabled(state, config)]
 
@@ -118,11 +118,11 @@ def component_of(action: Any) -> Component:
     return component
 
 
-def step(state: ClusterState, action: Any, config: ModelConfig = ModelConfig()) -> Step:
+def step(state: ClusterState, action: Any, config: ModelConfig = DEFAULT_CONFIG) -> Step:
     """Perform ``action``; also report responses and the watch events it caused."""
     return component_of(action).apply(state, action, config)
 
 
-def apply(state: ClusterState, action: Any, config: ModelConfig = ModelConfig()) -> ClusterState:
+def apply(state: ClusterState, action: Any, config: ModelConfig = DEFAULT_CONFIG) -> ClusterState:
     """The state after ``action``."""
     return step(state, action, config).state

@@ -37,6 +37,9 @@ class ModelConfig:
     variants: frozenset[str] = frozenset()
 
 
+DEFAULT_CONFIG = ModelConfig()
+"""The faithful configuration, the default wherever a ``ModelConfig`` is optional."""
+
 FAULTS = ("container-crash", "node-crash", "partition", "controller-restart", "watch-relist", "request-error")
 """container-crash: a running container exits with an error; node-crash: a node's machine stops (and may
 come back); partition: a node loses its connection to the API server (and may regain it);

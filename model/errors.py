@@ -17,11 +17,11 @@ class ManifestError(ValueError):
         self.document = document
         super().__init__(str(self))
 
-    def located(self, source: str, document: int | None) -> "ManifestError":
+    def located(self, source: str, document: int | None) -> ManifestError:
         """The same error, placed in a file and document (1-based) of that file."""
         return ManifestError(self.message, self.field, source, document)
 
-    def within(self, prefix: str) -> "ManifestError":
+    def within(self, prefix: str) -> ManifestError:
         """The same error with its field path nested under ``prefix``."""
         field = join_path(prefix, self.field) if prefix else self.field
         return ManifestError(self.message, field, self.source, self.document)

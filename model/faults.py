@@ -36,9 +36,9 @@ Deliberate simplifications: an error answer always means the request was not ser
 write applied after all; that ambiguity is not explored). One model informer watches all its kinds through one
 watch, so they re-list together (upstream each kind has its own reflector; re-listing them at one moment is one of
 the behaviours a real controller can see, e.g. after an API server restart). kube-controller-manager's controllers
-share their informers (``Informer.shared``), so a broken watch there re-lists every controller's view at once. The scheduler, kubelets and kube-proxy
-keep their memory across a broken watch (only their informer re-lists); restarting them is not modelled here (a
-kubelet's restart is ``model.kubelet.component.CrashNode``/``RecoverNode``).
+share their informers (``Informer.shared``), so a broken watch there re-lists every controller's view at once. The
+scheduler, kubelets and kube-proxy keep their memory across a broken watch (only their informer re-lists);
+restarting them is not modelled here (a kubelet's restart is ``model.kubelet.component.CrashNode``/``RecoverNode``).
 """
 
 from __future__ import annotations

@@ -45,13 +45,13 @@ class FrozenDict(Mapping[K, V]):
     def __repr__(self) -> str:
         return f"FrozenDict({self._data!r})"
 
-    def set(self, key: K, value: V) -> "FrozenDict[K, V]":
+    def set(self, key: K, value: V) -> FrozenDict[K, V]:
         """A copy with ``key`` bound to ``value``."""
         data = dict(self._data)
         data[key] = value
         return FrozenDict(data)
 
-    def discard(self, key: K) -> "FrozenDict[K, V]":
+    def discard(self, key: K) -> FrozenDict[K, V]:
         """A copy without ``key`` (the same mapping when it is absent)."""
         if key not in self._data:
             return self

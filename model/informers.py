@@ -61,7 +61,7 @@ class Informer:
             return False
         return self.selects(event.object) or self.cache.get(*event.key) is not None
 
-    def observe(self, event: WatchEvent) -> "Informer":
+    def observe(self, event: WatchEvent) -> Informer:
         """Consume one watch event (events outside its selection only advance the revision, or drop
         an object that left the selection)."""
         if event.key[0] not in self.kinds:
@@ -72,7 +72,7 @@ class Informer:
             cache = self.cache.put(event.object)
         return attrs.evolve(self, revision=event.revision, cache=cache)
 
-    def relist(self, objects: Objects, revision: int) -> "Informer":
+    def relist(self, objects: Objects, revision: int) -> Informer:
         """A fresh LIST: the cache becomes the store's current contents within the selection."""
         cache = Objects()
         for kind in self.kinds:
@@ -81,7 +81,7 @@ class Informer:
                     cache = cache.put(obj)
         return attrs.evolve(self, revision=revision, cache=cache)
 
-    def enqueue(self, *keys: object) -> "Informer":
+    def enqueue(self, *keys: object) -> Informer:
         """Add keys to the work queue (deduplicated, FIFO); a key waiting on a delay becomes ready now."""
         queue = self.queue + tuple(k for i, k in enumerate(keys) if k not in self.queue and k not in keys[:i])
         delayed = self.delayed
@@ -91,7 +91,7 @@ class Informer:
             return self
         return attrs.evolve(self, queue=queue, delayed=delayed)
 
-    def dequeue(self, key: object) -> "Informer":
+    def dequeue(self, key: object) -> Informer:
         return attrs.evolve(self, queue=tuple(k for k in self.queue if k != key))
 
 

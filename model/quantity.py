@@ -93,17 +93,17 @@ class Quantity:
     format: Format = attrs.field(default=DECIMAL_SI, validator=attrs.validators.instance_of(Format))
 
     @classmethod
-    def from_nano(cls, nano: int, format: Format = DECIMAL_SI) -> "Quantity":
+    def from_nano(cls, nano: int, format: Format = DECIMAL_SI) -> Quantity:
         """NewScaledQuantity(nano, Nano), in any format."""
         return cls(nano, format)
 
     @classmethod
-    def from_milli(cls, milli: int, format: Format = DECIMAL_SI) -> "Quantity":
+    def from_milli(cls, milli: int, format: Format = DECIMAL_SI) -> Quantity:
         """NewMilliQuantity: ``milli`` thousandths."""
         return cls(milli * 10**6, format)
 
     @classmethod
-    def from_int(cls, value: int, format: Format = DECIMAL_SI) -> "Quantity":
+    def from_int(cls, value: int, format: Format = DECIMAL_SI) -> Quantity:
         """NewQuantity: a whole number of units."""
         return cls(value * NANO, format)
 
@@ -157,45 +157,45 @@ class Quantity:
     def __hash__(self) -> int:
         return hash(self.nano)
 
-    def __lt__(self, other: "Quantity") -> bool:
+    def __lt__(self, other: Quantity) -> bool:
         if not isinstance(other, Quantity):
             return NotImplemented
         return self.nano < other.nano
 
-    def __le__(self, other: "Quantity") -> bool:
+    def __le__(self, other: Quantity) -> bool:
         if not isinstance(other, Quantity):
             return NotImplemented
         return self.nano <= other.nano
 
-    def __gt__(self, other: "Quantity") -> bool:
+    def __gt__(self, other: Quantity) -> bool:
         if not isinstance(other, Quantity):
             return NotImplemented
         return self.nano > other.nano
 
-    def __ge__(self, other: "Quantity") -> bool:
+    def __ge__(self, other: Quantity) -> bool:
         if not isinstance(other, Quantity):
             return NotImplemented
         return self.nano >= other.nano
 
-    def __add__(self, other: "Quantity") -> "Quantity":
+    def __add__(self, other: Quantity) -> Quantity:
         """Add: keeps this quantity's format, or takes ``other``'s when this one is zero."""
         if not isinstance(other, Quantity):
             return NotImplemented
         return Quantity(self.nano + other.nano, other.format if self.nano == 0 else self.format)
 
-    def __radd__(self, other: int) -> "Quantity":
+    def __radd__(self, other: int) -> Quantity:
         """``0 + q`` is ``q``, so that ``sum(quantities)`` works."""
         if type(other) is int and other == 0:
             return self
         return NotImplemented
 
-    def __sub__(self, other: "Quantity") -> "Quantity":
+    def __sub__(self, other: Quantity) -> Quantity:
         """Sub: keeps this quantity's format, or takes ``other``'s when this one is zero."""
         if not isinstance(other, Quantity):
             return NotImplemented
         return Quantity(self.nano - other.nano, other.format if self.nano == 0 else self.format)
 
-    def __neg__(self) -> "Quantity":
+    def __neg__(self) -> Quantity:
         """Neg: the same format, the opposite sign."""
         return Quantity(-self.nano, self.format)
 

@@ -11,7 +11,7 @@ in each class's optional ``_defaulted(self, path) -> Self`` hook, which :func:`d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import attrs

@@ -7,7 +7,7 @@ still to submit, and the logical clock. Equal states compare and hash equal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -17,7 +17,7 @@ from model.apiserver import requests as rq
 from model.apiserver.server import NAMESPACE_FINALIZER, handle
 from model.auth.bootstrap import bootstrap_policy
 from model.auth.identity import ADMIN, UserInfo
-from model.config import ModelConfig
+from model.config import DEFAULT_CONFIG, ModelConfig
 from model.frozendict import FrozenDict
 from model.informers import Informer, pending, position
 from model.objects import Namespace, ObjectMeta, Pod
@@ -57,17 +57,17 @@ class ClusterState:
     def informer(self, component: str) -> Informer:
         return self.informers[component]
 
-    def record(self, store: Store, events: Iterable[WatchEvent]) -> "ClusterState":
+    def record(self, store: Store, events: Iterable[WatchEvent]) -> ClusterState:
         """The state after the API server wrote ``events`` into ``store``."""
         events = tuple(events)
         if not events and store is self.store:
             return self
         return _trimmed(attrs.evolve(self, store=store, events=self.events + events))
 
-    def with_informer(self, component: str, informer: Informer) -> "ClusterState":
+    def with_informer(self, component: str, informer: Informer) -> ClusterState:
         return _trimmed(attrs.evolve(self, informers=self.informers.set(component, informer)))
 
-    def with_node(self, name: str, runtime: Any) -> "ClusterState":
+    def with_node(self, name: str, runtime: Any) -> ClusterState:
         return attrs.evolve(self, nodes=self.nodes.set(name, runtime))
 
 
@@ -84,7 +84,7 @@ def _trimmed(state: ClusterState) -> ClusterState:
 
 
 def submit(state: ClusterState, request: rq.Request,
-           config: ModelConfig = ModelConfig()) -> tuple[ClusterState, rq.Response, tuple[WatchEvent, ...]]:
+           config: ModelConfig = DEFAULT_CONFIG) -> tuple[ClusterState, rq.Response, tuple[WatchEvent, ...]]:
     """Serve one API request against the state's store at the state's time: the next state, the
     response and the watch events the request caused. A request whose user is marked ``failing`` is not served:
     it gets the marked error, the store is untouched and the mark is spent."""

@@ -63,11 +63,11 @@ class Objects:
     def __len__(self) -> int:
         return sum(len(v) for v in self.by_kind.values())
 
-    def put(self, obj: Any) -> "Objects":
+    def put(self, obj: Any) -> Objects:
         kind, ns, name = key_of(obj)
         return Objects(self.by_kind.set(kind, self.by_kind.get(kind, FrozenDict()).set((ns, name), obj)))
 
-    def remove(self, key: ObjectKey) -> "Objects":
+    def remove(self, key: ObjectKey) -> Objects:
         kind, ns, name = key
         items = self.by_kind.get(kind)
         if items is None or (ns, name) not in items:
@@ -76,7 +76,7 @@ class Objects:
         # An emptied kind is dropped, so that views with the same objects are equal whatever their history.
         return Objects(self.by_kind.set(kind, rest) if rest else self.by_kind.discard(kind))
 
-    def apply(self, event: WatchEvent) -> "Objects":
+    def apply(self, event: WatchEvent) -> Objects:
         """The view after a watch event (what an informer's cache does with it)."""
         return self.remove(event.key) if event.type == DELETED else self.put(event.object)
 
@@ -100,12 +100,12 @@ class Store:
     def list(self, kind: str, namespace: str | None = None) -> tuple[Any, ...]:
         return self.objects.list(kind, namespace)
 
-    def next_uid(self) -> tuple["Store", str]:
+    def next_uid(self) -> tuple[Store, str]:
         """A fresh uid (deterministic: a counter, not a random UUID)."""
         uids = self.uids + 1
         return attrs.evolve(self, uids=uids), f"uid-{uids:06d}"
 
-    def write(self, obj: Any) -> tuple["Store", Any, WatchEvent]:
+    def write(self, obj: Any) -> tuple[Store, Any, WatchEvent]:
         """Store ``obj`` at a new revision; returns the new store, the stamped object and its event."""
         revision = self.revision + 1
         existed = self.get(*key_of(obj)) is not None
@@ -113,7 +113,7 @@ class Store:
         event = WatchEvent(MODIFIED if existed else ADDED, stamped, revision)
         return attrs.evolve(self, objects=self.objects.put(stamped), revision=revision), stamped, event
 
-    def delete(self, key: ObjectKey) -> tuple["Store", WatchEvent]:
+    def delete(self, key: ObjectKey) -> tuple[Store, WatchEvent]:
         """Remove the object at ``key`` (which must exist) at a new revision."""
         obj = self.get(*key)
         if obj is None:

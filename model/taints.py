@@ -32,7 +32,7 @@ class Taint(Serializable):
     value: str = field("value", STR, "")
     time_added: int | str | None = field("timeAdded", TIMESTAMP)
 
-    def _defaulted(self, path: str) -> "Taint":
+    def _defaulted(self, path: str) -> Taint:
         require(self.key != "", "Required value", join_path(path, "key"))
         return self
 
@@ -50,7 +50,7 @@ class Toleration(Serializable):
     effect: str = field("effect", enum("", *EFFECTS), "")
     toleration_seconds: int | None = field("tolerationSeconds", INT)
 
-    def _defaulted(self, path: str) -> "Toleration":
+    def _defaulted(self, path: str) -> Toleration:
         """ValidateTolerations' rules; an empty operator is ``Equal``."""
         if self.operator == "":
             return attrs.evolve(self, operator="Equal")._defaulted(path)

@@ -10,7 +10,7 @@ import attrs
 
 from model import cluster
 from model.cluster import Step
-from model.config import ModelConfig
+from model.config import DEFAULT_CONFIG, ModelConfig
 from model.state import ClusterState
 
 
@@ -24,7 +24,7 @@ class WalkStep:
 
 
 def random_walk(state: ClusterState, steps: int, seed: int,
-                config: ModelConfig = ModelConfig()) -> Iterator[WalkStep]:
+                config: ModelConfig = DEFAULT_CONFIG) -> Iterator[WalkStep]:
     """Take up to ``steps`` actions chosen with ``seed``: first a component uniformly among those with an
     enabled action, then one of its actions uniformly (so that, say, kube-proxy's many request choices do
     not starve the scheduler)."""

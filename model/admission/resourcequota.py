@@ -24,6 +24,7 @@ container resources stands for the ``pods/resize`` subresource; PVC status updat
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+
 import attrs
 
 from model.frozendict import FrozenDict
@@ -428,7 +429,7 @@ def check(obj: Object, quotas: Sequence[ResourceQuota], old: Object | None = Non
         increase = _subtract_non_negative(charged, usage(old))
         deltas = [increase if _matches(q, old) else charged for q in interesting]
     raised = []
-    for quota, delta in zip(interesting, deltas):
+    for quota, delta in zip(interesting, deltas, strict=True):
         hard, used = quota.status.hard, quota.status.used
         requested = _mask({name: q for name, q in delta.items() if q.nano != 0}, hard)
         if not requested:

@@ -28,7 +28,7 @@ from model.apiserver.validation import server_side_problem
 from model.auth.identity import UserInfo, node_identity
 from model.auth.node import authorize, node_restriction
 from model.auth.rbac import RequestAttributes
-from model.config import ModelConfig
+from model.config import DEFAULT_CONFIG, ModelConfig
 from model.errors import ManifestError
 from model.frozendict import FrozenDict
 from model.labels import is_qualified_name
@@ -70,7 +70,7 @@ class Outcome:
     events: tuple[WatchEvent, ...] = ()
 
 
-def handle(store: Store, request: rq.Request, now: int, config: ModelConfig = ModelConfig(),
+def handle(store: Store, request: rq.Request, now: int, config: ModelConfig = DEFAULT_CONFIG,
            quota_lister: Objects | None = None) -> Outcome:
     """Serve one request at logical time ``now``; ``quota_lister`` is the API server's ResourceQuota lister
     (its informer's cache), which quota admission reads (None: the store itself)."""

@@ -15,7 +15,18 @@ from model.errors import join_path
 from model.frozendict import FrozenDict
 from model.objects.meta import KubeObject, ObjectMeta, metadata_field
 from model.schema import (
-    BOOL, INT, RAW, RESOURCE_LIST, STR, TIMESTAMP, Serializable, enum, field, list_of, nested, require,
+    BOOL,
+    INT,
+    RAW,
+    RESOURCE_LIST,
+    STR,
+    TIMESTAMP,
+    Serializable,
+    enum,
+    field,
+    list_of,
+    nested,
+    require,
 )
 from model.taints import Taint
 
@@ -59,7 +70,7 @@ class Namespace(KubeObject):
     spec: NamespaceSpec = field("spec", nested(NamespaceSpec), NamespaceSpec())
     status: NamespaceStatus = field("status", nested(NamespaceStatus), NamespaceStatus())
 
-    def _defaulted(self, path: str) -> "Namespace":
+    def _defaulted(self, path: str) -> Namespace:
         """SetDefaults_Namespace: the immutable label ``kubernetes.io/metadata.name`` holds the name."""
         name = self.metadata.name
         if not name or self.metadata.labels.get(METADATA_NAME_LABEL) == name:
@@ -100,7 +111,7 @@ class NodeStatus(Serializable):
     addresses: Any = field("addresses", RAW)
     images: Any = field("images", RAW)
 
-    def _defaulted(self, path: str) -> "NodeStatus":
+    def _defaulted(self, path: str) -> NodeStatus:
         if not self.allocatable and self.capacity:
             return attrs.evolve(self, allocatable=self.capacity)
         return self
@@ -150,7 +161,7 @@ class PriorityClass(KubeObject):
     preemption_policy: str = field("preemptionPolicy", enum("PreemptLowerPriority", "Never"), "PreemptLowerPriority")
     description: str | None = field("description", STR)
 
-    def _defaulted(self, path: str) -> "PriorityClass":
+    def _defaulted(self, path: str) -> PriorityClass:
         """ValidatePriorityClass: user classes may not exceed HighestUserDefinablePriority (1e9)."""
         name = self.metadata.name or ""
         if not name.startswith("system-"):

@@ -5,7 +5,8 @@ Source: staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/types.go.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping, TypeVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 
@@ -13,7 +14,18 @@ from model.errors import ManifestError, join_path
 from model.frozendict import FrozenDict
 from model.labels import Selector, SelectorError, selector_from_dict, validate_labels
 from model.schema import (
-    BOOL, INT, STR, STR_MAP, TIMESTAMP, Serializable, decode, encode, enum, field, list_of, nested,
+    BOOL,
+    INT,
+    STR,
+    STR_MAP,
+    TIMESTAMP,
+    Serializable,
+    decode,
+    encode,
+    enum,
+    field,
+    list_of,
+    nested,
 )
 
 T = TypeVar("T", bound="KubeObject")
@@ -49,7 +61,7 @@ class ObjectMeta(Serializable):
     owner_references: tuple[OwnerReference, ...] = field("ownerReferences", list_of(nested(OwnerReference)), ())
     finalizers: tuple[str, ...] = field("finalizers", list_of(STR), ())
 
-    def _defaulted(self, path: str) -> "ObjectMeta":
+    def _defaulted(self, path: str) -> ObjectMeta:
         try:
             validate_labels(self.labels)
         except SelectorError as e:
@@ -79,7 +91,7 @@ class LabelSelector(Serializable):
         "matchExpressions", list_of(nested(LabelSelectorRequirement)), ()
     )
 
-    def _defaulted(self, path: str) -> "LabelSelector":
+    def _defaulted(self, path: str) -> LabelSelector:
         try:
             self.selector()
         except SelectorError as e:

@@ -15,7 +15,17 @@ from model.frozendict import FrozenDict
 from model.objects.meta import KubeObject, ObjectMeta, ObjectReference, metadata_field
 from model.objects.pod import PROTOCOLS
 from model.schema import (
-    BOOL, INT, INT_OR_STRING, STR, STR_MAP, Serializable, enum, field, list_of, nested, require,
+    BOOL,
+    INT,
+    INT_OR_STRING,
+    STR,
+    STR_MAP,
+    Serializable,
+    enum,
+    field,
+    list_of,
+    nested,
+    require,
 )
 
 
@@ -27,7 +37,7 @@ class ServicePort(Serializable):
     target_port: int | str | None = field("targetPort", INT_OR_STRING)
     node_port: int | None = field("nodePort", INT)
 
-    def _defaulted(self, path: str) -> "ServicePort":
+    def _defaulted(self, path: str) -> ServicePort:
         require(1 <= self.port <= 65535, f"Invalid value: {self.port}: must be between 1 and 65535, inclusive",
                 join_path(path, "port"))
         return attrs.evolve(self, target_port=self.port) if self.target_port in (None, 0, "") else self
@@ -48,7 +58,7 @@ class ServiceSpec(Serializable):
     internal_traffic_policy: str | None = field("internalTrafficPolicy", enum("Cluster", "Local"))
     publish_not_ready_addresses: bool = field("publishNotReadyAddresses", BOOL, False)
 
-    def _defaulted(self, path: str) -> "ServiceSpec":
+    def _defaulted(self, path: str) -> ServiceSpec:
         if self.type in ("NodePort", "LoadBalancer") and self.external_traffic_policy is None:
             return attrs.evolve(self, external_traffic_policy="Cluster")
         return self

@@ -28,7 +28,7 @@ class OpaqueObject:
     body: FrozenDict = attrs.field(converter=freeze)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], path: str = "") -> "OpaqueObject":
+    def from_dict(cls, data: dict[str, Any], path: str = "") -> OpaqueObject:
         meta = data.get("metadata")
         metadata = ObjectMeta.from_dict(meta, f"{path}.metadata" if path else "metadata") if meta else ObjectMeta()
         body = {k: v for k, v in data.items() if k not in ("apiVersion", "kind", "metadata")}

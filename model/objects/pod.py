@@ -15,8 +15,21 @@ from model.errors import join_path
 from model.frozendict import FrozenDict
 from model.objects.meta import KubeObject, LabelSelector, ObjectMeta, metadata_field
 from model.schema import (
-    BOOL, INT, INT_OR_STRING, RAW, RESOURCE_LIST, STR, STR_MAP, TIMESTAMP, Serializable, enum, field,
-    list_of, merged, nested, non_negative, require,
+    BOOL,
+    INT,
+    RAW,
+    RESOURCE_LIST,
+    STR,
+    STR_MAP,
+    TIMESTAMP,
+    Serializable,
+    enum,
+    field,
+    list_of,
+    merged,
+    nested,
+    non_negative,
+    require,
 )
 from model.taints import Toleration
 
@@ -31,7 +44,7 @@ class ResourceRequirements(Serializable):
     requests: FrozenDict = field("requests", RESOURCE_LIST, FrozenDict())
     limits: FrozenDict = field("limits", RESOURCE_LIST, FrozenDict())
 
-    def _defaulted(self, path: str) -> "ResourceRequirements":
+    def _defaulted(self, path: str) -> ResourceRequirements:
         """A resource with a limit and no request requests its limit (SetDefaults_Pod); requests <= limits
         (ValidateContainerResourceRequirements, which reports the whole ``requests`` field). The rule for
         resources that cannot be overcommitted is the API server's (``model.apiserver.validation``)."""
@@ -57,7 +70,7 @@ class ContainerPort(Serializable):
     host_port: int | None = field("hostPort", INT)
     host_ip: str | None = field("hostIP", STR)
 
-    def _defaulted(self, path: str) -> "ContainerPort":
+    def _defaulted(self, path: str) -> ContainerPort:
         for value, name in ((self.container_port, "containerPort"), (self.host_port, "hostPort")):
             require(value is None or (name == "hostPort" and value == 0) or 1 <= value <= 65535,
                     f"Invalid value: {value}: must be between 1 and 65535, inclusive", join_path(path, name))
@@ -105,7 +118,7 @@ class NodeSelectorRequirement(Serializable):
     operator: str = field("operator", enum("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"), required=True)
     values: tuple[str, ...] = field("values", list_of(STR), ())
 
-    def _defaulted(self, path: str) -> "NodeSelectorRequirement":
+    def _defaulted(self, path: str) -> NodeSelectorRequirement:
         """validateNodeSelectorRequirement."""
         vpath = join_path(path, "values")
         if self.operator in ("In", "NotIn"):
@@ -142,7 +155,7 @@ class PreferredSchedulingTerm(Serializable):
     weight: int = field("weight", INT, required=True)
     preference: NodeSelectorTerm = field("preference", nested(NodeSelectorTerm), required=True)
 
-    def _defaulted(self, path: str) -> "PreferredSchedulingTerm":
+    def _defaulted(self, path: str) -> PreferredSchedulingTerm:
         require(1 <= self.weight <= 100, f"Invalid value: {self.weight}: must be in the range 1-100",
                 join_path(path, "weight"))
         return self
@@ -167,7 +180,7 @@ class PodAffinityTerm(Serializable):
     match_label_keys: tuple[str, ...] = field("matchLabelKeys", list_of(STR), ())
     mismatch_label_keys: tuple[str, ...] = field("mismatchLabelKeys", list_of(STR), ())
 
-    def _defaulted(self, path: str) -> "PodAffinityTerm":
+    def _defaulted(self, path: str) -> PodAffinityTerm:
         require(self.topology_key != "", "Required value: can not be empty", join_path(path, "topologyKey"))
         return self
 
@@ -177,7 +190,7 @@ class WeightedPodAffinityTerm(Serializable):
     weight: int = field("weight", INT, required=True)
     pod_affinity_term: PodAffinityTerm = field("podAffinityTerm", nested(PodAffinityTerm), required=True)
 
-    def _defaulted(self, path: str) -> "WeightedPodAffinityTerm":
+    def _defaulted(self, path: str) -> WeightedPodAffinityTerm:
         require(1 <= self.weight <= 100, f"Invalid value: {self.weight}: must be in the range 1-100",
                 join_path(path, "weight"))
         return self
@@ -217,7 +230,7 @@ class TopologySpreadConstraint(Serializable):
     node_taints_policy: str | None = field("nodeTaintsPolicy", enum("Honor", "Ignore"))
     match_label_keys: tuple[str, ...] = field("matchLabelKeys", list_of(STR), ())
 
-    def _defaulted(self, path: str) -> "TopologySpreadConstraint":
+    def _defaulted(self, path: str) -> TopologySpreadConstraint:
         require(self.max_skew > 0, f"Invalid value: {self.max_skew}: must be greater than zero",
                 join_path(path, "maxSkew"))
         if self.min_domains is not None:
@@ -286,12 +299,13 @@ class PodSpec(Serializable):
     subdomain: str | None = field("subdomain", STR)
     scheduling_gates: Any = field("schedulingGates", RAW)
 
-    def _defaulted(self, path: str) -> "PodSpec":
+    def _defaulted(self, path: str) -> PodSpec:
         require(len(self.containers) > 0, "Required value", join_path(path, "containers"))
         seen: set[str] = set()
         for group, name in ((self.init_containers, "initContainers"), (self.containers, "containers")):
             for i, c in enumerate(group):
-                require(c.name not in seen, f'Duplicate value: "{c.name}"', join_path(join_path(join_path(path, name), i), "name"))
+                require(c.name not in seen, f'Duplicate value: "{c.name}"',
+                        join_path(join_path(join_path(path, name), i), "name"))
                 seen.add(c.name)
                 if name == "containers":
                     require(c.restart_policy is None, "Forbidden: may not be set for non-init containers",
@@ -302,7 +316,8 @@ class PodSpec(Serializable):
                     "between 1 and 2147483647, inclusive", join_path(path, "activeDeadlineSeconds"))
         volumes = [v.name for v in self.volumes]
         for i, v in enumerate(volumes):
-            require(v not in volumes[:i], f'Duplicate value: "{v}"', join_path(join_path(join_path(path, "volumes"), i), "name"))
+            require(v not in volumes[:i], f'Duplicate value: "{v}"',
+                    join_path(join_path(join_path(path, "volumes"), i), "name"))
         return self
 
 
@@ -364,7 +379,7 @@ class Pod(KubeObject):
     spec: PodSpec = field("spec", nested(PodSpec), required=True)
     status: PodStatus = field("status", nested(PodStatus), PodStatus())
 
-    def _defaulted(self, path: str) -> "Pod":
+    def _defaulted(self, path: str) -> Pod:
         """SetDefaults_Pod's defaultHostNetworkPorts: with host networking every container port is a host port."""
         if not self.spec.host_network:
             return self

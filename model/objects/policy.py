@@ -26,7 +26,7 @@ class ScopedResourceSelectorRequirement(Serializable):
     operator: str = field("operator", enum("In", "NotIn", "Exists", "DoesNotExist"), required=True)
     values: tuple[str, ...] = field("values", list_of(STR), ())
 
-    def _defaulted(self, path: str) -> "ScopedResourceSelectorRequirement":
+    def _defaulted(self, path: str) -> ScopedResourceSelectorRequirement:
         """validateScopedResourceSelectorRequirement: only PriorityClass and VolumeAttributesClass take values."""
         vpath = join_path(path, "values")
         if self.operator in ("In", "NotIn"):
@@ -90,7 +90,7 @@ class LimitRangeItem(Serializable):
     default_request: FrozenDict = field("defaultRequest", RESOURCE_LIST, FrozenDict())
     max_limit_request_ratio: FrozenDict = field("maxLimitRequestRatio", RESOURCE_LIST, FrozenDict())
 
-    def _defaulted(self, path: str) -> "LimitRangeItem":
+    def _defaulted(self, path: str) -> LimitRangeItem:
         if self.type != "Container":
             return self
         default = merged(self.default, self.max)

@@ -27,7 +27,7 @@ class PolicyRule(Serializable):
     resource_names: tuple[str, ...] = field("resourceNames", list_of(STR), ())
     non_resource_urls: tuple[str, ...] = field("nonResourceURLs", list_of(STR), ())
 
-    def _defaulted(self, path: str) -> "PolicyRule":
+    def _defaulted(self, path: str) -> PolicyRule:
         require(bool(self.verbs), "Required value: verbs must contain at least one value", join_path(path, "verbs"))
         return self
 
@@ -63,7 +63,7 @@ class Subject(Serializable):
     namespace: str | None = field("namespace", STR)
     api_group: str | None = field("apiGroup", STR)
 
-    def _defaulted(self, path: str) -> "Subject":
+    def _defaulted(self, path: str) -> Subject:
         """SetDefaults_Subject and ValidateRoleBindingSubject."""
         if self.kind == "ServiceAccount":
             require(bool(self.namespace), "Required value", join_path(path, "namespace"))
@@ -104,7 +104,7 @@ class ClusterRoleBinding(KubeObject):
     role_ref: RoleRef = field("roleRef", nested(RoleRef), required=True)
     subjects: tuple[Subject, ...] = field("subjects", list_of(nested(Subject)), ())
 
-    def _defaulted(self, path: str) -> "ClusterRoleBinding":
+    def _defaulted(self, path: str) -> ClusterRoleBinding:
         require(self.role_ref.kind == "ClusterRole", 'Unsupported value: "Role": supported values: "ClusterRole"',
                 join_path(path, "roleRef.kind"))
         return self

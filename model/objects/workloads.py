@@ -18,11 +18,22 @@ from model.frozendict import FrozenDict
 from model.labels import selector_from_set
 from model.objects.meta import KubeObject, LabelSelector, ObjectMeta, metadata_field
 from model.objects.pod import PodTemplateSpec
-from model.schema import (
-    BOOL, INT, INT_OR_STRING, RAW, STR, STR_MAP, Serializable, enum, field, list_of, nested, non_negative, require,
-)
 from model.objects.storage import PersistentVolumeClaimTemplate
-
+from model.schema import (
+    BOOL,
+    INT,
+    INT_OR_STRING,
+    RAW,
+    STR,
+    STR_MAP,
+    Serializable,
+    enum,
+    field,
+    list_of,
+    nested,
+    non_negative,
+    require,
+)
 
 _PERCENT = re.compile(r"[0-9]+%")
 """validation.IsValidPercent."""
@@ -100,7 +111,7 @@ class ReplicationControllerSpec(Serializable):
     selector: FrozenDict = field("selector", STR_MAP, FrozenDict())
     min_ready_seconds: int = field("minReadySeconds", INT, 0)
 
-    def _defaulted(self, path: str) -> "ReplicationControllerSpec":
+    def _defaulted(self, path: str) -> ReplicationControllerSpec:
         spec = self if self.selector else attrs.evolve(self, selector=self.template.metadata.labels)
         require(bool(spec.selector), "Required value", join_path(path, "selector"))
         require(selector_from_set(spec.selector).matches(spec.template.metadata.labels),
@@ -121,7 +132,7 @@ class ReplicationController(KubeObject):
     spec: ReplicationControllerSpec = field("spec", nested(ReplicationControllerSpec), required=True)
     status: ReplicaSetStatus = field("status", nested(ReplicaSetStatus), ReplicaSetStatus())
 
-    def _defaulted(self, path: str) -> "ReplicationController":
+    def _defaulted(self, path: str) -> ReplicationController:
         """SetDefaults_ReplicationController: empty labels default to the template's labels."""
         if self.metadata.labels:
             return self
@@ -135,7 +146,7 @@ class ReplicaSetSpec(Serializable):
     replicas: int = field("replicas", INT, 1)
     min_ready_seconds: int = field("minReadySeconds", INT, 0)
 
-    def _defaulted(self, path: str) -> "ReplicaSetSpec":
+    def _defaulted(self, path: str) -> ReplicaSetSpec:
         _check_template(self, path, self.selector, "ReplicaSet")
         return self
 
@@ -156,7 +167,7 @@ class RollingUpdateDeployment(Serializable):
     max_unavailable: int | str = field("maxUnavailable", INT_OR_STRING, "25%")
     max_surge: int | str = field("maxSurge", INT_OR_STRING, "25%")
 
-    def _defaulted(self, path: str) -> "RollingUpdateDeployment":
+    def _defaulted(self, path: str) -> RollingUpdateDeployment:
         """ValidateRollingUpdateDeployment."""
         unavailable_path = join_path(path, "maxUnavailable")
         unavailable = _int_or_percent(self.max_unavailable, unavailable_path)
@@ -174,7 +185,7 @@ class DeploymentStrategy(Serializable):
     type: str = field("type", enum("RollingUpdate", "Recreate"), "RollingUpdate")
     rolling_update: RollingUpdateDeployment | None = field("rollingUpdate", nested(RollingUpdateDeployment))
 
-    def _defaulted(self, path: str) -> "DeploymentStrategy":
+    def _defaulted(self, path: str) -> DeploymentStrategy:
         if self.type == "Recreate":
             require(self.rolling_update is None, "Forbidden: may not be specified when strategy `type` is "
                     "'Recreate'", join_path(path, "rollingUpdate"))
@@ -203,7 +214,7 @@ class DeploymentSpec(Serializable):
     paused: bool = field("paused", BOOL, False)
     progress_deadline_seconds: int = field("progressDeadlineSeconds", INT, 600)
 
-    def _defaulted(self, path: str) -> "DeploymentSpec":
+    def _defaulted(self, path: str) -> DeploymentSpec:
         _check_template(self, path, self.selector, "ReplicaSet")
         if self.strategy.type == "RollingUpdate" and self.strategy.rolling_update is None:
             spec = attrs.evolve(self, strategy=attrs.evolve(self.strategy, rolling_update=RollingUpdateDeployment()))
@@ -252,7 +263,7 @@ class RollingUpdateDaemonSet(Serializable):
     max_unavailable: int | str = field("maxUnavailable", INT_OR_STRING, 1)
     max_surge: int | str = field("maxSurge", INT_OR_STRING, 0)
 
-    def _defaulted(self, path: str) -> "RollingUpdateDaemonSet":
+    def _defaulted(self, path: str) -> RollingUpdateDaemonSet:
         for value, name in ((self.max_unavailable, "maxUnavailable"), (self.max_surge, "maxSurge")):
             _int_or_percent(value, join_path(path, name))
             _not_more_than_100_percent(value, join_path(path, name))
@@ -273,7 +284,7 @@ class DaemonSetUpdateStrategy(Serializable):
     type: str = field("type", enum("RollingUpdate", "OnDelete"), "RollingUpdate")
     rolling_update: RollingUpdateDaemonSet | None = field("rollingUpdate", nested(RollingUpdateDaemonSet))
 
-    def _defaulted(self, path: str) -> "DaemonSetUpdateStrategy":
+    def _defaulted(self, path: str) -> DaemonSetUpdateStrategy:
         if self.type != "RollingUpdate":
             return self
         strategy = self if self.rolling_update else attrs.evolve(self, rolling_update=RollingUpdateDaemonSet())
@@ -286,11 +297,12 @@ class DaemonSetSpec(Serializable):
     template: PodTemplateSpec = field("template", nested(PodTemplateSpec), required=True)
     selector: LabelSelector | None = field("selector", nested(LabelSelector))
     update_strategy: DaemonSetUpdateStrategy = field(
-        "updateStrategy", nested(DaemonSetUpdateStrategy), DaemonSetUpdateStrategy(rolling_update=RollingUpdateDaemonSet()))
+        "updateStrategy", nested(DaemonSetUpdateStrategy),
+        DaemonSetUpdateStrategy(rolling_update=RollingUpdateDaemonSet()))
     min_ready_seconds: int = field("minReadySeconds", INT, 0)
     revision_history_limit: int = field("revisionHistoryLimit", INT, 10)
 
-    def _defaulted(self, path: str) -> "DaemonSetSpec":
+    def _defaulted(self, path: str) -> DaemonSetSpec:
         _check_template(self, path, self.selector, "DaemonSet")
         return self
 
@@ -336,7 +348,7 @@ class JobSpec(Serializable):
     selector: LabelSelector | None = field("selector", nested(LabelSelector))
     pod_failure_policy: Any = field("podFailurePolicy", RAW)
 
-    def _defaulted(self, path: str) -> "JobSpec":
+    def _defaulted(self, path: str) -> JobSpec:
         spec = self
         if spec.completions is None and spec.parallelism is None:
             spec = attrs.evolve(spec, completions=1, parallelism=1)
@@ -393,7 +405,7 @@ class Job(KubeObject):
     spec: JobSpec = field("spec", nested(JobSpec), required=True)
     status: JobStatus = field("status", nested(JobStatus), JobStatus())
 
-    def _defaulted(self, path: str) -> "Job":
+    def _defaulted(self, path: str) -> Job:
         """SetDefaults_Job: empty labels default to the template's labels."""
         if self.metadata.labels or not self.spec.template.metadata.labels:
             return self
@@ -405,7 +417,7 @@ class RollingUpdateStatefulSetStrategy(Serializable):
     partition: int = field("partition", INT, 0)
     max_unavailable: int | str | None = field("maxUnavailable", INT_OR_STRING)
 
-    def _defaulted(self, path: str) -> "RollingUpdateStatefulSetStrategy":
+    def _defaulted(self, path: str) -> RollingUpdateStatefulSetStrategy:
         """validateRollingUpdateStatefulSet."""
         non_negative(self.partition, join_path(path, "partition"))
         unavailable_path = join_path(path, "maxUnavailable")
@@ -421,7 +433,7 @@ class StatefulSetUpdateStrategy(Serializable):
     rolling_update: RollingUpdateStatefulSetStrategy | None = field(
         "rollingUpdate", nested(RollingUpdateStatefulSetStrategy))
 
-    def _defaulted(self, path: str) -> "StatefulSetUpdateStrategy":
+    def _defaulted(self, path: str) -> StatefulSetUpdateStrategy:
         if self.type == "RollingUpdate" and self.rolling_update is None:
             return attrs.evolve(self, rolling_update=RollingUpdateStatefulSetStrategy())
         return self
@@ -457,7 +469,7 @@ class StatefulSetSpec(Serializable):
         PersistentVolumeClaimRetentionPolicy())
     ordinals: StatefulSetOrdinals = field("ordinals", nested(StatefulSetOrdinals), StatefulSetOrdinals())
 
-    def _defaulted(self, path: str) -> "StatefulSetSpec":
+    def _defaulted(self, path: str) -> StatefulSetSpec:
         _check_template(self, path, self.selector, "StatefulSet")
         return self
 

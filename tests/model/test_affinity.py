@@ -19,11 +19,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model.affinity import (
-    NodeAffinityError, node_selector_matches, pod_matches_node, preferred_node_affinity_score,
+    NodeAffinityError,
+    node_selector_matches,
+    pod_matches_node,
+    preferred_node_affinity_score,
 )
 from model.objects import Node, Pod
 from model.objects.pod import (
-    Affinity, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, PreferredSchedulingTerm,
+    Affinity,
+    NodeAffinity,
+    NodeSelector,
+    NodeSelectorRequirement,
+    NodeSelectorTerm,
+    PreferredSchedulingTerm,
 )
 
 

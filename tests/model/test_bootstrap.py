@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 
 from model.auth.bootstrap import CONTROLLERS, bootstrap_policy, node_rules
 from model.auth.identity import (
-    ADMIN, CONTROLLER_MANAGER, SCHEDULER, UserInfo, controller_identity, kubelet_identity, user,
+    ADMIN,
+    CONTROLLER_MANAGER,
+    SCHEDULER,
+    UserInfo,
+    controller_identity,
+    kubelet_identity,
+    user,
 )
 from model.auth.rbac import Decision, RequestAttributes, authorize
 from model.objects.rbac import ClusterRole, ClusterRoleBinding, RoleBinding

@@ -24,10 +24,33 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model.labels import (
-    DOES_NOT_EXIST, DOUBLE_EQUALS, EQUALS, EXISTS, GREATER_THAN, IN, LESS_THAN, NOT_EQUALS, NOT_IN,
-    Requirement, Selector, SelectorError, Token, conflicts, everything, format_labels, is_qualified_name,
-    is_valid_label_value, new_requirement, nothing, parse_selector, selector_from_dict, selector_from_set,
-    tokenize, validate_label_key, validate_label_value, validate_labels,
+    DOES_NOT_EXIST,
+    DOUBLE_EQUALS,
+    EQUALS,
+    EXISTS,
+    GREATER_THAN,
+    IN,
+    LESS_THAN,
+    NOT_EQUALS,
+    NOT_IN,
+    Requirement,
+    Selector,
+    SelectorError,
+    Token,
+    conflicts,
+    everything,
+    format_labels,
+    is_qualified_name,
+    is_valid_label_value,
+    new_requirement,
+    nothing,
+    parse_selector,
+    selector_from_dict,
+    selector_from_set,
+    tokenize,
+    validate_label_key,
+    validate_label_value,
+    validate_labels,
 )
 
 
@@ -129,21 +152,21 @@ def test_lexer(text: str, token: Token) -> None:
     assert tokenize(text)[0] == (token, text)
 
 
-I, C, OP, CP = Token.IDENTIFIER, Token.COMMA, Token.OPEN_PAR, Token.CLOSED_PAR
+ID, C, OP, CP = Token.IDENTIFIER, Token.COMMA, Token.OPEN_PAR, Token.CLOSED_PAR
 
 
 @pytest.mark.parametrize("text,tokens", [
-    ("key in ( value )", [I, Token.IN, OP, I, CP]),
-    ("key notin ( value )", [I, Token.NOT_IN, OP, I, CP]),
-    ("key in ( value1, value2 )", [I, Token.IN, OP, I, C, I, CP]),
-    ("key", [I]),
-    ("!key", [Token.DOES_NOT_EXIST, I]),
+    ("key in ( value )", [ID, Token.IN, OP, ID, CP]),
+    ("key notin ( value )", [ID, Token.NOT_IN, OP, ID, CP]),
+    ("key in ( value1, value2 )", [ID, Token.IN, OP, ID, C, ID, CP]),
+    ("key", [ID]),
+    ("!key", [Token.DOES_NOT_EXIST, ID]),
     ("()", [OP, CP]),
     ("", []),
-    ("x in (),y", [I, Token.IN, OP, CP, C, I]),
+    ("x in (),y", [ID, Token.IN, OP, CP, C, ID]),
     ("== != (), = notin", [Token.DOUBLE_EQUALS, Token.NOT_EQUALS, OP, CP, C, Token.EQUALS, Token.NOT_IN]),
-    ("key>2", [I, Token.GREATER_THAN, I]),
-    ("key<1", [I, Token.LESS_THAN, I]),
+    ("key>2", [ID, Token.GREATER_THAN, ID]),
+    ("key<1", [ID, Token.LESS_THAN, ID]),
 ])
 def test_lexer_sequence(text: str, tokens: list[Token]) -> None:
     """TestLexerSequence and TestParserLookahead: the scan always ends with END_OF_STRING."""
@@ -153,11 +176,11 @@ def test_lexer_sequence(text: str, tokens: list[Token]) -> None:
 def test_lexer_literals_and_nul() -> None:
     """Literals are the source text; Go's read() returns 0 at the end, so a NUL where a token
     starts ends the input, and a NUL right after a token is swallowed with it."""
-    assert tokenize("a.b/c!=d") == ((I, "a.b/c"), (Token.NOT_EQUALS, "!="), (I, "d"), (Token.END_OF_STRING, ""))
-    assert tokenize("x===") == ((I, "x"), (Token.DOUBLE_EQUALS, "=="), (Token.EQUALS, "="),
+    assert tokenize("a.b/c!=d") == ((ID, "a.b/c"), (Token.NOT_EQUALS, "!="), (ID, "d"), (Token.END_OF_STRING, ""))
+    assert tokenize("x===") == ((ID, "x"), (Token.DOUBLE_EQUALS, "=="), (Token.EQUALS, "="),
                                 (Token.END_OF_STRING, ""))
     assert parse_selector("x \0 garbage((") == parse_selector("x")
-    assert tokenize("x\0y") == ((I, "x"), (I, "y"), (Token.END_OF_STRING, ""))
+    assert tokenize("x\0y") == ((ID, "x"), (ID, "y"), (Token.END_OF_STRING, ""))
     with pytest.raises(SelectorError):
         parse_selector("x\0y")
 

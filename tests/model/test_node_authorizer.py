@@ -17,8 +17,18 @@ from hypothesis import strategies as st
 from model.auth.bootstrap import bootstrap_policy
 from model.auth.identity import kubelet_identity, user
 from model.auth.node import (
-    CONFIGMAP, POD, PV, PVC, SECRET, SERVICE_ACCOUNT, authorize, forbidden_node_labels, is_kubelet_label,
-    node_authorize, node_restriction, related_objects,
+    CONFIGMAP,
+    POD,
+    PV,
+    PVC,
+    SECRET,
+    SERVICE_ACCOUNT,
+    authorize,
+    forbidden_node_labels,
+    is_kubelet_label,
+    node_authorize,
+    node_restriction,
+    related_objects,
 )
 from model.auth.rbac import Decision, RequestAttributes
 from model.objects import ClusterRole, ClusterRoleBinding, Node, PersistentVolume, PersistentVolumeClaim, Pod

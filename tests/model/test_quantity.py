@@ -30,8 +30,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model.quantity import (
-    BINARY_SI, DECIMAL_EXPONENT, DECIMAL_SI, MAX_BINARY, NANO, ZERO, Format, Quantity, QuantityError,
-    parse_quantity, to_quantity,
+    BINARY_SI,
+    DECIMAL_EXPONENT,
+    DECIMAL_SI,
+    MAX_BINARY,
+    NANO,
+    ZERO,
+    Format,
+    Quantity,
+    QuantityError,
+    parse_quantity,
+    to_quantity,
 )
 
 MOST_POSITIVE = 2**63 - 1
@@ -735,7 +744,7 @@ def test_add_then_sub_is_identity(a: Quantity, b: Quantity) -> None:
     assert total.nano == a.nano + b.nano
     assert total.format is (b.format if a.nano == 0 else a.format)
     assert total - b == a
-    assert -(-a) == a and (a - a).nano == 0
+    assert -(-a) == a and (a - a).nano == 0  # noqa: B002 - double negation of a Quantity is the property under test
     assert sum([a, b]) == total
 
 

@@ -15,11 +15,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model.auth.identity import (
-    ADMIN, SCHEDULER, SYSTEM_MASTERS, UserInfo, controller_identity, kubelet_identity, node_identity,
-    service_account, user,
+    ADMIN,
+    SCHEDULER,
+    SYSTEM_MASTERS,
+    UserInfo,
+    controller_identity,
+    kubelet_identity,
+    node_identity,
+    service_account,
+    user,
 )
 from model.auth.rbac import (
-    Decision, RequestAttributes, applies_to, authorize, forbidden_message, rule_allows,
+    Decision,
+    RequestAttributes,
+    applies_to,
+    authorize,
+    forbidden_message,
+    rule_allows,
 )
 from model.objects.rbac import ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject
 

@@ -19,8 +19,16 @@ from hypothesis import strategies as st
 from model.objects import Node, Pod
 from model.quantity import parse_quantity
 from model.resources import (
-    DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, fits, is_extended_resource_name, is_scalar_resource_name,
-    node_requested, non_zero_requests, pod_requests, resource_amount, scheduler_resources,
+    DEFAULT_MEMORY_REQUEST,
+    DEFAULT_MILLI_CPU_REQUEST,
+    fits,
+    is_extended_resource_name,
+    is_scalar_resource_name,
+    node_requested,
+    non_zero_requests,
+    pod_requests,
+    resource_amount,
+    scheduler_resources,
 )
 
 MI = 1024 * 1024

@@ -16,9 +16,22 @@ from hypothesis import strategies as st
 
 from model.errors import ManifestError
 from model.rollout import (
-    RECREATE, ROLLING_UPDATE, get_replica_set_fraction, get_replica_set_proportion, is_saturated, last_revision,
-    max_revision, max_surge, max_unavailable, min_available, new_rs_new_replicas, replicas_annotation,
-    resolve_fenceposts, revision, scaled_value, validate_rolling_update,
+    RECREATE,
+    ROLLING_UPDATE,
+    get_replica_set_fraction,
+    get_replica_set_proportion,
+    is_saturated,
+    last_revision,
+    max_revision,
+    max_surge,
+    max_unavailable,
+    min_available,
+    new_rs_new_replicas,
+    replicas_annotation,
+    resolve_fenceposts,
+    revision,
+    scaled_value,
+    validate_rolling_update,
 )
 
 INT32_MAX = 2**31 - 1

@@ -18,7 +18,15 @@ from hypothesis import strategies as st
 from model.errors import ManifestError
 from model.objects import Node, Pod
 from model.taints import (
-    EFFECTS, NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, Taint, Toleration, first_untolerated, tolerated, tolerates,
+    EFFECTS,
+    NO_EXECUTE,
+    NO_SCHEDULE,
+    PREFER_NO_SCHEDULE,
+    Taint,
+    Toleration,
+    first_untolerated,
+    tolerated,
+    tolerates,
 )
 
 
