@@ -13,6 +13,7 @@ from bisect import bisect_right
 import attrs
 
 from model.frozendict import FrozenDict
+from model.memo import IdentityMemo
 from model.store import DELETED, Objects, WatchEvent
 
 
@@ -39,7 +40,10 @@ class Informer:
     shared: str | None = None
     """The process whose shared informers feed this one (kube-controller-manager's controllers all read one
     ``SharedInformerFactory``: one watch per kind, one cache, every controller's handlers called on each event), or
-    None for a component with a watch of its own."""
+    None for a component with a watch of its own. Deliberate differences: upstream hands each handler its events
+    through its own ``processorListener`` buffer, so one controller's handler may run later than another's; the
+    model calls them all in the delivery step (each controller still reconciles when it likes). And one watch carries
+    all of a process's kinds, where upstream has one reflector per kind."""
 
     def selects(self, obj: object) -> bool:
         """Whether ``obj`` is within this informer's watch (kind and field selector)."""
@@ -99,27 +103,7 @@ def _revision(event: WatchEvent) -> int:
     return event.revision
 
 
-class _IdentityMemo:
-    """A bounded memo of :func:`pending` keyed by the identity of its two immutable arguments: each entry keeps
-    its arguments alive, so their ids cannot be reused while it exists (a pure cache; it changes no result)."""
-
-    __slots__ = ("entries", "size")
-
-    def __init__(self, size: int) -> None:
-        self.entries: dict[tuple[int, int], tuple[Informer, tuple, tuple]] = {}
-        self.size = size
-
-    def get(self, informer: Informer, events: tuple) -> tuple | None:
-        entry = self.entries.get((id(informer), id(events)))
-        return entry[2] if entry is not None and entry[0] is informer and entry[1] is events else None
-
-    def put(self, informer: Informer, events: tuple, result: tuple) -> None:
-        if len(self.entries) >= self.size:
-            self.entries.pop(next(iter(self.entries)))
-        self.entries[(id(informer), id(events))] = (informer, events, result)
-
-
-_PENDING = _IdentityMemo(4096)
+_PENDING = IdentityMemo(4096)
 
 
 def pending(informer: Informer, events: tuple[WatchEvent, ...]) -> tuple[WatchEvent, ...]:
@@ -128,11 +112,11 @@ def pending(informer: Informer, events: tuple[WatchEvent, ...]) -> tuple[WatchEv
     ``events`` is in revision order (a state's log only appends and drops its oldest events), so the scan starts
     after the informer's revision. Memoised by identity: states share their informers and their log from step to
     step, and every step asks again for every informer."""
-    cached = _PENDING.get(informer, events)
+    cached = _PENDING.get((informer, events))
     if cached is None:
         start = bisect_right(events, informer.revision, key=_revision)
         cached = tuple(e for e in events[start:] if informer.relevant(e))
-        _PENDING.put(informer, events, cached)
+        _PENDING.put((informer, events), None, cached)
     return cached
 
 

@@ -11,7 +11,7 @@ posting ready status``), pkg/kubelet/prober (readiness).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -26,6 +26,7 @@ from model.informers import Informer
 from model.kubelet.runtime import NodeRuntime, PodRuntime
 from model.kubelet.sync import sync_pod
 from model.kubelet.volumes import mount_error, waits_for_volumes
+from model.memo import IdentityMemo
 from model.objects import Node, Pod
 from model.objects.cluster import NodeCondition
 from model.state import ClusterState, submit
@@ -175,30 +176,9 @@ def _running_from_snapshot(pod: Pod, now: int) -> PodRuntime:
                         containers=started(runtime.containers))
 
 
-class _IdentityMemo:
-    """A bounded memo keyed by the identity of immutable arguments (and a hashable rest of the key). Each entry keeps
-    its arguments alive, so an entry found by their ids is for these very objects (live objects have distinct ids).
-    A pure cache: it changes no result (as ``model.informers.pending``'s)."""
-
-    __slots__ = ("entries", "size")
-
-    def __init__(self, size: int) -> None:
-        self.entries: dict[tuple, tuple[tuple, Any]] = {}
-        self.size = size
-
-    def get(self, objects: tuple, key: Hashable) -> Any:
-        entry = self.entries.get((*map(id, objects), key))
-        return None if entry is None else entry[1]
-
-    def put(self, objects: tuple, key: Hashable, value: Any) -> None:
-        if len(self.entries) >= self.size:
-            self.entries.pop(next(iter(self.entries)))
-        self.entries[(*map(id, objects), key)] = (objects, value)
-
-
-_VIEWS = _IdentityMemo(4096)
-_WAITING = _IdentityMemo(4096)
-_NODE_ACTIONS = _IdentityMemo(4096)
+_VIEWS = IdentityMemo(4096)
+_WAITING = IdentityMemo(4096)
+_NODE_ACTIONS = IdentityMemo(4096)
 
 
 def _view(informer: Informer) -> tuple[Node | None, Mapping[str, Pod]]:

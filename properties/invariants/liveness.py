@@ -22,10 +22,20 @@ def _has_condition(status: Any, type_: str, value: str = "True") -> bool:
     return any(c.get("type") == type_ and c.get("status") == value for c in _conditions(status))
 
 
+def _owned(state: ClusterState, kind: str, owner: Any) -> list[Any]:
+    """The objects of ``kind`` whose controller is ``owner``."""
+    return [o for o in state.store.list(kind, owner.namespace)
+            if (ref := o.metadata.controller_ref()) is not None and ref.uid == owner.metadata.uid]
+
+
 def _live_owned(state: ClusterState, owner: Any) -> list[Any]:
-    return [p for p in state.store.list("Pod", owner.namespace)
-            if (ref := p.metadata.controller_ref()) is not None and ref.uid == owner.metadata.uid
-            and not p.is_terminated and p.metadata.deletion_timestamp is None]
+    """``owner``'s pods that are neither finished nor being deleted."""
+    return [p for p in _owned(state, "Pod", owner) if not p.is_terminated and p.metadata.deletion_timestamp is None]
+
+
+def _standing(state: ClusterState, kind: str) -> list[Any]:
+    """The objects of ``kind`` not being deleted (a deleted owner has no desired state left to reach)."""
+    return [o for o in state.store.list(kind) if o.metadata.deletion_timestamp is None]
 
 
 @liveness(
@@ -37,8 +47,8 @@ def _live_owned(state: ClusterState, owner: Any) -> list[Any]:
 def replicasets_converge(state: ClusterState, config: ModelConfig) -> list[str]:
     messages = []
     for kind in ("ReplicaSet", "ReplicationController"):
-        for rs in state.store.list(kind):
-            if rs.metadata.deletion_timestamp is not None or _has_condition(rs.status, "ReplicaFailure"):
+        for rs in _standing(state, kind):
+            if _has_condition(rs.status, "ReplicaFailure"):
                 continue
             live = len(_live_owned(state, rs))
             if live != rs.spec.replicas or rs.status.replicas != rs.spec.replicas:
@@ -96,11 +106,6 @@ def _unschedulable(pods: list[Any]) -> Any | None:
     return None
 
 
-def _owned(state: ClusterState, kind: str, owner: Any) -> list[Any]:
-    return [o for o in state.store.list(kind, owner.namespace)
-            if (ref := o.metadata.controller_ref()) is not None and ref.uid == owner.metadata.uid]
-
-
 @liveness(
     "deployments-complete",
     "Every Deployment that is not paused ends with its rollout complete: the ReplicaSet of its current template owns "
@@ -110,8 +115,8 @@ def _owned(state: ClusterState, kind: str, owner: Any) -> list[Any]:
 )
 def deployments_complete(state: ClusterState, config: ModelConfig) -> list[str]:
     messages = []
-    for d in state.store.list("Deployment"):
-        if d.metadata.deletion_timestamp is not None or d.spec.paused:
+    for d in _standing(state, "Deployment"):
+        if d.spec.paused:
             continue
         rss = _owned(state, "ReplicaSet", d)
         pods = [p for rs in rss for p in _live_owned(state, rs)]
@@ -137,9 +142,7 @@ def deployments_complete(state: ClusterState, config: ModelConfig) -> list[str]:
 def daemonsets_converge(state: ClusterState, config: ModelConfig) -> list[str]:
     messages = []
     nodes = state.store.list("Node")
-    for ds in state.store.list("DaemonSet"):
-        if ds.metadata.deletion_timestamp is not None:
-            continue
+    for ds in _standing(state, "DaemonSet"):
         on_node: dict[str, int] = {}
         for pod in _live_owned(state, ds):
             target = daemonset.target_node_name(pod) or ""
@@ -159,8 +162,8 @@ def daemonsets_converge(state: ClusterState, config: ModelConfig) -> list[str]:
 )
 def jobs_finish(state: ClusterState, config: ModelConfig) -> list[str]:
     messages = []
-    for j in state.store.list("Job"):
-        if j.metadata.deletion_timestamp is not None or j.spec.suspend or job.is_job_finished(j):
+    for j in _standing(state, "Job"):
+        if j.spec.suspend or job.is_job_finished(j):
             continue
         if _unschedulable(_owned(state, "Pod", j)) is None:
             messages.append(f"Job {j.namespace}/{j.name} has neither completed nor failed "
@@ -176,9 +179,7 @@ def jobs_finish(state: ClusterState, config: ModelConfig) -> list[str]:
 )
 def statefulsets_converge(state: ClusterState, config: ModelConfig) -> list[str]:
     messages = []
-    for sts in state.store.list("StatefulSet"):
-        if sts.metadata.deletion_timestamp is not None:
-            continue
+    for sts in _standing(state, "StatefulSet"):
         pods = _live_owned(state, sts)
         if _unschedulable(pods) is not None:
             continue

@@ -28,6 +28,7 @@ from model.manifests import from_dict
 from model.objects import PersistentVolume, PersistentVolumeClaim
 from model.objects.meta import ObjectReference
 from model.state import ClusterState, behind
+from tests.model.driving import run_until_idle
 
 NAME = pvc_controller.NAME
 BIND_COMPLETED = "pv.kubernetes.io/bind-completed"
@@ -224,18 +225,7 @@ def _ours(action: Any) -> bool:
 def _settle(state: ClusterState, idle: int = 20, limit: int = 2000) -> ClusterState:
     """Run the PersistentVolume controller and its informer (time passing when it is idle) until the store has not
     changed for ``idle`` seconds."""
-    changed_at, revision = state.time, state.store.revision
-    for _ in range(limit):
-        if state.store.revision != revision:
-            changed_at, revision = state.time, state.store.revision
-        actions = [a for a in cluster.enabled(state) if _ours(a)]
-        if actions:
-            state = cluster.apply(state, actions[0])
-        elif state.time - changed_at < idle:
-            state = cluster.apply(state, Tick())
-        else:
-            return state
-    raise AssertionError("the controller did not settle")
+    return run_until_idle(state, _ours, idle, limit)
 
 
 def _send(state: ClusterState, request: Any) -> ClusterState:

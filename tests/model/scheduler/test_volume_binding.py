@@ -35,6 +35,7 @@ from model.scheduler.snapshot import Snapshot
 from model.scheduler.volumes import ERR_BIND_CONFLICT, PodVolumes, binding_pre_filter, find_pod_volumes
 from model.state import ClusterState, behind
 from model.store import Objects
+from tests.model.driving import run_until_idle
 from tests.model.scheduler.builders import claim_volume, make_node, make_pod, make_pv, make_pvc
 
 HOSTNAME = "kubernetes.io/hostname"
@@ -144,19 +145,7 @@ def _settle(state: ClusterState, idle: int = 30, limit: int = 3000,
             check: Callable[[ClusterState], None] = _claims_bound) -> ClusterState:
     """Run informers, the StatefulSet and PV controllers, the scheduler and the kubelets (time passing when nothing
     is enabled) until the store has not changed for ``idle`` seconds, checking ``check`` after every step."""
-    changed_at, revision = state.time, state.store.revision
-    for _ in range(limit):
-        if state.store.revision != revision:
-            changed_at, revision = state.time, state.store.revision
-        actions = [a for a in cluster.enabled(state) if _allowed(a)]
-        if actions:
-            state = cluster.apply(state, actions[0])
-        elif state.time - changed_at < idle:
-            state = cluster.apply(state, Tick())
-        else:
-            return state
-        check(state)
-    raise AssertionError("the cluster did not settle")
+    return run_until_idle(state, _allowed, idle, limit, check)
 
 
 def _deliver(state: ClusterState, component: str = scheduler.NAME) -> ClusterState:
