@@ -1,19 +1,17 @@
 """Reading Kubernetes manifests: YAML or JSON files, multi-document streams, folders and ``kind: List``.
 
-Only safe YAML loading is used. Timestamps stay strings, as Kubernetes' YAML-to-JSON decoding
-(sigs.k8s.io/yaml) keeps them. Every problem raises :class:`ManifestError` naming the file, the
+Text becomes documents in :mod:`model.documents` (safe YAML as sigs.k8s.io/yaml reads it, JSON streams, and the
+limits that refuse hostile input). Every problem raises :class:`ManifestError` naming the file, the
 document (1-based) and the field path.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from model.documents import MAX_BYTES, documents
 from model.errors import ManifestError, join_path
 from model.objects import MODELLED_KINDS, KubeObject, OpaqueObject
 from model.schema import type_name
@@ -22,18 +20,6 @@ Object = KubeObject | OpaqueObject
 
 KINDS: dict[str, type[KubeObject]] = {cls.KIND: cls for cls in MODELLED_KINDS}
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without the timestamp resolver: ``2024-01-01T00:00:00Z`` stays a string. A ``!!set`` is
-    the mapping to nulls it is in JSON (sigs.k8s.io/yaml), so that every loaded value is hashable."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_constructor("tag:yaml.org,2002:set", _Loader.construct_mapping)
 
 
 def from_dict(doc: Mapping[str, Any], path: str = "") -> Object:
@@ -96,33 +82,11 @@ def _expand(doc: Any) -> list[Object]:
 
 
 def load_text(text: str, source: str = "<input>") -> list[Object]:
-    """Model objects for a YAML (or JSON) stream of one or more documents.
-
-    Text that starts with ``{`` is first read as one JSON document, as kubectl's YAMLOrJSONDecoder does
-    (JSON may be indented with tabs, and its ``\\uD83D\\uDE00`` escapes are surrogate pairs), then as YAML.
-    """
-    if text.lstrip().startswith("{"):
-        try:
-            doc = json.loads(text)
-        except (ValueError, RecursionError):
-            pass  # not JSON: YAML in flow style
-        else:
-            return from_documents([doc], source)
-    docs: list[Any] = []
+    """Model objects for a YAML (or JSON) stream of one or more documents (see :mod:`model.documents`)."""
     try:
-        for doc in yaml.load_all(text, Loader=_Loader):
-            docs.append(doc)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ManifestError(f"invalid YAML{where}: {problem}", "", source, len(docs) + 1) from None
-    except RecursionError:
-        raise ManifestError("invalid YAML: nests too deeply", "", source, len(docs) + 1) from None
-    except (ValueError, TypeError, AttributeError) as e:
-        # PyYAML's constructors fail this way on explicit tags with bad values (``!!int x``,
-        # ``!!timestamp x``) and on integers longer than Python converts.
-        raise ManifestError(f"invalid YAML: {e}", "", source, len(docs) + 1) from None
+        docs = documents(text)
+    except ManifestError as e:
+        raise e.located(source, e.document) from None
     return from_documents(docs, source)
 
 
@@ -135,7 +99,11 @@ def load(paths: str | Path | Iterable[str | Path]) -> list[Object]:
     for path in map(Path, paths):
         for file in _files(path):
             try:
-                text = file.read_bytes().decode("utf-8")
+                with file.open("rb") as handle:  # bounded: a device or pipe may never end
+                    data = handle.read(MAX_BYTES + 1)
+                if len(data) > MAX_BYTES:
+                    raise ManifestError(f"larger than {MAX_BYTES // 2**20} MiB", "", str(file))
+                text = data.decode("utf-8")
             except UnicodeDecodeError as e:
                 raise ManifestError(f"not UTF-8 text (byte {e.start})", "", str(file)) from None
             except OSError as e:

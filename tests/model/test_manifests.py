@@ -308,7 +308,8 @@ def test_yaml_syntax_errors_give_the_line(text: str, expected: str) -> None:
         "undefined-alias", "deep-nesting"])
 def test_yaml_that_python_cannot_construct_is_a_manifest_error(text: str) -> None:
     error = error_of(text)
-    assert error.source == "m.yaml" and error.document == 1 and error.message.startswith("invalid YAML")
+    assert error.source == "m.yaml" and error.document == 1
+    assert error.message.startswith(("invalid YAML", "nests deeper than"))
 
 
 def test_unquoted_timestamps_stay_strings() -> None:
