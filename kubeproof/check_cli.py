@@ -140,7 +140,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     trace = traces.load(args.trace)
-    outcome = traces.replay(trace, all_properties())
+    outcome = traces.replay(trace, all_properties(), args.trace)
     if outcome.reproduced:
         print(f"reproduced after {outcome.steps_run} steps: {outcome.message}")
         return EXIT_VIOLATION

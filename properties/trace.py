@@ -23,7 +23,7 @@ from model.auth.identity import UserInfo
 from model.config import ModelConfig
 from model.errors import ManifestError
 from model.manifests import from_dict
-from properties.explore import PropertyViolated, Scenario, execute
+from properties.explore import PropertyViolated, Scenario
 from properties.registry import Property
 
 SCHEMA_VERSION = 1
@@ -128,17 +128,11 @@ class Replay:
     message: str
 
 
-def replay(trace: dict, properties: Sequence[Property]) -> Replay:
-    """Re-run the trace's actions from its initial state, checking ``properties`` after every step."""
-    scenario = scenario_of(trace)
-    types = _action_types()
-    actions = [decode_value(step["action"], types) for step in trace["steps"]]
-    try:
-        _, transitions = execute(scenario.initial(), actions, scenario.config, properties)
-    except PropertyViolated as violated:
-        same = violated.violation.property == trace["property"]
-        return Replay(same, len(violated.transitions), str(violated))
-    return Replay(False, len(transitions), "no property was violated")
+def replay(trace: dict, properties: Sequence[Property], source: str = "") -> Replay:
+    """Re-run the trace's actions from its initial state, checking ``properties`` after every step; the trace is
+    validated first and each step must still apply (:mod:`properties.replay`; a ManifestError otherwise)."""
+    from properties.replay import replay as checked_replay
+    return checked_replay(trace, properties, source)
 
 
 def to_markdown(trace: dict) -> str:
