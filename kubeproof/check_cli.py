@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from kubeproof.arguments import positive_int, writable_dir, writable_file
 from kubeproof.render import table
 from model import manifests
 from model.config import FAULTS, ModelConfig
@@ -25,6 +26,7 @@ from properties import trace as traces
 from properties.check import PROFILES, CheckResult, Profile, run
 from properties.explore import Scenario
 from properties.registry import LIVENESS, all_properties, by_name
+from properties.vacuity import run_vacuity, scenario_vacuity
 from properties.variants import VARIANTS, variant
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
@@ -82,15 +84,28 @@ def _junit(path: str, rows: list[tuple[str, str, str, float]]) -> None:
     for name, status, message, seconds in rows:
         body = f"<failure message={quoteattr(message)}>{escape(message)}</failure>" if status == "violated" else ""
         cases.append(f'  <testcase classname="kubeproof" name={quoteattr(name)} time="{seconds:.3f}">{body}</testcase>')
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="kubeproof" '
                           f'tests="{len(rows)}" failures="{failures}">\n' + "\n".join(cases) + "\n</testsuite>\n")
 
 
+def _vacuous(reason: str | None, allowed: bool) -> None:
+    if reason and not allowed:
+        raise UsageError(f"vacuous check: {reason}; the check would prove nothing (--allow-vacuous runs it "
+                         "anyway)")
+    if reason:
+        print(f"kubeproof: note: vacuous check: {reason}", file=sys.stderr)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     properties = _properties(args.property)
+    writable_file("--junit", args.junit)
+    writable_dir("--traces", args.traces)
     scenario = _scenario(args)
+    _vacuous(scenario_vacuity(scenario.objects), args.allow_vacuous)
     profile = PROFILES[args.profile]
     result = run(scenario, properties, profile, args.seed, _progress(not args.json and sys.stderr.isatty()))
+    _vacuous(run_vacuity(result.steps), args.allow_vacuous)
     if not args.json and sys.stderr.isatty():
         print(file=sys.stderr)
     violated = result.violation.violation.property if result.violation else None
@@ -121,6 +136,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     except ValueError as e:
         raise UsageError(str(e)) from None
     properties = _properties([args.property or chosen.property])
+    writable_file("-o", args.output)
     scenario = chosen.scenario()
     result = run(scenario, properties, PROFILES[args.profile], args.seed)
     if result.violation is None:
@@ -131,6 +147,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     text = {"json": lambda: json.dumps(trace, indent=1), "md": lambda: traces.to_markdown(trace),
             "kubectl": lambda: traces.to_kubectl(trace)}[args.format]()
     if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         Path(args.output).write_text(text + "\n")
         print(f"wrote {args.output} ({len(trace['steps'])} steps)")
     else:
@@ -305,6 +322,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"  {text} ...", file=sys.stderr, flush=True)
 
+    writable_dir("--output-dir", args.output_dir)
     environment = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "python": platform.python_version(),
                    "hypothesis": hypothesis.__version__, "platform": platform.platform(terse=True),
                    "cpus": os.cpu_count(), "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg())}
@@ -337,6 +355,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--junit", help="write JUnit XML, one test case per property")
     check.add_argument("--traces", default="reports/traces", help="where counterexample traces go")
     check.add_argument("--json", action="store_true", help="print the result as JSON")
+    check.add_argument("--allow-vacuous", action="store_true",
+                       help="run even when the check proves nothing (no manifests, no workloads, no nodes, no steps)")
     check.set_defaults(run=cmd_check)
 
     trace = sub.add_parser("trace", help="find and print a minimal counterexample for a known bug variant")
@@ -356,8 +376,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--profile", choices=sorted(PROFILES), default="dev",
                        help="profile for the steps/s measurement (variants always use ci)")
     bench.add_argument("--seed", type=int, default=0)
-    bench.add_argument("--seeds", type=int, default=3, help="seeds per exploration pass (SEED, SEED+1, ...)")
-    bench.add_argument("--repeat", type=int, default=3, help="exploration passes; the fastest counts")
+    bench.add_argument("--seeds", type=positive_int, default=3, help="seeds per exploration pass (SEED, SEED+1, ...)")
+    bench.add_argument("--repeat", type=positive_int, default=3, help="exploration passes; the fastest counts")
     bench.add_argument("--variant", action="append", help="measure only this variant (repeatable)")
     bench.add_argument("--output-dir", default="reports/bench", help="where exploration.md and .json go")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")

@@ -11,6 +11,7 @@ from pathlib import Path
 import attrs
 
 from kubeproof import check_cli, solver_cli
+from kubeproof.arguments import OutputPathError, Parser, non_negative_int
 from kubeproof.render import render_explanation, table, walk_step
 from model import manifests
 from model.cluster import initial_state
@@ -97,14 +98,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kubeproof", description=__doc__)
+    parser = Parser(prog="kubeproof", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     validate = sub.add_parser("validate", help="load manifests and list what the model reads from them")
     validate.add_argument("paths", nargs="*", help="files or folders (default: the bundled examples)")
     validate.set_defaults(run=cmd_validate)
     simulate = sub.add_parser("simulate", help="run the model on manifests, printing each action and its effects")
     simulate.add_argument("paths", nargs="*", help="files or folders (default: the bundled examples)")
-    simulate.add_argument("--steps", type=int, default=50, help="number of actions (default 50)")
+    simulate.add_argument("--steps", type=non_negative_int, default=50, help="number of actions (default 50)")
     simulate.add_argument("--seed", type=int, default=0, help="seed for choosing among enabled actions")
     simulate.add_argument("--fault", action="append", help=f"enable a fault ({', '.join(FAULTS)}; repeatable)")
     simulate.set_defaults(run=cmd_simulate)
@@ -124,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (ManifestError, UsageError, check_cli.UsageError) as e:
+    except (ManifestError, UsageError, check_cli.UsageError, OutputPathError) as e:
         print(f"kubeproof: {e}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from kubeproof.arguments import writable_dir
 from kubeproof.render import table
 from model import manifests
 from model.errors import ManifestError
@@ -86,6 +87,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             cluster, to_place = _load(args.pods, args.cluster)
             name, description = "custom", f"{', '.join(args.pods)} on {args.cluster}"
         out = Path(args.out) if args.out else Path("reports") / "compare" / name
+        writable_dir("--out", str(out))
         report = compare.run(name, description, cluster, to_place, strategies, args.timeout, args.seed,
                              args.quota_mode, progress=None if args.quiet else compare.progress_bar(sys.stderr),
                              with_compaction=not args.no_compaction)

@@ -1,0 +1,109 @@
+"""Issue 18 at the command line: hostile input, vacuous checks, unwritable outputs and bad numbers each get one line
+on stderr and exit 2, before any long work starts; never a traceback, a hang or a misleading exit 0."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kubeproof.cli import EXIT_OK, EXIT_USAGE, main
+from properties.variants import NODES
+
+BOMB = "\n".join(['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'] +
+                 [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 30)]) + "\n"
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: default}
+spec:
+  containers: [{name: app, image: nginx, resources: {requests: {cpu: 100m}}}]
+"""
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(args))
+    except SystemExit as e:  # argparse's parse errors
+        code = e.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def one_line(err: str) -> str:
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err.strip()
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    paths = {"bomb": tmp_path / "bomb.yaml", "nodes": tmp_path / "nodes.yaml", "pod": tmp_path / "pod.yaml",
+             "empty": tmp_path / "empty.yaml", "folder": tmp_path / "folder"}
+    paths["bomb"].write_text(BOMB)
+    paths["nodes"].write_text(NODES)
+    paths["pod"].write_text(POD)
+    paths["empty"].write_text("")
+    paths["folder"].mkdir()
+    return paths
+
+
+@pytest.mark.parametrize("command", [
+    ["validate", "{bomb}"], ["simulate", "{bomb}"], ["check", "{bomb}", "--cluster", "{nodes}"],
+    ["check", "--cluster", "{bomb}", "{pod}"], ["explain", "{bomb}", "--cluster", "{nodes}"],
+    ["explain", "{pod}", "--cluster", "{bomb}"], ["schedule", "{bomb}", "--cluster", "{nodes}"],
+])
+def test_an_alias_bomb_is_refused_by_every_command(capsys: pytest.CaptureFixture[str], files: dict[str, Path],
+                                                   command: list[str]) -> None:
+    code, out, err = cli(capsys, *[arg.format(**files) for arg in command])
+    assert code == EXIT_USAGE and out == ""
+    assert one_line(err) == f"kubeproof: {files['bomb']} doc 1: excessive aliasing (YAML anchors and aliases expand " \
+                            "too much)"
+
+
+@pytest.mark.parametrize(("args", "reason"), [
+    (["{empty}"], "no manifests were loaded"),
+    (["{folder}"], "no manifests were loaded"),
+    (["{pod}"], "no nodes: the 1 workload(s) have nowhere to run"),
+    (["--cluster", "{nodes}"], "no workloads"),
+])
+def test_vacuous_checks_exit_2_unless_allowed(capsys: pytest.CaptureFixture[str], files: dict[str, Path],
+                                              args: list[str], reason: str) -> None:
+    code, out, err = cli(capsys, "check", *[a.format(**files) for a in args])
+    assert code == EXIT_USAGE and out == ""
+    assert one_line(err).startswith(f"kubeproof: vacuous check: {reason}")
+    assert "--allow-vacuous" in err
+
+
+def test_allow_vacuous_runs_and_says_so(capsys: pytest.CaptureFixture[str], files: dict[str, Path]) -> None:
+    code, out, err = cli(capsys, "check", str(files["pod"]), "--allow-vacuous", "--property", "names-unique")
+    assert code == EXIT_OK and "names-unique" in out
+    assert "note: vacuous check: no nodes" in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["check", "--junit", "{folder}"], "--junit {folder}: is a directory, expected a file"),
+    (["check", "--traces", "{pod}"], "--traces {pod}: {pod} is a file, not a directory"),
+    (["check", "--traces", "{pod}/sub"], "--traces {pod}/sub: {pod} is a file, not a directory"),
+    (["trace", "--variant", "stale-quota-apiservers", "-o", "{folder}"],
+     "-o {folder}: is a directory, expected a file"),
+    (["bench", "--output-dir", "{pod}"], "--output-dir {pod}: {pod} is a file, not a directory"),
+    (["compare", "--workload", "uniform", "--out", "{pod}"], "--out {pod}: {pod} is a file, not a directory"),
+])
+def test_output_paths_are_checked_before_the_run(capsys: pytest.CaptureFixture[str], files: dict[str, Path],
+                                                 args: list[str], message: str) -> None:
+    code, out, err = cli(capsys, *[a.format(**files) for a in args])
+    assert code == EXIT_USAGE and out == ""
+    assert one_line(err) == f"kubeproof: {message.format(**files)}"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["bench", "--repeat", "0"], "kubeproof bench: error: argument --repeat: must be at least 1, got 0"),
+    (["bench", "--seeds", "0"], "kubeproof bench: error: argument --seeds: must be at least 1, got 0"),
+    (["simulate", "--steps", "-5"], "kubeproof simulate: error: argument --steps: must be 0 or more, got -5"),
+    (["simulate", "--steps", "ten"], "kubeproof simulate: error: argument --steps: expected an integer, got 'ten'"),
+])
+def test_bad_numbers_are_refused_at_parse_time(capsys: pytest.CaptureFixture[str], args: list[str],
+                                               message: str) -> None:
+    code, out, err = cli(capsys, *args)
+    assert code == EXIT_USAGE and out == ""
+    assert one_line(err).startswith(message)
