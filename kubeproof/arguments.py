@@ -20,6 +20,22 @@ class Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
+class CommandParser(Parser):
+    """A command's parser: options and manifests in any order (``check --cluster snap.yaml web.yaml`` and
+    ``check web.yaml --cluster snap.yaml``), as argparse's intermixed parsing reads them."""
+
+    _intermixing = False
+
+    def parse_known_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201 - argparse's signature
+        if self._intermixing:  # parse_known_intermixed_args calls back here (Python 3.11, 3.12)
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+
 def _integer(text: str) -> int:
     try:
         return int(text)
@@ -79,3 +95,27 @@ def writable_dir(option: str, value: str | None, file: str | None = None) -> Non
         raise OutputPathError(f"{option} {shown}: {existing} is a file, not a directory")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise OutputPathError(f"{option} {shown}: permission denied in {existing}")
+
+
+FIELD_VALIDATION_SPELLINGS = {"strict": "strict", "true": "strict", "warn": "warn", "ignore": "ignore",
+                              "false": "ignore"}
+
+
+def _field_validation(text: str) -> str:
+    try:
+        return FIELD_VALIDATION_SPELLINGS[text]
+    except KeyError:
+        raise argparse.ArgumentTypeError(f"expected strict, warn or ignore, got {text!r}") from None
+
+
+def add_validate_option(parser: argparse.ArgumentParser) -> None:
+    """kubectl's ``--validate``, for a command that reads manifests."""
+    parser.add_argument("--validate", type=_field_validation, default="strict", metavar="strict|warn|ignore",
+                        help="fields a kind's schema does not have: refuse the manifest (strict, the default, as "
+                             "kubectl), print a warning (warn) or drop them silently (ignore)")
+
+
+def loading(args: argparse.Namespace) -> dict:
+    """Keyword arguments for ``model.manifests.load`` from a command's ``--validate``: warnings go to stderr."""
+    return {"validation": getattr(args, "validate", "strict"),
+            "warn": lambda message: print(f"Warning: {message}", file=sys.stderr)}

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from kubeproof.arguments import positive_int, writable_dir, writable_file
+from kubeproof.arguments import loading, positive_int, writable_dir, writable_file
 from kubeproof.render import table
 from model import manifests
 from model.config import FAULTS, ModelConfig
@@ -60,8 +60,8 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     if unknown:
         raise UsageError(f"unknown variant {sorted(unknown)[0]!r} (known: {', '.join(MODEL_VARIANTS)})")
     config = ModelConfig(faults=frozenset(args.fault or ()), variants=frozenset(args.variant or ()))
-    objects = manifests.load((args.cluster or []) + (args.manifests or [])) if (args.manifests or args.cluster) \
-        else manifests.load([EXAMPLES])
+    paths = (args.cluster or []) + (args.manifests or [])
+    objects = manifests.load(paths, **loading(args)) if paths else manifests.load([EXAMPLES])
     name = "default" if not args.manifests else ",".join(Path(p).name for p in args.manifests)
     return Scenario(name, tuple(objects), config)
 
@@ -345,8 +345,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     check = sub.add_parser("check", help="explore workloads under user actions and faults, checking every property")
     check.add_argument("manifests", nargs="*", help="workload manifests (default: the bundled example scenario)")
-    check.add_argument("--cluster", nargs="+", help="cluster snapshot (`kubectl get nodes,pods -A -o yaml`) or Node "
-                                                    "manifests")
+    check.add_argument("--cluster", action="append", metavar="SNAPSHOT.yaml",
+                       help="cluster snapshot (see the README's snapshot command) or Node manifests; one path, "
+                            "repeatable")
     check.add_argument("--profile", choices=sorted(PROFILES), default="dev")
     check.add_argument("--seed", type=int, default=0)
     check.add_argument("--property", action="append", help="check only this property (repeatable)")

@@ -11,7 +11,14 @@ from pathlib import Path
 import attrs
 
 from kubeproof import check_cli, solver_cli
-from kubeproof.arguments import OutputPathError, Parser, non_negative_int
+from kubeproof.arguments import (
+    CommandParser,
+    OutputPathError,
+    Parser,
+    add_validate_option,
+    loading,
+    non_negative_int,
+)
 from kubeproof.render import render_explanation, table, walk_step
 from model import manifests
 from model.cluster import initial_state
@@ -31,7 +38,7 @@ class UsageError(Exception):
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Load manifests and print what was loaded."""
-    objects = manifests.load(args.paths or [EXAMPLES])
+    objects = manifests.load(args.paths or [EXAMPLES], **loading(args))
     rows = [
         (o.kind, o.namespace or "", o.name, "" if manifests.is_modelled(o) else "not modelled")
         for o in objects
@@ -48,7 +55,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"unknown fault {sorted(unknown)[0]!r} (known: {', '.join(FAULTS)})")
     config = ModelConfig(faults=frozenset(args.fault or ()))
-    objects = manifests.load(args.paths or [EXAMPLES])
+    objects = manifests.load(args.paths or [EXAMPLES], **loading(args))
     state = initial_state(objects)
     print(f"initial state: {len(state.store.objects)} objects, {len(state.pending)} manifests to submit")
     for walked in random_walk(state, args.steps, args.seed, config):
@@ -60,7 +67,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _pod_to_explain(spec: str, objects: list) -> tuple[Pod, str]:
+def _pod_to_explain(spec: str, objects: list, args: argparse.Namespace) -> tuple[Pod, str]:
     """The pod named ``namespace/name`` in the snapshot, or the first pod (or workload pod template) in a
     file, with a description of it."""
     if "/" in spec and not Path(spec).exists():
@@ -69,7 +76,7 @@ def _pod_to_explain(spec: str, objects: list) -> tuple[Pod, str]:
         if found is None:
             raise UsageError(f"{spec}: no such pod in the cluster snapshot")
         return found, f"pod {spec}"
-    for obj in manifests.load([spec]):
+    for obj in manifests.load([spec], **loading(args)):
         if isinstance(obj, Pod):
             return obj, f"pod {obj.namespace}/{obj.name}"
         template = getattr(getattr(obj, "spec", None), "template", None)
@@ -81,8 +88,8 @@ def _pod_to_explain(spec: str, objects: list) -> tuple[Pod, str]:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """Why the scheduler would (not) choose each node for a pod: filter verdicts and per-plugin scores."""
-    cluster = manifests.load(args.cluster)
-    pod, described = _pod_to_explain(args.pod, cluster)
+    cluster = manifests.load(args.cluster, **loading(args))
+    pod, described = _pod_to_explain(args.pod, cluster, args)
     profile = None
     if args.profile:
         try:
@@ -99,7 +106,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="kubeproof", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=CommandParser)
     validate = sub.add_parser("validate", help="load manifests and list what the model reads from them")
     validate.add_argument("paths", nargs="*", help="files or folders (default: the bundled examples)")
     validate.set_defaults(run=cmd_validate)
@@ -111,12 +118,15 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.set_defaults(run=cmd_simulate)
     explain_cmd = sub.add_parser("explain", help="show why the scheduler would choose each node for a pod")
     explain_cmd.add_argument("pod", help="a manifest with the pod (or a workload), or namespace/name in the snapshot")
-    explain_cmd.add_argument("--cluster", nargs="+", required=True,
-                             help="cluster snapshot: `kubectl get nodes,pods -A -o yaml` output or Node manifests")
+    explain_cmd.add_argument("--cluster", action="append", required=True, metavar="SNAPSHOT.yaml",
+                             help="cluster snapshot (see the README's snapshot command) or Node manifests; one path, "
+                                  "repeatable")
     explain_cmd.add_argument("--profile", help="a KubeSchedulerConfiguration file (default: kube-scheduler's defaults)")
     explain_cmd.set_defaults(run=cmd_explain)
     check_cli.register(sub)
     solver_cli.register(sub)
+    for name in ("validate", "simulate", "explain", "check", "schedule", "compare"):
+        add_validate_option(sub.choices[name])
     return parser
 
 

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from kubeproof.arguments import writable_dir
+from kubeproof.arguments import loading, writable_dir
 from kubeproof.render import table
 from model import manifests
 from model.errors import ManifestError
@@ -39,10 +39,10 @@ def _positive(text: str) -> float:
     return value
 
 
-def _load(pods: Sequence[str], cluster: str | None) -> tuple[list, list]:
+def _load(pods: Sequence[str], cluster: list[str] | None, args: argparse.Namespace) -> tuple[list, list]:
     if not cluster:
         raise ManifestError("--cluster SNAPSHOT.yaml is required with PODS")
-    return manifests.load(cluster), manifests.load(list(pods))
+    return manifests.load(cluster, **loading(args)), manifests.load(list(pods), **loading(args))
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
@@ -51,7 +51,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         names = objectives.parse_objectives(args.objective)
         if args.backend == "cpsat" and not cpsat.available():
             return _fail("--backend cpsat needs OR-tools: pip install 'kubeproof[cpsat]'")
-        cluster, to_place = _load(args.pods, args.cluster)
+        cluster, to_place = _load(args.pods, args.cluster, args)
         result = schedule(cluster, to_place, Options(objectives=names, quota_mode=args.quota_mode,
                                                      timeout=args.timeout, require_all=args.all_or_nothing,
                                                      backend=args.backend))
@@ -84,8 +84,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
             cluster, to_place, name = list(workload.cluster), list(workload.to_place), args.workload
             description = workload.description
         else:
-            cluster, to_place = _load(args.pods, args.cluster)
-            name, description = "custom", f"{', '.join(args.pods)} on {args.cluster}"
+            cluster, to_place = _load(args.pods, args.cluster, args)
+            name, description = "custom", f"{', '.join(args.pods)} on {', '.join(args.cluster)}"
         out = Path(args.out) if args.out else Path("reports") / "compare" / name
         writable_dir("--out", str(out))
         report = compare.run(name, description, cluster, to_place, strategies, args.timeout, args.seed,
@@ -103,7 +103,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def _command(args: argparse.Namespace) -> str:
     """The compare command line that regenerates a report (output folder aside)."""
     parts = ["kubeproof compare"]
-    parts += [f"--workload {args.workload}"] if args.workload else [*args.pods, f"--cluster {args.cluster}"]
+    clusters = [f"--cluster {c}" for c in args.cluster or ()]
+    parts += [f"--workload {args.workload}"] if args.workload else [*args.pods, *clusters]
     if args.strategies:
         parts.append(f"--strategies {args.strategies}")
     parts += [f"--timeout {args.timeout:g}", f"--seed {args.seed}"]
@@ -119,8 +120,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sched = subparsers.add_parser("schedule", help="place pods optimally on a cluster snapshot (Z3) and explain "
                                                    "pending pods")
     sched.add_argument("pods", nargs="+", metavar="PODS", help="manifests of pods and workloads to place")
-    sched.add_argument("--cluster", metavar="SNAPSHOT.yaml", help="kubectl get nodes,pods -A -o yaml (plus any "
-                       "Namespaces, ResourceQuotas, LimitRanges, PriorityClasses)")
+    sched.add_argument("--cluster", metavar="SNAPSHOT.yaml", action="append",
+                       help="cluster snapshot (see the README's snapshot command: nodes, pods and their owners, plus "
+                            "any Namespaces, ResourceQuotas, LimitRanges, PriorityClasses); one path, repeatable")
     sched.add_argument("--objective", default="max-placed",
                        help="max-placed, min-nodes, balance, min-moves, or a comma list (lexicographic; "
                             "max-placed first unless listed)")
@@ -138,7 +140,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                  "write a report")
     comp.add_argument("pods", nargs="*", metavar="PODS", help="manifests to place (with --cluster)")
     comp.add_argument("--workload", choices=FAMILIES, help="a built-in seeded workload family")
-    comp.add_argument("--cluster", metavar="SNAPSHOT.yaml")
+    comp.add_argument("--cluster", metavar="SNAPSHOT.yaml", action="append",
+                      help="cluster snapshot (with PODS); one path, repeatable")
     comp.add_argument("--strategies", default="", help=f"comma list (default all): {', '.join(compare.STRATEGIES)}"
                                                        + (", cpsat-*" if cpsat.available() else ""))
     comp.add_argument("--timeout", type=_positive, default=10.0, metavar="SECONDS", help="per solver run")

@@ -7,12 +7,14 @@ document (1-based) and the field path.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from model.apiserver.validation import input_problem
 from model.documents import MAX_BYTES, documents
 from model.errors import ManifestError, join_path
+from model.fields import unknown_fields
 from model.objects import MODELLED_KINDS, KubeObject, OpaqueObject
 from model.schema import type_name
 
@@ -49,20 +51,50 @@ def from_dict(doc: Mapping[str, Any], path: str = "") -> Object:
     return cls.from_dict(doc, path)
 
 
-def from_documents(docs: Iterable[Any], source: str = "") -> list[Object]:
-    """Model objects for parsed documents (``None`` documents are skipped; Lists are expanded)."""
+def from_documents(docs: Iterable[Any], source: str = "", validation: str | None = None,
+                   warn: Callable[[str], None] | None = None) -> list[Object]:
+    """Model objects for parsed documents (``None`` documents are skipped; Lists are expanded).
+
+    ``validation`` reads the documents as a user's input to kubectl: field validation (:mod:`model.fields`;
+    ``strict`` refuses a field the kind's schema does not have, ``warn`` passes each such field's located
+    description to ``warn``, ``ignore`` drops it) and whatever the API server would refuse on create
+    (``model.apiserver.validation.input_problem``). None (the default) reads them as test fixtures: unknown fields
+    are dropped and what only the API server refuses is kept (the model's API server answers Invalid)."""
     objects: list[Object] = []
     for number, doc in enumerate(docs, start=1):
         if doc is None:
             continue
         try:
-            objects.extend(_expand(doc))
+            objects.extend(_expand(doc, validation))
         except ManifestError as e:
             raise e.located(source, number) from None
+        except _UnknownField as e:
+            if validation == "strict":
+                raise ManifestError("unknown field", e.path, source, number) from None
+            if warn is not None:
+                warn(str(ManifestError("unknown field", e.path, source, number)))
+            objects.extend(_expand(doc, "ignore"))
     return objects
 
 
-def _expand(doc: Any) -> list[Object]:
+class _UnknownField(Exception):
+    def __init__(self, path: str):
+        self.path = path
+
+
+def _object(doc: Any, path: str, validation: str | None) -> Object:
+    """One object, read as :func:`from_documents` says."""
+    if validation in ("strict", "warn") and isinstance(doc, Mapping):
+        unknown = unknown_fields(doc, path)
+        if unknown:
+            raise _UnknownField(unknown[0])
+    obj = from_dict(doc, path)
+    if validation is not None and is_modelled(obj) and (problem := input_problem(obj)) is not None:
+        raise ManifestError(problem[1], join_path(path, problem[0]))
+    return obj
+
+
+def _expand(doc: Any, validation: str | None = None) -> list[Object]:
     """``kind: List`` (as ``kubectl get -o yaml`` prints) and ``*List`` kinds hold objects under ``items``.
 
     The items of a typed list (``PodList``, as the API server returns it) may omit their apiVersion and
@@ -77,22 +109,25 @@ def _expand(doc: Any) -> list[Object]:
             typed = {"apiVersion": doc.get("apiVersion"), "kind": doc["kind"][: -len("List")]}
             items = [{**item, **{k: v for k, v in typed.items() if item.get(k) is None}}
                      if isinstance(item, Mapping) else item for item in items]
-        return [from_dict(item, join_path("items", i)) for i, item in enumerate(items)]
-    return [from_dict(doc)]
+        return [_object(item, join_path("items", i), validation) for i, item in enumerate(items)]
+    return [_object(doc, "", validation)]
 
 
-def load_text(text: str, source: str = "<input>") -> list[Object]:
-    """Model objects for a YAML (or JSON) stream of one or more documents (see :mod:`model.documents`)."""
+def load_text(text: str, source: str = "<input>", validation: str | None = None,
+              warn: Callable[[str], None] | None = None) -> list[Object]:
+    """Model objects for a YAML (or JSON) stream of one or more documents (see :mod:`model.documents`;
+    ``validation`` and ``warn`` as :func:`from_documents`)."""
     try:
         docs = documents(text)
     except ManifestError as e:
         raise e.located(source, e.document) from None
-    return from_documents(docs, source)
+    return from_documents(docs, source, validation, warn)
 
 
-def load(paths: str | Path | Iterable[str | Path]) -> list[Object]:
+def load(paths: str | Path | Iterable[str | Path], validation: str | None = None,
+         warn: Callable[[str], None] | None = None) -> list[Object]:
     """Model objects from files and folders (folders are read recursively, ``.yaml``/``.yml``/``.json``
-    files in name order)."""
+    files in name order; ``validation`` and ``warn`` as :func:`from_documents`)."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     objects: list[Object] = []
@@ -108,7 +143,7 @@ def load(paths: str | Path | Iterable[str | Path]) -> list[Object]:
                 raise ManifestError(f"not UTF-8 text (byte {e.start})", "", str(file)) from None
             except OSError as e:
                 raise ManifestError(f"cannot read: {e.strerror}", "", str(file)) from None
-            objects.extend(load_text(text, str(file)))
+            objects.extend(load_text(text, str(file), validation, warn))
     return objects
 
 

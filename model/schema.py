@@ -64,6 +64,17 @@ INT = _scalar(int, "an integer")
 BOOL = _scalar(bool, "a boolean")
 
 
+def _int32(value: Any, path: str) -> int:
+    number = INT.decode(value, path)
+    if not -(2**31) <= number < 2**31:
+        raise ManifestError(f"expected a 32-bit integer, got {number}", path)
+    return number
+
+
+INT32 = Codec(_int32)
+"""An int32 field (``replicas``): JSON decoding into Go's int32 refuses numbers beyond it."""
+
+
 def _int_or_string(value: Any, path: str) -> int | str:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ManifestError(f"expected an integer or a string, got {type_name(value)}", path)

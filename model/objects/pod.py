@@ -35,6 +35,9 @@ from model.taints import Toleration
 
 RESTART_POLICIES = ("Always", "OnFailure", "Never")
 PROTOCOLS = ("TCP", "UDP", "SCTP")
+PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+"""core/v1 PullPolicy (validatePullPolicy). The model does not pull images, so it keeps the value as given and does
+not default it (SetDefaults_Container would: Always for ``:latest`` or no tag, else IfNotPresent)."""
 
 
 @attrs.frozen
@@ -104,6 +107,9 @@ class Container(Serializable):
     startup_probe: Any = field("startupProbe", RAW)
     restart_policy: str | None = field("restartPolicy", enum("Always"))
     env: Any = field("env", RAW)
+    image_pull_policy: str | None = field("imagePullPolicy", enum(*PULL_POLICIES))
+    termination_message_policy: str | None = field("terminationMessagePolicy",
+                                                   enum("File", "FallbackToLogsOnError"))
 
     @property
     def is_sidecar(self) -> bool:
@@ -298,6 +304,7 @@ class PodSpec(Serializable):
     hostname: str | None = field("hostname", STR)
     subdomain: str | None = field("subdomain", STR)
     scheduling_gates: Any = field("schedulingGates", RAW)
+    dns_policy: str | None = field("dnsPolicy", enum("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"))
 
     def _defaulted(self, path: str) -> PodSpec:
         require(len(self.containers) > 0, "Required value", join_path(path, "containers"))

@@ -56,7 +56,8 @@ class ClusterRole(KubeObject):
 
 @attrs.frozen
 class Subject(Serializable):
-    """rbac/v1 Subject: a User, Group or ServiceAccount (which needs a namespace)."""
+    """rbac/v1 Subject: a User, Group or ServiceAccount (whose namespace defaults to a RoleBinding's own; a
+    ClusterRoleBinding must name it)."""
 
     kind: str = field("kind", enum("User", "Group", "ServiceAccount"), required=True)
     name: str = field("name", STR, required=True)
@@ -64,9 +65,8 @@ class Subject(Serializable):
     api_group: str | None = field("apiGroup", STR)
 
     def _defaulted(self, path: str) -> Subject:
-        """SetDefaults_Subject and ValidateRoleBindingSubject."""
+        """SetDefaults_Subject (the namespace rule is the binding's: ValidateRoleBindingSubject)."""
         if self.kind == "ServiceAccount":
-            require(bool(self.namespace), "Required value", join_path(path, "namespace"))
             return self
         return attrs.evolve(self, api_group=RBAC_GROUP) if self.api_group is None else self
 
@@ -105,6 +105,11 @@ class ClusterRoleBinding(KubeObject):
     subjects: tuple[Subject, ...] = field("subjects", list_of(nested(Subject)), ())
 
     def _defaulted(self, path: str) -> ClusterRoleBinding:
+        """ValidateClusterRoleBinding: a ClusterRole, and ServiceAccount subjects with a namespace
+        (ValidateRoleBindingSubject with isNamespaced false; pkg/apis/rbac/validation/validation.go)."""
         require(self.role_ref.kind == "ClusterRole", 'Unsupported value: "Role": supported values: "ClusterRole"',
                 join_path(path, "roleRef.kind"))
+        for i, subject in enumerate(self.subjects):
+            require(subject.kind != "ServiceAccount" or bool(subject.namespace), "Required value",
+                    join_path(join_path(join_path(path, "subjects"), i), "namespace"))
         return self

@@ -22,6 +22,7 @@ from model.objects.storage import PersistentVolumeClaimTemplate
 from model.schema import (
     BOOL,
     INT,
+    INT32,
     INT_OR_STRING,
     RAW,
     STR,
@@ -107,7 +108,7 @@ class ReplicationControllerSpec(Serializable):
     """core/v1 ReplicationControllerSpec: an equality-based selector that defaults to the template's labels."""
 
     template: PodTemplateSpec = field("template", nested(PodTemplateSpec), required=True)
-    replicas: int = field("replicas", INT, 1)
+    replicas: int = field("replicas", INT32, 1)
     selector: FrozenDict = field("selector", STR_MAP, FrozenDict())
     min_ready_seconds: int = field("minReadySeconds", INT, 0)
 
@@ -143,7 +144,7 @@ class ReplicationController(KubeObject):
 class ReplicaSetSpec(Serializable):
     template: PodTemplateSpec = field("template", nested(PodTemplateSpec), required=True)
     selector: LabelSelector | None = field("selector", nested(LabelSelector))
-    replicas: int = field("replicas", INT, 1)
+    replicas: int = field("replicas", INT32, 1)
     min_ready_seconds: int = field("minReadySeconds", INT, 0)
 
     def _defaulted(self, path: str) -> ReplicaSetSpec:
@@ -207,7 +208,7 @@ class DeploymentStrategy(Serializable):
 class DeploymentSpec(Serializable):
     template: PodTemplateSpec = field("template", nested(PodTemplateSpec), required=True)
     selector: LabelSelector | None = field("selector", nested(LabelSelector))
-    replicas: int = field("replicas", INT, 1)
+    replicas: int = field("replicas", INT32, 1)
     strategy: DeploymentStrategy = field("strategy", nested(DeploymentStrategy), DeploymentStrategy())
     min_ready_seconds: int = field("minReadySeconds", INT, 0)
     revision_history_limit: int = field("revisionHistoryLimit", INT, 10)
@@ -336,8 +337,8 @@ class JobSpec(Serializable):
     only parallelism set leaves completions unset (a work queue); backoffLimit 6; NonIndexed."""
 
     template: PodTemplateSpec = field("template", nested(PodTemplateSpec), required=True)
-    parallelism: int | None = field("parallelism", INT)
-    completions: int | None = field("completions", INT)
+    parallelism: int | None = field("parallelism", INT32)
+    completions: int | None = field("completions", INT32)
     backoff_limit: int | None = field("backoffLimit", INT)
     backoff_limit_per_index: int | None = field("backoffLimitPerIndex", INT)
     active_deadline_seconds: int | None = field("activeDeadlineSeconds", INT)
@@ -454,7 +455,7 @@ class StatefulSetOrdinals(Serializable):
 class StatefulSetSpec(Serializable):
     template: PodTemplateSpec = field("template", nested(PodTemplateSpec), required=True)
     selector: LabelSelector | None = field("selector", nested(LabelSelector))
-    replicas: int = field("replicas", INT, 1)
+    replicas: int = field("replicas", INT32, 1)
     service_name: str | None = field("serviceName", STR)
     pod_management_policy: str = field("podManagementPolicy", enum("OrderedReady", "Parallel"), "OrderedReady")
     update_strategy: StatefulSetUpdateStrategy = field(

@@ -676,7 +676,7 @@ def test_job_rules() -> None:
      "spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive"),
     (doc("ClusterRoleBinding", "rbac.authorization.k8s.io/v1", roleRef={"kind": "Role", "name": "r"}),
      'roleRef.kind: Unsupported value: "Role": supported values: "ClusterRole"'),
-    (doc("RoleBinding", "rbac.authorization.k8s.io/v1", roleRef={"kind": "Role", "name": "r"},
+    (doc("ClusterRoleBinding", "rbac.authorization.k8s.io/v1", roleRef={"kind": "ClusterRole", "name": "r"},
          subjects=[{"kind": "ServiceAccount", "name": "sa"}]), "subjects[0].namespace: Required value"),
     (doc("Role", "rbac.authorization.k8s.io/v1", rules=[{"verbs": []}]),
      "rules[0].verbs: Required value: verbs must contain at least one value"),
