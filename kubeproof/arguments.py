@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from model.snapshot import orphaned, orphans_warning
+
 
 class Parser(argparse.ArgumentParser):
     """argparse's parser with one-line errors (exit 2): ``kubeproof bench: error: argument --repeat: must be at
@@ -119,3 +121,12 @@ def loading(args: argparse.Namespace) -> dict:
     """Keyword arguments for ``model.manifests.load`` from a command's ``--validate``: warnings go to stderr."""
     return {"validation": getattr(args, "validate", "strict"),
             "warn": lambda message: print(f"Warning: {message}", file=sys.stderr)}
+
+
+def without_dangling_owners(objects: list) -> list:
+    """The objects with owner references the snapshot cannot resolve removed (``model.snapshot``), warning on
+    stderr about each such orphan."""
+    kept, orphans = orphaned(objects)
+    if orphans:
+        print(f"kubeproof: warning: {orphans_warning(orphans)}", file=sys.stderr)
+    return kept

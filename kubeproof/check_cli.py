@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from kubeproof.arguments import loading, positive_int, writable_dir, writable_file
+from kubeproof.arguments import loading, positive_int, without_dangling_owners, writable_dir, writable_file
 from kubeproof.render import table
 from model import manifests
 from model.config import FAULTS, ModelConfig
@@ -61,7 +61,7 @@ def _scenario(args: argparse.Namespace) -> Scenario:
         raise UsageError(f"unknown variant {sorted(unknown)[0]!r} (known: {', '.join(MODEL_VARIANTS)})")
     config = ModelConfig(faults=frozenset(args.fault or ()), variants=frozenset(args.variant or ()))
     paths = (args.cluster or []) + (args.manifests or [])
-    objects = manifests.load(paths, **loading(args)) if paths else manifests.load([EXAMPLES])
+    objects = without_dangling_owners(manifests.load(paths, **loading(args))) if paths else manifests.load([EXAMPLES])
     name = "default" if not args.manifests else ",".join(Path(p).name for p in args.manifests)
     return Scenario(name, tuple(objects), config)
 

@@ -18,6 +18,7 @@ from kubeproof.arguments import (
     add_validate_option,
     loading,
     non_negative_int,
+    without_dangling_owners,
 )
 from kubeproof.render import render_explanation, table, walk_step
 from model import manifests
@@ -55,7 +56,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"unknown fault {sorted(unknown)[0]!r} (known: {', '.join(FAULTS)})")
     config = ModelConfig(faults=frozenset(args.fault or ()))
-    objects = manifests.load(args.paths or [EXAMPLES], **loading(args))
+    objects = without_dangling_owners(manifests.load(args.paths or [EXAMPLES], **loading(args)))
     state = initial_state(objects)
     print(f"initial state: {len(state.store.objects)} objects, {len(state.pending)} manifests to submit")
     for walked in random_walk(state, args.steps, args.seed, config):
