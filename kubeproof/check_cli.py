@@ -348,8 +348,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--cluster", action="append", metavar="SNAPSHOT.yaml",
                        help="cluster snapshot (see the README's snapshot command) or Node manifests; one path, "
                             "repeatable")
-    check.add_argument("--profile", choices=sorted(PROFILES), default="dev")
-    check.add_argument("--seed", type=int, default=0)
+    check.add_argument("--profile", choices=sorted(PROFILES), default="dev",
+                       help="how much to explore: dev (default), ci or deep (see the README)")
+    check.add_argument("--seed", type=int, default=0, help="seed of the exploration (default 0): same seed, same runs")
     check.add_argument("--property", action="append", help="check only this property (repeatable)")
     check.add_argument("--variant", action="append", help="re-create a known bug (see `kubeproof variants`)")
     check.add_argument("--fault", action="append", help=f"enable a fault ({', '.join(FAULTS)}; repeatable)")
@@ -361,22 +362,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.set_defaults(run=cmd_check)
 
     trace = sub.add_parser("trace", help="find and print a minimal counterexample for a known bug variant")
-    trace.add_argument("--variant", required=True)
-    trace.add_argument("--property")
-    trace.add_argument("--profile", choices=sorted(PROFILES), default="ci")
-    trace.add_argument("--seed", type=int, default=0)
-    trace.add_argument("--format", choices=("md", "json", "kubectl"), default="md")
-    trace.add_argument("-o", "--output")
+    trace.add_argument("--variant", required=True, help="the bug variant (see `kubeproof variants`)")
+    trace.add_argument("--property", help="the property to break (default: the one the variant breaks)")
+    trace.add_argument("--profile", choices=sorted(PROFILES), default="ci", help="how much to explore (default ci)")
+    trace.add_argument("--seed", type=int, default=0, help="seed of the exploration (default 0)")
+    trace.add_argument("--format", choices=("md", "json", "kubectl"), default="md",
+                       help="Markdown (default), trace JSON for `kubeproof replay`, or kubectl commands")
+    trace.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     trace.set_defaults(run=cmd_trace)
 
     replay = sub.add_parser("replay", help="re-run a saved trace; exit 1 if its violation reproduces")
-    replay.add_argument("trace")
+    replay.add_argument("trace", help="a trace JSON file (written by `check` or `trace --format json`)")
     replay.set_defaults(run=cmd_replay)
 
     bench = sub.add_parser("bench", help="measure exploration speed and how fast each bug variant is found")
     bench.add_argument("--profile", choices=sorted(PROFILES), default="dev",
                        help="profile for the steps/s measurement (variants always use ci)")
-    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
     bench.add_argument("--seeds", type=positive_int, default=3, help="seeds per exploration pass (SEED, SEED+1, ...)")
     bench.add_argument("--repeat", type=positive_int, default=3, help="exploration passes; the fastest counts")
     bench.add_argument("--variant", action="append", help="measure only this variant (repeatable)")
@@ -387,5 +389,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     for name, handler, text in (("variants", cmd_variants, "list the known bug variants"),
                                 ("properties", cmd_properties, "list the properties kubeproof checks")):
         listing = sub.add_parser(name, help=text)
-        listing.add_argument("--json", action="store_true")
+        listing.add_argument("--json", action="store_true", help="print a JSON list of objects")
         listing.set_defaults(run=handler)

@@ -74,9 +74,11 @@ def _pod_to_explain(spec: str, objects: list, args: argparse.Namespace) -> tuple
     if "/" in spec and not Path(spec).exists():
         namespace, _, name = spec.partition("/")
         found = next((o for o in objects if isinstance(o, Pod) and o.namespace == namespace and o.name == name), None)
-        if found is None:
-            raise UsageError(f"{spec}: no such pod in the cluster snapshot")
-        return found, f"pod {spec}"
+        if found is not None:
+            return found, f"pod {spec}"
+        if "/" in name or Path(spec).suffix in manifests.MANIFEST_SUFFIXES:  # not namespace/name: a mistyped path
+            raise ManifestError("no such file or directory", "", spec)
+        raise UsageError(f"{spec}: no such file, nor a pod of that namespace/name in the cluster snapshot")
     for obj in manifests.load([spec], **loading(args)):
         if isinstance(obj, Pod):
             return obj, f"pod {obj.namespace}/{obj.name}"
@@ -92,17 +94,37 @@ def cmd_explain(args: argparse.Namespace) -> int:
     cluster = manifests.load(args.cluster, **loading(args))
     pod, described = _pod_to_explain(args.pod, cluster, args)
     profile = None
-    if args.profile:
+    if args.scheduler_config:
         try:
-            profiles = load_profiles(Path(args.profile).read_text())
-        except (OSError, ValueError) as e:
-            raise UsageError(f"{args.profile}: {e}") from None
+            profiles = load_profiles(Path(args.scheduler_config).read_text())
+        except OSError as e:
+            raise UsageError(f"{args.scheduler_config}: {e.strerror}") from None
+        except ValueError as e:
+            raise UsageError(f"{args.scheduler_config}: {e}") from None
         profile = profiles.get(pod.spec.scheduler_name) or next(iter(profiles.values()))
     nodes = [o for o in cluster if isinstance(o, Node)]
     bound = [o for o in cluster if isinstance(o, Pod) and o.spec.node_name and o.key != pod.key]
     explanation = explain(pod, nodes, bound, profile)
     print(render_explanation(described, explanation, (profile or Profile.default()).scores))
     return EXIT_OK
+
+
+EXIT_CODES = {
+    "validate": "0 every manifest loaded; 2 bad input (a manifest the API server or kubectl would refuse, a missing "
+                "file)",
+    "simulate": "0 the steps ran; 2 bad input",
+    "explain": "0 explained; 2 bad input",
+    "check": "0 every property held; 1 a property was violated (its trace is written); 2 bad input, an unwritable "
+             "output path, or a vacuous check without --allow-vacuous",
+    "trace": "1 a counterexample was found and printed; 0 none was found; 2 bad input",
+    "replay": "1 the violation reproduces; 0 it does not (fixed); 2 the trace is malformed or no longer applies to "
+              "its initial state",
+    "variants": "0", "properties": "0",
+    "bench": "0 measured (targets missed are reported, not an error); 2 bad input",
+    "schedule": "0 a result was printed (whatever its status); 2 bad input",
+    "compare": "0 the report was written; 2 bad input",
+}
+"""What each command's exit code means (shown at the end of its ``--help``)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate = sub.add_parser("simulate", help="run the model on manifests, printing each action and its effects")
     simulate.add_argument("paths", nargs="*", help="files or folders (default: the bundled examples)")
     simulate.add_argument("--steps", type=non_negative_int, default=50, help="number of actions (default 50)")
-    simulate.add_argument("--seed", type=int, default=0, help="seed for choosing among enabled actions")
+    simulate.add_argument("--seed", type=int, default=0, help="seed for choosing among enabled actions (default 0)")
     simulate.add_argument("--fault", action="append", help=f"enable a fault ({', '.join(FAULTS)}; repeatable)")
     simulate.set_defaults(run=cmd_simulate)
     explain_cmd = sub.add_parser("explain", help="show why the scheduler would choose each node for a pod")
@@ -122,12 +144,16 @@ def build_parser() -> argparse.ArgumentParser:
     explain_cmd.add_argument("--cluster", action="append", required=True, metavar="SNAPSHOT.yaml",
                              help="cluster snapshot (see the README's snapshot command) or Node manifests; one path, "
                                   "repeatable")
-    explain_cmd.add_argument("--profile", help="a KubeSchedulerConfiguration file (default: kube-scheduler's defaults)")
+    explain_cmd.add_argument("--scheduler-config", "--profile", dest="scheduler_config", metavar="FILE",
+                             help="a KubeSchedulerConfiguration file (default: kube-scheduler's defaults); --profile "
+                                  "is a deprecated alias")
     explain_cmd.set_defaults(run=cmd_explain)
     check_cli.register(sub)
     solver_cli.register(sub)
     for name in ("validate", "simulate", "explain", "check", "schedule", "compare"):
         add_validate_option(sub.choices[name])
+    for name, codes in EXIT_CODES.items():
+        sub.choices[name].epilog = f"exit codes: {codes}"
     return parser
 
 

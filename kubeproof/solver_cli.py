@@ -145,7 +145,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     comp.add_argument("--strategies", default="", help=f"comma list (default all): {', '.join(compare.STRATEGIES)}"
                                                        + (", cpsat-*" if cpsat.available() else ""))
     comp.add_argument("--timeout", type=_positive, default=10.0, metavar="SECONDS", help="per solver run")
-    comp.add_argument("--quota-mode", choices=QUOTA_MODES, default="admission")
+    comp.add_argument("--quota-mode", choices=QUOTA_MODES, default="admission",
+                      help="admission (default: quota admits pods in arrival order) or solver")
     comp.add_argument("--seed", type=int, default=0, help="workload and tie-break seed (default 0)")
     comp.add_argument("--out", metavar="DIR", help="report folder (default reports/compare/<workload>)")
     comp.add_argument("--no-compaction", action="store_true", help="skip the cluster-compaction measurement")

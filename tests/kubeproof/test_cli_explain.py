@@ -46,7 +46,8 @@ def test_a_pod_that_fits_nowhere_shows_the_fit_error(capsys: pytest.CaptureFixtu
 def test_unknown_pod_name_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "explain", "dev/missing", "--cluster", CLUSTER)
     assert code == 2
-    assert err.strip() == "kubeproof: dev/missing: no such pod in the cluster snapshot"
+    assert err.strip() == ("kubeproof: dev/missing: no such file, nor a pod of that namespace/name in the cluster "
+                           "snapshot")
 
 
 def test_a_bad_profile_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -107,3 +107,73 @@ def test_bad_numbers_are_refused_at_parse_time(capsys: pytest.CaptureFixture[str
     code, out, err = cli(capsys, *args)
     assert code == EXIT_USAGE and out == ""
     assert one_line(err).startswith(message)
+
+
+SNAPSHOT_POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: coredns-abc
+  namespace: kube-system
+  uid: u-p1
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: coredns-5d, uid: u-rs1, controller: true}]
+spec: {nodeName: node-a, containers: [{name: coredns, image: coredns}]}
+"""
+
+
+@pytest.mark.parametrize("order", ["cluster-first", "manifests-first"])
+def test_cluster_takes_one_path_and_manifests_go_either_side(capsys: pytest.CaptureFixture[str],
+                                                             files: dict[str, Path], order: str) -> None:
+    """``check --cluster snap.yaml web.yaml`` made the workload part of the cluster (nargs="+") and ``explain
+    --cluster snap.yaml pod.yaml`` failed; now --cluster takes one path, repeatable, in any position."""
+    snapshot = files["folder"] / "snapshot.yaml"
+    snapshot.write_text(SNAPSHOT_POD)
+    cluster = ["--cluster", str(files["nodes"]), "--cluster", str(snapshot)]
+    args = [*cluster, str(files["pod"])] if order == "cluster-first" else [str(files["pod"]), *cluster]
+    code, out, err = cli(capsys, "check", *args, "--property", "names-unique", "--json")
+    assert code == EXIT_OK and '"scenario": "pod.yaml"' in out
+    assert one_line(err).startswith("kubeproof: warning: 1 object(s) name owners missing from the snapshot: Pod "
+                                    "kube-system/coredns-abc (owner ReplicaSet coredns-5d)")
+    code, out, _ = cli(capsys, "explain", *args)
+    assert code == EXIT_OK and out.startswith("Scheduling pod default/web")
+
+
+def test_validate_option_as_kubectl(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(POD.replace("containers:", "nodeSelecter: {disk: ssd}\n  containers:"))
+    code, _, err = cli(capsys, "validate", str(typo))
+    assert code == EXIT_USAGE and one_line(err) == f"kubeproof: {typo} doc 1: spec.nodeSelecter: unknown field"
+    code, out, err = cli(capsys, "validate", "--validate=warn", str(typo))
+    assert code == EXIT_OK and one_line(err) == f"Warning: {typo} doc 1: spec.nodeSelecter: unknown field"
+    code, out, err = cli(capsys, "validate", str(typo), "--validate", "false")
+    assert code == EXIT_OK and err == ""
+
+
+def test_a_mistyped_path_is_no_such_file(capsys: pytest.CaptureFixture[str], files: dict[str, Path]) -> None:
+    code, _, err = cli(capsys, "explain", "prod/web.yaml", "--cluster", str(files["nodes"]))
+    assert code == EXIT_USAGE and one_line(err) == "kubeproof: prod/web.yaml: no such file or directory"
+    code, _, err = cli(capsys, "explain", "prod/web", "--cluster", str(files["nodes"]))
+    assert code == EXIT_USAGE and "no such file, nor a pod of that namespace/name" in one_line(err)
+
+
+def test_scheduler_config_option_and_its_deprecated_alias(capsys: pytest.CaptureFixture[str],
+                                                          files: dict[str, Path]) -> None:
+    for option in ("--scheduler-config", "--profile"):
+        code, _, err = cli(capsys, "explain", str(files["pod"]), "--cluster", str(files["nodes"]), option,
+                           str(files["folder"] / "none.yaml"))
+        assert code == EXIT_USAGE and one_line(err).endswith("none.yaml: No such file or directory")
+
+
+def subcommands() -> dict:
+    from kubeproof.cli import build_parser
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if a.choices and isinstance(a.choices, dict)]
+    return sub.choices
+
+
+def test_every_option_has_help_and_every_command_states_its_exit_codes() -> None:
+    for name, command in subcommands().items():
+        for action in command._actions:
+            assert action.help, f"{name} {action.option_strings or action.dest} has no help"
+        assert command.epilog and command.epilog.startswith("exit codes: "), name
+        assert " 2 " in command.epilog or name in ("variants", "properties"), name
