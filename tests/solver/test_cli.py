@@ -28,12 +28,12 @@ def files(tmp_path):
          "metadata": {"name": f"n{i}", "labels": {"kubernetes.io/hostname": f"n{i}"}},
          "status": {"allocatable": {"cpu": "2", "memory": "4Gi", "pods": "10"}}} for i in range(2)]}
     cluster["items"].append({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "old", "namespace": "default"},
-                             "spec": {"nodeName": "n0", "containers": [{"name": "c", "resources": {
+                             "spec": {"nodeName": "n0", "containers": [{"name": "c", "image": "app", "resources": {
                                  "requests": {"cpu": "1"}}}]}, "status": {"phase": "Running"}})
     work = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {
         "replicas": 3, "selector": {"matchLabels": {"app": "web"}}, "template": {
             "metadata": {"labels": {"app": "web"}},
-            "spec": {"containers": [{"name": "c", "resources": {"requests": {"cpu": "1"}}}]}}}}
+            "spec": {"containers": [{"name": "c", "image": "app", "resources": {"requests": {"cpu": "1"}}}]}}}}
     (tmp_path / "cluster.yaml").write_text(yaml.safe_dump(cluster))
     (tmp_path / "web.yaml").write_text(yaml.safe_dump(work))
     return tmp_path
