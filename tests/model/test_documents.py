@@ -114,9 +114,11 @@ def test_concatenated_json_objects_are_read_as_kubectl_reads_them() -> None:
 
 
 @settings(max_examples=60)
-@given(st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=6)),
-                    lambda children: st.one_of(st.lists(children, max_size=3),
-                                               st.dictionaries(st.text(max_size=4), children, max_size=3)),
+def _containers(children: st.SearchStrategy) -> st.SearchStrategy:
+    return st.one_of(st.lists(children, max_size=3), st.dictionaries(st.text(max_size=4), children, max_size=3))
+
+
+@given(st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=6)), _containers,
                     max_leaves=10))
 def test_loaders_agree_on_generated_yaml(value: object) -> None:
     text = yaml.safe_dump_all([value, value])
