@@ -28,13 +28,20 @@ from model.manifests import from_dict
 from model.schema import type_name
 from properties.explore import PropertyViolated, Scenario, checked_step
 from properties.registry import Property
-from properties.trace import SCHEMA_VERSION, Replay, _action_types
+from properties.trace import SCHEMA_VERSION, Replay, _action_types, scenario_of
 
 TOP_LEVEL = {"schema": True, "variant": False, "property": True, "message": False, "seed": False, "initial": True,
-             "steps": True}
-"""Top-level keys, and whether each is required."""
-INITIAL = {"scenario": True, "settled": False, "config": True, "manifests": True, "spec": False}
-"""Keys of ``initial`` (``spec``: a user's CheckSpec, carried as it is)."""
+             "steps": True, "minimal": False, "lasso": False}
+"""Top-level keys, and whether each is required (``minimal``: false when shrinking stopped early; ``lasso``: the
+loop of a liveness counterexample from ``kubeproof explore``)."""
+INITIAL = {"scenario": True, "settled": False, "config": True, "manifests": True, "spec": False,
+           "propertiesModule": False, "onlyIntents": False, "faultBudget": False, "settleBetweenFaults": False,
+           "userActions": False}
+"""Keys of ``initial``: a user's CheckSpec (``spec``, ``propertiesModule``, ``onlyIntents``) and the run's fault
+budget and user actions, as ``trace.to_json`` writes them; ``trace.scenario_of`` reads them."""
+INITIAL_TYPES = {"settled": (bool, "a boolean"), "spec": (dict, "an object"), "propertiesModule": (str, "a string"),
+                 "onlyIntents": (bool, "a boolean"), "faultBudget": ((dict, type(None)), "an object or null"),
+                 "settleBetweenFaults": (bool, "a boolean"), "userActions": (bool, "a boolean")}
 CONFIG = {"faults": False, "variants": False}
 STEP = {"action": True, "description": False, "responses": False, "changed": False}
 ALWAYS_APPLICABLE = (Tick, Resync, Submit)
@@ -161,34 +168,44 @@ def _check(trace: Any, properties: Sequence[Property]) -> CheckedTrace:
     variant = trace.get("variant")
     if variant is not None and variant not in MODEL_VARIANTS:
         raise ManifestError(f'unknown variant "{variant}" (see `kubeproof variants`)', "variant")
-    for key, kind, wanted in (("message", str, "a string"), ("seed", int, "an integer")):
+    for key, kind, wanted in (("message", str, "a string"), ("seed", int, "an integer"), ("minimal", bool,
+                                                                                            "a boolean")):
         if trace.get(key) is not None:
             _typed(trace[key], kind, key, wanted)
     initial = _keys(trace["initial"], INITIAL, "initial")
-    name = _typed(initial["scenario"], str, "initial.scenario", "a string")
-    settled = _typed(initial.get("settled", False), bool, "initial.settled", "a boolean")
+    _typed(initial["scenario"], str, "initial.scenario", "a string")
+    for key, (kind, wanted) in INITIAL_TYPES.items():
+        if key in initial:
+            _typed(initial[key], kind, join_path("initial", key), wanted)
     config = _keys(initial["config"], CONFIG, "initial.config")
-    faults = _names(config.get("faults", []), FAULTS, "fault", "initial.config.faults")
-    variants = _names(config.get("variants", []), MODEL_VARIANTS, "variant", "initial.config.variants")
+    _names(config.get("faults", []), FAULTS, "fault", "initial.config.faults")
+    _names(config.get("variants", []), MODEL_VARIANTS, "variant", "initial.config.variants")
     manifests = _typed(initial["manifests"], list, "initial.manifests", "an array")
-    objects = []
     for i, doc in enumerate(manifests):
         try:
-            objects.append(from_dict(doc))
+            from_dict(doc)
         except ManifestError as e:
             raise e.within(join_path("initial.manifests", i)) from None
     steps = _typed(trace["steps"], list, "steps", "an array")
+    if "lasso" in trace:
+        lasso = _keys(trace["lasso"], {"loop_start": True, "loop_length": False}, "lasso")
+        start = _typed(lasso["loop_start"], int, "lasso.loop_start", "an integer")
+        if not 0 <= start < len(steps):
+            raise ManifestError(f"Invalid value: {start}: must be a step index below {len(steps)}", "lasso.loop_start")
     types = _action_types()
     actions = []
     for i, step in enumerate(steps):
         _keys(step, STEP, join_path("steps", i))
         actions.append(decode_action(step["action"], types, join_path(join_path("steps", i), "action")))
-    scenario = Scenario(name, tuple(objects), ModelConfig(faults=faults, variants=variants), settled=settled)
+    try:
+        scenario = scenario_of(trace)
+    except (KeyError, TypeError, ValueError, AttributeError):  # a field ``trace.scenario_of`` reads, of a bad shape
+        raise ManifestError("the initial scenario cannot be built from these fields", "initial") from None
     return CheckedTrace(scenario, prop, tuple(actions))
 
 
 def _applicable(state: Any, action: Any, config: ModelConfig) -> bool:
-    if isinstance(action, ALWAYS_APPLICABLE):
+    if isinstance(action, ALWAYS_APPLICABLE) or hasattr(action, "run"):  # ``run``: an environment move (waiting)
         return True
     try:
         component = cluster.component_of(action)
@@ -213,17 +230,30 @@ def replay(trace: Any, properties: Sequence[Property], source: str = "") -> Repl
     config = checked.scenario.config
     state = checked.scenario.initial()
     transitions: list = []
+    lasso = "lasso" in trace
+    checked_properties = () if lasso else properties  # a lasso's verdict is its loop closing (properties.lasso)
     for i, action in enumerate(checked.actions):
         where = join_path(join_path("steps", i), "action")
         if not _applicable(state, action, config):
             raise ManifestError(f"the trace no longer applies: step {i + 1} ({_described(action)}) is not an action "
                                 "the cluster could take at that point", where, source)
         try:
-            state = checked_step(state, action, config, properties, transitions)
+            state = checked_step(state, action, config, checked_properties, transitions)
         except PropertyViolated as violated:
             same = violated.violation.property == checked.property
             return Replay(same, len(violated.transitions), str(violated))
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ManifestError(f"the model cannot perform step {i + 1} ({type(action).__name__}): its fields do not "
                                 "fit the state", where, source) from None
+    if lasso:
+        return _lasso_verdict(trace, properties, source)
     return Replay(False, len(transitions), "no property was violated")
+
+
+def _lasso_verdict(trace: Any, properties: Sequence[Property], source: str) -> Replay:
+    try:
+        from properties.lasso import replay_lasso  # kubeproof explore's module
+    except ImportError:
+        raise ManifestError("a lasso trace (from `kubeproof explore`), which this kubeproof cannot replay", "lasso",
+                            source) from None
+    return Replay(*replay_lasso(trace, properties))

@@ -93,6 +93,9 @@ def swap_steps(data: dict) -> None:
     (edit("initial.manifests[0].spec.taints", "x"), "t.json: initial.manifests[0].spec.taints: expected an "
                                                     "array, got string"),
     (swap_steps, "t.json: steps[1].action: the trace no longer applies: step 2"),
+    (edit("lasso", {"loop_start": 99}), "t.json: lasso.loop_start: Invalid value: 99: must be a step index below 5"),
+    (edit("minimal", "no"), "t.json: minimal: expected a boolean, got string"),
+    (edit("initial.userActions", 1), "t.json: initial.userActions: expected a boolean, got number"),
 ])
 def test_malformed_or_stale_traces_exit_2_naming_file_and_field(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], change: Callable[[dict], None], expected: str) -> None:
@@ -102,6 +105,14 @@ def test_malformed_or_stale_traces_exit_2_naming_file_and_field(
     assert code == 2, text
     assert text.startswith(f"kubeproof: {tmp_path / expected}"), text
     assert "\n" not in text and "Traceback" not in text
+
+
+def test_fields_other_writers_add_are_accepted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``minimal`` (shrinking stopped early) and a user's spec in ``initial`` are part of the schema."""
+    data = counterexample()
+    data["minimal"] = False
+    data["initial"]["spec"] = {"intents": []}
+    assert replay_exit(tmp_path, data, capsys)[0] == 1
 
 
 def test_a_missing_trace_file_is_no_such_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
