@@ -125,6 +125,29 @@ def check_node_graph(root: yaml.Node) -> None:
             raise ManifestError(f"more than {MAX_VALUES:,} values in one document")
 
 
+def duplicate_fields(root: yaml.Node) -> list[str]:
+    """Keys given twice in one mapping (``replicas`` twice in a spec): YAML loading keeps the last, while the API
+    server's strict field validation refuses them (``duplicate field "replicas"``). ``<<`` merge keys are not
+    fields."""
+    found: list[str] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for key, _ in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value != "<<":
+                    if key.value in keys:
+                        found.append(f'duplicate field "{key.value}" (line {key.start_mark.line + 1})')
+                    keys.add(key.value)
+        stack.extend(_children(node))
+    return found
+
+
 def check_value(value: Any) -> None:
     """The depth and size limits for a parsed JSON value (JSON has no aliases)."""
     count = 0
@@ -168,26 +191,31 @@ def _json_documents(text: str) -> list[Any] | None:
         docs.append(doc)
 
 
-def _yaml_documents(text: str, loader: type) -> Iterator[Any]:
+def _yaml_documents(text: str, loader: type, duplicates: list[tuple[int, str]] | None) -> Iterator[Any]:
     """The documents of a YAML stream, each checked before it is constructed. Errors carry no document number;
     :func:`documents` adds it."""
     parser = loader(text)
+    number = 0
     try:
         while parser.check_node():
             node = parser.get_node()
+            number += 1
             if node is None:
                 yield None
                 continue
             check_node_graph(node)
+            if duplicates is not None:
+                duplicates.extend((number, message) for message in duplicate_fields(node))
             yield parser.construct_document(node)
     finally:
         parser.dispose()
 
 
-def documents(text: str, loader: type | None = None) -> list[Any]:
+def documents(text: str, loader: type | None = None, duplicates: list[tuple[int, str]] | None = None) -> list[Any]:
     """The documents of a YAML or JSON stream (``None`` for empty ones), or a ManifestError whose ``document``
     is the 1-based number of the document at fault. ``loader`` is :data:`Loader` unless given (tests compare
-    the pure-Python one with libyaml's)."""
+    the pure-Python one with libyaml's). When ``duplicates`` is a list, (document number, message) pairs for the
+    YAML keys given twice in one mapping are appended to it (JSON's are not detected)."""
     if len(text) > MAX_BYTES:
         raise ManifestError(f"larger than {MAX_BYTES // 2**20} MiB")
     if text.lstrip().startswith("{"):
@@ -195,18 +223,18 @@ def documents(text: str, loader: type | None = None) -> list[Any]:
             docs = _json_documents(text)
         except ManifestError as json_error:  # a later value is not JSON: the whole text may still be YAML
             try:
-                return _yaml_stream(text, loader or Loader)
+                return _yaml_stream(text, loader or Loader, duplicates)
             except ManifestError:
                 raise json_error from None
         if docs is not None:
             return docs
-    return _yaml_stream(text, loader or Loader)
+    return _yaml_stream(text, loader or Loader, duplicates)
 
 
-def _yaml_stream(text: str, loader: type) -> list[Any]:
+def _yaml_stream(text: str, loader: type, duplicates: list[tuple[int, str]] | None) -> list[Any]:
     docs: list[Any] = []
     try:
-        for doc in _yaml_documents(text, loader):
+        for doc in _yaml_documents(text, loader, duplicates):
             docs.append(doc)
     except ManifestError as e:
         raise ManifestError(e.message, document=len(docs) + 1) from None
@@ -214,7 +242,7 @@ def _yaml_stream(text: str, loader: type) -> list[Any]:
         if "exceeded maximum nesting depth" in str(e):  # libyaml's own limit (1000 levels)
             raise ManifestError(f"nests deeper than {MAX_DEPTH} levels", document=len(docs) + 1) from None
         if loader is not PurePythonLoader:  # libyaml words its errors differently: give PyYAML's, as without it
-            return _yaml_stream(text, PurePythonLoader)
+            return _yaml_stream(text, PurePythonLoader, duplicates)
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]

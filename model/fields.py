@@ -6,9 +6,9 @@ The known fields come from the API's OpenAPI schema (``known_fields.json``, gene
 ``tools/known_fields.py`` from the Kubernetes Python client's models of release 1.37). Upstream: server-side field
 validation, KEP-2885 (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/fieldmanager, the ``strict decoding
 error: unknown field "spec.replica"`` message); doc https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation.
-Kinds the model does not read (CRDs and the like) are not checked: their schemas are not known here.
-Deliberate difference: duplicate fields, which strict validation also refuses, are not detected (YAML loading keeps
-the last value, as ``warn`` and ``ignore`` do).
+Kinds the model does not read (CRDs and the like) are not checked: their schemas are not known here. Duplicate
+fields, which strict validation also refuses, are found in the YAML node graph (``model.documents``); in JSON they
+are not detected.
 """
 
 from __future__ import annotations

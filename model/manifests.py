@@ -117,10 +117,16 @@ def load_text(text: str, source: str = "<input>", validation: str | None = None,
               warn: Callable[[str], None] | None = None) -> list[Object]:
     """Model objects for a YAML (or JSON) stream of one or more documents (see :mod:`model.documents`;
     ``validation`` and ``warn`` as :func:`from_documents`)."""
+    duplicates: list[tuple[int, str]] = []
     try:
-        docs = documents(text)
+        docs = documents(text, duplicates=duplicates if validation in ("strict", "warn") else None)
     except ManifestError as e:
         raise e.located(source, e.document) from None
+    for number, message in duplicates:  # strict field validation refuses them; YAML keeps the last value
+        if validation == "strict":
+            raise ManifestError(message, "", source, number)
+        if warn is not None:
+            warn(str(ManifestError(message, "", source, number)))
     return from_documents(docs, source, validation, warn)
 
 

@@ -123,6 +123,18 @@ def test_unknown_fields_warn_or_are_ignored_on_request() -> None:
     assert load_text(text) == [obj]  # fixtures (no validation) load as before
 
 
+def test_duplicate_fields_are_refused_by_strict_validation() -> None:
+    text = yaml.safe_dump(deployment(replicas=3)).replace("replicas: 3", "replicas: 3\n  replicas: 1")
+    with pytest.raises(ManifestError) as info:
+        load_text(text, "m.yaml", "strict")
+    assert str(info.value).startswith('m.yaml doc 1: duplicate field "replicas" (line ')
+    warnings: list[str] = []
+    (obj,) = load_text(text, "m.yaml", "warn", warnings.append)
+    assert obj.spec.replicas == 1 and warnings == [str(info.value)]
+    merged = "a: &a {x: 1}\nb: {<<: *a, <<: *a, y: 2}\n"  # merge keys are not fields
+    assert load_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" + merged, "m.yaml", "strict")
+
+
 def test_bundled_examples_pass_strict_validation() -> None:
     assert load(EXAMPLES, "strict") == load(EXAMPLES)
 
