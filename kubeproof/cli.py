@@ -24,6 +24,7 @@ from kubeproof.render import render_explanation, table, walk_step
 from model import manifests
 from model.cluster import initial_state
 from model.config import FAULTS, ModelConfig
+from model.documents import documents
 from model.errors import ManifestError
 from model.examples import DIRECTORY as EXAMPLES
 from model.objects import Node, Pod
@@ -95,8 +96,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
     pod, described = _pod_to_explain(args.pod, cluster, args)
     profile = None
     if args.scheduler_config:
-        try:
-            profiles = load_profiles(Path(args.scheduler_config).read_text())
+        try:  # read as manifests are (model.documents: hostile YAML refused), one document
+            docs = [d for d in documents(Path(args.scheduler_config).read_text()) if d is not None]
+            if len(docs) != 1:
+                raise UsageError(f"{args.scheduler_config}: expected one KubeSchedulerConfiguration document, found "
+                                 f"{len(docs)}")
+            profiles = load_profiles(docs[0])
+        except ManifestError as e:
+            raise e.located(args.scheduler_config, e.document) from None
         except OSError as e:
             raise UsageError(f"{args.scheduler_config}: {e.strerror}") from None
         except ValueError as e:

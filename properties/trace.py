@@ -115,6 +115,8 @@ def load(path: str) -> dict:
         raise ManifestError(f"cannot read: {e.strerror}", "", path) from None
     except ValueError as e:
         raise ManifestError(f"not a trace (invalid JSON: {e})", "", path) from None
+    except RecursionError:
+        raise ManifestError("not a trace (JSON nested too deeply)", "", path) from None
     for key in ("property", "initial", "steps"):
         if not isinstance(trace, dict) or key not in trace:
             raise ManifestError(f"not a trace: missing {key}", "", path)

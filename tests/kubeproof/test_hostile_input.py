@@ -51,6 +51,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
     ["validate", "{bomb}"], ["simulate", "{bomb}"], ["check", "{bomb}", "--cluster", "{nodes}"],
     ["check", "--cluster", "{bomb}", "{pod}"], ["explain", "{bomb}", "--cluster", "{nodes}"],
     ["explain", "{pod}", "--cluster", "{bomb}"], ["schedule", "{bomb}", "--cluster", "{nodes}"],
+    ["explain", "{pod}", "--cluster", "{nodes}", "--scheduler-config", "{bomb}"],
 ])
 def test_an_alias_bomb_is_refused_by_every_command(capsys: pytest.CaptureFixture[str], files: dict[str, Path],
                                                    command: list[str]) -> None:
@@ -177,3 +178,16 @@ def test_every_option_has_help_and_every_command_states_its_exit_codes() -> None
             assert action.help, f"{name} {action.option_strings or action.dest} has no help"
         assert command.epilog and command.epilog.startswith("exit codes: "), name
         assert " 2 " in command.epilog or name in ("variants", "properties"), name
+
+
+def test_broken_scheduler_config_and_deep_trace_json_are_one_line(capsys: pytest.CaptureFixture[str],
+                                                                  files: dict[str, Path], tmp_path: Path) -> None:
+    broken = tmp_path / "config.yaml"
+    broken.write_text("profiles: [\n")
+    code, _, err = cli(capsys, "explain", str(files["pod"]), "--cluster", str(files["nodes"]), "--scheduler-config",
+                       str(broken))
+    assert code == EXIT_USAGE and one_line(err).startswith(f"kubeproof: {broken} doc 1: invalid YAML at line 2")
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    code, _, err = cli(capsys, "replay", str(deep))
+    assert code == EXIT_USAGE and one_line(err) == f"kubeproof: {deep}: not a trace (JSON nested too deeply)"
