@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from model.frozendict import FrozenDict
-from solver import explain, objectives
+from solver import explain, node_types, objectives
 from solver.encoding import Encoding, derive, encode, violated
 from solver.instance import ADMISSION, Instance, build
 from solver.objectives import BALANCE, MAX_PLACED, MIN_MOVES, MIN_NODES, Stage
@@ -121,10 +121,16 @@ def solve_stages(encoding: Encoding, options: Options, incumbent: list[int] | No
     results: list[StageResult] = []
     placed: dict[int, int] = {}
     values = incumbent
-    for name in options.objectives:
+    for position, name in enumerate(options.objectives):
+        # dominance between node types holds for min-nodes only after max-placed stages (see solver.node_types)
+        typed = name == MIN_NODES and set(options.objectives[:position]) <= {MAX_PLACED}
         for stage in stages_for(encoding, name, placed):
+            by_types = None
             if options.backend == "cpsat":
                 result, values = backend.minimise(stage, values, deadline)
+            elif typed and (by_types := node_types.minimise(encoding, stage, placed, values, deadline,
+                                                            options.require_all, options.z3_mode)):
+                result, values = by_types
             else:
                 result, values = minimise(backend, stage, values, deadline,
                                           try_lower_first=name in (MIN_NODES, BALANCE, MIN_MOVES))
