@@ -126,7 +126,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="admission: quota admits pods in arrival order (Kubernetes); solver: the solver "
                             "chooses which pods to admit")
     sched.add_argument("--timeout", type=_positive, default=10.0, metavar="SECONDS",
-                       help="time limit for the search (default 10)")
+                       help="wall-clock limit for the whole run: building, warm start, search, re-check "
+                            "(default 10); when it runs out, the best placement so far (status feasible or unknown)")
     sched.add_argument("--all-or-nothing", action="store_true", help="every pod must be placed (else infeasible)")
     sched.add_argument("--backend", choices=BACKENDS, default="z3", help="z3 (default) or cpsat (OR-tools)")
     sched.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -139,7 +140,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     comp.add_argument("--cluster", metavar="SNAPSHOT.yaml")
     comp.add_argument("--strategies", default="", help=f"comma list (default all): {', '.join(compare.STRATEGIES)}"
                                                        + (", cpsat-*" if cpsat.available() else ""))
-    comp.add_argument("--timeout", type=_positive, default=10.0, metavar="SECONDS", help="per solver run")
+    comp.add_argument("--timeout", type=_positive, default=10.0, metavar="SECONDS",
+                      help="wall-clock limit per strategy run, greedy ones too (default 10)")
     comp.add_argument("--quota-mode", choices=QUOTA_MODES, default="admission")
     comp.add_argument("--seed", type=int, default=0, help="workload and tie-break seed (default 0)")
     comp.add_argument("--out", metavar="DIR", help="report folder (default reports/compare/<workload>)")
