@@ -35,11 +35,11 @@ from model.resources import pod_requests, scheduler_resources
 from solver import cpsat, greedy
 from solver.api import Options, Result, schedule
 from solver.instance import ADMISSION, NEW, Instance, build
-from solver.objectives import OBJECTIVES
+from solver.names import CPSAT_STRATEGIES, GREEDY_PROFILES, Z3_STRATEGIES
 
-GREEDY = tuple(greedy.PROFILES)
-SOLVER = tuple(f"z3-{o}" for o in OBJECTIVES)
-CPSAT = tuple(f"cpsat-{o}" for o in OBJECTIVES)
+GREEDY = GREEDY_PROFILES
+SOLVER = Z3_STRATEGIES
+CPSAT = CPSAT_STRATEGIES
 STRATEGIES = GREEDY + SOLVER
 COMPACTION_PROBE_SECONDS = 3.0
 

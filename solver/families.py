@@ -36,7 +36,6 @@ from model.objects import (
     StatefulSet,
 )
 
-FAMILIES = ("uniform", "mixed", "gpu", "quota", "affinity", "bench", "hetero")
 ZONE = "topology.kubernetes.io/zone"
 HOSTNAME = "kubernetes.io/hostname"
 INSTANCE_TYPE = "node.kubernetes.io/instance-type"

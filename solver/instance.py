@@ -49,10 +49,10 @@ from model.resources import allowed_pod_number, node_requested, pod_requests, sc
 from model.scheduler import Profile, Snapshot, interpod, spread
 from model.scheduler.filters import REGISTRY, host_ports
 from model.scheduler.framework import pod_priority
+from solver.names import ADMISSION, QUOTA_MODES
+from solver.names import SOLVER as SOLVER  # re-exported: the encoding and the re-check read it here
 from solver.workloads import WORKLOAD_KINDS, expand, replica_count
 
-ADMISSION, SOLVER = "admission", "solver"
-QUOTA_MODES = (ADMISSION, SOLVER)
 NEW, PENDING, RUNNING = "new", "pending", "running"
 STATIC_FILTERS = ("NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodePorts",
                   "VolumeRestrictions", "VolumeBinding", "VolumeZone")

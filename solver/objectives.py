@@ -24,9 +24,8 @@ import attrs
 from model.resources import scheduler_resources
 from solver.encoding import Constraint, Encoding, normalise
 from solver.instance import RUNNING
+from solver.names import BALANCE, MAX_PLACED, MIN_MOVES, MIN_NODES, OBJECTIVES
 
-MAX_PLACED, MIN_NODES, BALANCE, MIN_MOVES = "max-placed", "min-nodes", "balance", "min-moves"
-OBJECTIVES = (MAX_PLACED, MIN_NODES, BALANCE, MIN_MOVES)
 BALANCE_RESOURCES = ("cpu", "memory")
 PERMILLE = 1000
 NEIGHBOURHOOD_NODES = 6
