@@ -98,15 +98,17 @@ def stages_for(encoding: Encoding, name: str, placed: Mapping[int, int]) -> list
 def warm_start(encoding: Encoding, stages: Sequence[Stage],
                deadline: float | None = None) -> tuple[list[int] | None, list[int]]:
     """The best of the greedy placements over the encoding (each unit order packing, then queue order
-    spreading; packings also try to empty nodes), compared on the stages in order: (the best that meets every
-    constraint or None, the best that meets all but the all-or-nothing requirement). At ``deadline`` the
-    passes stop (the first one then places what it has placed so far)."""
+    spreading, then for ``balance`` largest first balancing; packings also try to empty nodes), compared on
+    the stages in order: (the best that meets every constraint or None, the best that meets all but the
+    all-or-nothing requirement). At ``deadline`` the passes stop (the first one then places what it has
+    placed so far)."""
     feasible: tuple[tuple[int, ...], list[int]] | None = None
     partial: tuple[tuple[int, ...], list[int]] | None = None
-    for pack, order in [(True, order) for order in ORDERS] + [(False, "queue")]:
+    balancing = [(False, "dominant", True)] if any(stage.objective == BALANCE for stage in stages) else []
+    for pack, order, balance in [(True, order, False) for order in ORDERS] + [(False, "queue", False), *balancing]:
         if partial is not None and deadline is not None and time.monotonic() > deadline:
             break
-        counts = greedy(encoding, pack, order, deadline)
+        counts = greedy(encoding, pack, order, deadline, balance)
         if pack and encoding.used:
             counts = empty_nodes(encoding, counts, deadline=deadline)
         values = derive(encoding, canonical(encoding, counts))

@@ -58,6 +58,8 @@ class _State:
             self.set(d.var, d.value(self.values), touched, journal)
 
 
+BALANCED = ("cpu", "memory")
+"""The resources whose utilisation the ``balance`` objective and the balancing greedy read."""
 ORDERS = ("queue", "dominant", "cpu", "memory")
 """Unit orders for the greedy: the scheduling queue, or largest pods first (first-fit decreasing) by their
 dominant cpu/memory share, by cpu, or by memory. Any order is sound: every constraint a placement touches is
@@ -65,10 +67,12 @@ checked."""
 
 
 def greedy(encoding: Encoding, pack: bool = True, order: str = "queue",
-           deadline: float | None = None) -> dict[tuple[int, str], int]:
+           deadline: float | None = None, balance: bool = False) -> dict[tuple[int, str], int]:
     """A placement (unit, node) -> count, units in ``order``; nodes tried fullest first, then largest
-    (``pack``), or emptiest first, by the dominant cpu/memory share. At ``deadline`` (``time.monotonic()``)
-    the units not yet placed stay pending."""
+    (``pack``), or emptiest first, by the dominant cpu/memory share; with ``balance``, the node whose highest
+    cpu/memory utilisation (requests over allocatable, staying pods included) would be least once the pod is
+    there first (the ``balance`` objective's own measure). At ``deadline`` (``time.monotonic()``) the units not
+    yet placed stay pending."""
     state = _State(encoding)
     instance = encoding.instance
     own: dict[int, list[Definition]] = {}
@@ -81,6 +85,9 @@ def greedy(encoding: Encoding, pack: bool = True, order: str = "queue",
             own.setdefault(encoding.owners[d.var], []).append(d)
     load = {n.name: 0.0 for n in instance.nodes}
     size = {n.name: _size(n) for n in instance.nodes}
+    allocatable = {n.name: scheduler_resources(n.allocatable) for n in instance.nodes}
+    requested = {n.name: {r: allocatable[n.name].get(r, 0) - instance.free(n.name).get(r, 0) for r in BALANCED}
+                 for n in instance.nodes}
     units = list(instance.units)
     if order != "queue":
         top = {r: max((scheduler_resources(n.allocatable).get(r, 0) for n in instance.nodes), default=0) or 1
@@ -95,8 +102,13 @@ def greedy(encoding: Encoding, pack: bool = True, order: str = "queue",
         state.refresh(own.get(unit.index, ()), set(), [])
         share = _share(encoding, unit)
         for _ in range(unit.size):
-            order = sorted(encoding.slots[unit.index],
-                           key=lambda n: (-load[n], size[n], n) if pack else (load[n], size[n], n))
+            if balance:
+                order = sorted(encoding.slots[unit.index], key=lambda n: (max(
+                    ((requested[n][r] + unit.requests.get(r, 0)) / allocatable[n][r] for r in BALANCED
+                     if allocatable[n].get(r)), default=0.0), size[n], n))
+            else:
+                order = sorted(encoding.slots[unit.index],
+                               key=lambda n: (-load[n], size[n], n) if pack else (load[n], size[n], n))
             for node in order:
                 var = encoding.slots[unit.index][node]
                 if state.values[var] >= encoding.upper[var]:
@@ -108,6 +120,8 @@ def greedy(encoding: Encoding, pack: bool = True, order: str = "queue",
                 state.refresh(by_node.get(node, ()), touched, journal)
                 if all(state.holds(i) for i in touched):
                     load[node] += share[node]
+                    for r in BALANCED:
+                        requested[node][r] += unit.requests.get(r, 0)
                     break
                 for v, old in reversed(journal):
                     state.set(v, old, set(), [])
