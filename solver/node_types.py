@@ -32,7 +32,7 @@ import attrs
 
 from solver.encoding import Constraint, Encoding, derive, encode, normalise, violated
 from solver.instance import Instance
-from solver.objectives import least_demand, placed_stages
+from solver.objectives import Stage, least_demand, placed_stages
 from solver.search import FEASIBLE, OPTIMAL, SAT, UNSAT, StageResult, Z3Backend
 from solver.warm import canonical, check
 
@@ -149,7 +149,8 @@ class _VectorCheck:
         self.nodes = set(chosen) | set(p.fixed)
         sub = encode(restrict(encoding.instance, self.nodes), require_all=require_all)
         self.encoding = sub
-        self.backend = Z3Backend(sub, z3_mode)
+        self.z3_mode = z3_mode
+        self.backend: Z3Backend | None = None
         constraints = []
         for stage in placed_stages(sub):
             if placed.get(stage.priority, 0) < stage.upper:
@@ -158,7 +159,6 @@ class _VectorCheck:
                 constraints += [Constraint(tuple(sub.count_terms(u)), ">=", sub.units[u].size)
                                 for u in stage.units]
         constraints += fill_constraints(sub, p)
-        self.backend.add(constraints)
         self.extra = constraints
         self.resources = p.resources
         self.rng = random.Random(0)
@@ -187,7 +187,12 @@ class _VectorCheck:
         """A share of the time for the packing heuristics, the rest for Z3 (which alone can refute)."""
         if self.found is None:
             self.found = self._pack(PACK_SHARE * seconds)
-        return SAT if self.found is not None else self.backend.check([], (1 - PACK_SHARE) * seconds)
+        if self.found is not None:
+            return SAT
+        if self.backend is None:  # built once, kept with its learned clauses for the later rounds
+            self.backend = Z3Backend(self.encoding, self.z3_mode)
+            self.backend.add(self.extra)
+        return self.backend.check([], (1 - PACK_SHARE) * seconds)
 
     def counts(self) -> dict[tuple[int, str], int]:
         return self.found if self.found is not None else self.encoding.counts(self.backend.values())
@@ -248,7 +253,7 @@ def fill_constraints(sub: Encoding, p: Plan) -> list[Constraint]:
     return constraints
 
 
-def minimise(encoding: Encoding, stage: object, placed: Mapping[int, int], incumbent: list[int] | None,
+def minimise(encoding: Encoding, stage: Stage, placed: Mapping[int, int], incumbent: list[int] | None,
              deadline: float, require_all: bool = False,
              z3_mode: str = "hybrid") -> tuple[StageResult, list[int] | None] | None:
     """The min-nodes stage by node types (None when it does not apply); the result and the assignment of the
