@@ -19,7 +19,9 @@ those nodes, with *fill* constraints: the chosen nodes' total slack (capacity mi
 so each node carries at least its capacity minus that slack (redundant, but Z3's propagation does not find
 it; on hetero 100 x 40 seed 0 they take a fixed six-node check from > 10 s to < 1 s). The checks run in
 rounds with doubling time limits; a level whose vectors are all refuted raises the lower bound, and a
-satisfiable vector at the lowest open level is a proven optimum.
+satisfiable vector at the lowest open level is a proven optimum. A check gets at least the remaining time
+shared among the vectors still open (one vector left gets all of it: a Z3 check stopped and resumed loses
+much of its progress).
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ MAX_TYPES = 16
 """More types than this (e.g. staying pods making every node different): fall back to the plain descent."""
 MAX_VECTORS = 400
 """Count vectors enumerated per number of nodes; beyond that a level cannot be refuted by this search."""
-PACK_SHARE = 0.3
-"""The share of each check's time the packing heuristics get before Z3."""
+PACK_SHARE, PACK_SECONDS = 0.3, 1.0
+"""The share of each check's time the packing heuristics get before Z3, and at most this many seconds."""
 PACK_NOISE = 0.3
 """How much the later passes perturb the largest-first order."""
 FIRST_BUDGET = 0.5
@@ -186,13 +188,13 @@ class _VectorCheck:
     def check(self, seconds: float) -> str:
         """A share of the time for the packing heuristics, the rest for Z3 (which alone can refute)."""
         if self.found is None:
-            self.found = self._pack(PACK_SHARE * seconds)
+            self.found = self._pack(min(PACK_SHARE * seconds, PACK_SECONDS))
         if self.found is not None:
             return SAT
         if self.backend is None:  # built once, kept with its learned clauses for the later rounds
             self.backend = Z3Backend(self.encoding, self.z3_mode)
             self.backend.add(self.extra)
-        return self.backend.check([], (1 - PACK_SHARE) * seconds)
+        return self.backend.check([], seconds - min(PACK_SHARE * seconds, PACK_SECONDS))
 
     def counts(self) -> dict[tuple[int, str], int]:
         return self.found if self.found is not None else self.encoding.counts(self.backend.values())
@@ -290,7 +292,9 @@ def minimise(encoding: Encoding, stage: Stage, placed: Mapping[int, int], incumb
                 check_ = pending[level][vector] or _VectorCheck(encoding, p, vector, placed, require_all, z3_mode)
                 pending[level][vector] = check_
                 checks += 1
-                verdict = check_.check(min(budget, left))
+                # few vectors left open: share the time among them rather than rounding it up in small steps
+                open_ = sum(len(pending.get(other, (None,))) for other in range(lower, best))
+                verdict = check_.check(min(max(budget, left / max(open_, 1)), left))
                 if verdict == SAT:
                     values = _full(encoding, check_.counts())
                     best = stage.evaluate(values)
