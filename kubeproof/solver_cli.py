@@ -16,10 +16,15 @@ from kubeproof.arguments import loading, writable_dir
 from kubeproof.render import table
 from model import manifests
 from model.errors import ManifestError
-from solver import compare, cpsat, objectives
-from solver.api import BACKENDS, Options, schedule
-from solver.families import FAMILIES, family
-from solver.instance import QUOTA_MODES
+from solver.names import (
+    BACKENDS,
+    CPSAT_STRATEGIES,
+    FAMILIES,
+    GREEDY_PROFILES,
+    QUOTA_MODES,
+    Z3_STRATEGIES,
+    cpsat_available,
+)
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -47,9 +52,12 @@ def _load(pods: Sequence[str], cluster: list[str] | None, args: argparse.Namespa
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     """Place pods and workloads on a cluster snapshot and explain what stays pending."""
+    from solver import objectives  # Z3 and the solver load only when a command needs them (start-up time)
+    from solver.api import Options, schedule
+
     try:
         names = objectives.parse_objectives(args.objective)
-        if args.backend == "cpsat" and not cpsat.available():
+        if args.backend == "cpsat" and not cpsat_available():
             return _fail("--backend cpsat needs OR-tools: pip install 'kubeproof[cpsat]'")
         cluster, to_place = _load(args.pods, args.cluster, args)
         result = schedule(cluster, to_place, Options(objectives=names, quota_mode=args.quota_mode,
@@ -75,6 +83,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run strategies on one workload and write the report."""
+    from solver import compare
+    from solver.families import family
+
     try:
         strategies = compare.parse_strategies(args.strategies)
         if args.workload and (args.pods or args.cluster):
@@ -130,7 +141,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="admission: quota admits pods in arrival order (Kubernetes); solver: the solver "
                             "chooses which pods to admit")
     sched.add_argument("--timeout", type=_positive, default=10.0, metavar="SECONDS",
-                       help="time limit for the search (default 10)")
+                       help="wall-clock limit for the whole run: building, warm start, search, re-check "
+                            "(default 10); when it runs out, the best placement so far (status feasible or unknown)")
     sched.add_argument("--all-or-nothing", action="store_true", help="every pod must be placed (else infeasible)")
     sched.add_argument("--backend", choices=BACKENDS, default="z3", help="z3 (default) or cpsat (OR-tools)")
     sched.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -142,9 +154,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     comp.add_argument("--workload", choices=FAMILIES, help="a built-in seeded workload family")
     comp.add_argument("--cluster", metavar="SNAPSHOT.yaml", action="append",
                       help="cluster snapshot (with PODS); one path, repeatable")
-    comp.add_argument("--strategies", default="", help=f"comma list (default all): {', '.join(compare.STRATEGIES)}"
-                                                       + (", cpsat-*" if cpsat.available() else ""))
-    comp.add_argument("--timeout", type=_positive, default=10.0, metavar="SECONDS", help="per solver run")
+    known = GREEDY_PROFILES + Z3_STRATEGIES + (CPSAT_STRATEGIES if cpsat_available() else ())
+    comp.add_argument("--strategies", default="", help=f"comma list (default all): {', '.join(known)}")
+    comp.add_argument("--timeout", type=_positive, default=10.0, metavar="SECONDS",
+                      help="wall-clock limit per strategy run, greedy ones too (default 10)")
     comp.add_argument("--quota-mode", choices=QUOTA_MODES, default="admission",
                       help="admission (default: quota admits pods in arrival order) or solver")
     comp.add_argument("--seed", type=int, default=0, help="workload and tie-break seed (default 0)")

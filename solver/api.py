@@ -16,21 +16,32 @@ from typing import Any
 import attrs
 
 from model.frozendict import FrozenDict
-from solver import explain, objectives
+from model.resources import allowed_pod_number
+from solver import explain, node_types, objectives
 from solver.encoding import Encoding, derive, encode, violated
 from solver.instance import ADMISSION, Instance, build
-from solver.objectives import BALANCE, MAX_PLACED, MIN_MOVES, MIN_NODES, Stage
+from solver.names import BACKENDS as BACKENDS  # re-exported: the command line reads it here
+from solver.names import BALANCE, MAX_PLACED, MIN_MOVES, MIN_NODES
+from solver.objectives import Stage
 from solver.search import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, StageResult, Z3Backend, minimise
 from solver.verify import verify
 from solver.warm import ORDERS, SolverBug, canonical, check, empty_nodes, greedy
 
-BACKENDS = ("z3", "cpsat")
+RECHECK_SHARE = 0.4
+RECHECK_SECONDS = (0.001, 1.5e-6)
+"""The time limit covers every stage: the search stops early enough to leave ``a * pods + b * pods ** 2``
+processor seconds (the re-check binds pods one by one, each on a snapshot holding the ones before), scaled by
+how much slower than the processor time the wall clock ran so far (a loaded machine), and at most
+``RECHECK_SHARE`` of the limit, for the model's re-check and the explanations of pending pods. The re-check
+always runs whole, so on a machine that slows down later the limit can still be exceeded."""
+MIN_CORE_SECONDS = 0.05
 
 
 @attrs.frozen
 class Options:
-    """How to solve: the objective stages, quota mode, time limit (seconds, whole run), all-or-nothing, the
-    backend, and how Z3 sees the variables (see :class:`~solver.search.Z3Backend`)."""
+    """How to solve: the objective stages, quota mode, time limit (wall-clock seconds for the whole run:
+    building, warm start, search, re-check), all-or-nothing, the backend, and how Z3 sees the variables (see
+    :class:`~solver.search.Z3Backend`)."""
 
     objectives: tuple[str, ...] = (MAX_PLACED,)
     quota_mode: str = ADMISSION
@@ -84,16 +95,22 @@ def stages_for(encoding: Encoding, name: str, placed: Mapping[int, int]) -> list
     return [objectives.moves_stage(encoding)]
 
 
-def warm_start(encoding: Encoding, stages: Sequence[Stage]) -> tuple[list[int] | None, list[int]]:
+def warm_start(encoding: Encoding, stages: Sequence[Stage],
+               deadline: float | None = None) -> tuple[list[int] | None, list[int]]:
     """The best of the greedy placements over the encoding (each unit order packing, then queue order
-    spreading; packings also try to empty nodes), compared on the stages in order: (the best that meets every
-    constraint or None, the best that meets all but the all-or-nothing requirement)."""
+    spreading, then for ``balance`` largest first balancing; packings also try to empty nodes), compared on
+    the stages in order: (the best that meets every constraint or None, the best that meets all but the
+    all-or-nothing requirement). At ``deadline`` the passes stop (the first one then places what it has
+    placed so far)."""
     feasible: tuple[tuple[int, ...], list[int]] | None = None
     partial: tuple[tuple[int, ...], list[int]] | None = None
-    for pack, order in [(True, order) for order in ORDERS] + [(False, "queue")]:
-        counts = greedy(encoding, pack, order)
+    balancing = [(False, "dominant", True)] if any(stage.objective == BALANCE for stage in stages) else []
+    for pack, order, balance in [(True, order, False) for order in ORDERS] + [(False, "queue", False), *balancing]:
+        if partial is not None and deadline is not None and time.monotonic() > deadline:
+            break
+        counts = greedy(encoding, pack, order, deadline, balance)
         if pack and encoding.used:
-            counts = empty_nodes(encoding, counts)
+            counts = empty_nodes(encoding, counts, deadline=deadline)
         values = derive(encoding, canonical(encoding, counts))
         broken = violated(encoding, values)
         if any(c.label is None or c.label[0] != "require" for c in broken):
@@ -121,10 +138,16 @@ def solve_stages(encoding: Encoding, options: Options, incumbent: list[int] | No
     results: list[StageResult] = []
     placed: dict[int, int] = {}
     values = incumbent
-    for name in options.objectives:
+    for position, name in enumerate(options.objectives):
+        # dominance between node types holds for min-nodes only after max-placed stages (see solver.node_types)
+        typed = name == MIN_NODES and set(options.objectives[:position]) <= {MAX_PLACED}
         for stage in stages_for(encoding, name, placed):
+            by_types = None
             if options.backend == "cpsat":
                 result, values = backend.minimise(stage, values, deadline)
+            elif typed and (by_types := node_types.minimise(encoding, stage, placed, values, deadline,
+                                                            options.require_all, options.z3_mode)):
+                result, values = by_types
             else:
                 result, values = minimise(backend, stage, values, deadline,
                                           try_lower_first=name in (MIN_NODES, BALANCE, MIN_MOVES))
@@ -173,24 +196,32 @@ def member_placement(encoding: Encoding, counts: Mapping[tuple[int, str], int]) 
 def schedule(cluster: Sequence[Any], to_place: Sequence[Any], options: Options = Options(),
              strategy: str | None = None) -> Result:
     """Place ``to_place`` (pods and workloads) on the snapshot ``cluster`` under ``options``."""
-    start = time.monotonic()
+    start, processor = time.monotonic(), time.process_time()
     deadline = start + options.timeout
     names = objectives.parse_objectives(options.objectives)
     options = attrs.evolve(options, objectives=names)
     instance = build(cluster, to_place, options.quota_mode, movable=MIN_MOVES in names)
     encoding = encode(instance, with_used=MIN_NODES in names, require_all=options.require_all)
-    incumbent, best_found = warm_start(encoding, [st for name in names for st in stages_for(encoding, name, {})])
-    results, values = solve_stages(encoding, options, incumbent, deadline)
+    pods = len(instance.pods)
+    slowdown = max(1.0, (time.monotonic() - start) / max(time.process_time() - processor, 1e-3))
+    search = deadline - min(options.timeout * RECHECK_SHARE,
+                            slowdown * (RECHECK_SECONDS[0] * pods + RECHECK_SECONDS[1] * pods ** 2))
+    incumbent, best_found = warm_start(encoding, [st for name in names for st in stages_for(encoding, name, {})],
+                                       search)
+    results, values = solve_stages(encoding, options, incumbent, search)
     status = _status(results, values)
     if status == UNKNOWN:
         values = best_found
-    return finish(encoding, options, strategy or f"{options.backend}-{names[-1]}", status, results, values, start)
+    return finish(encoding, options, strategy or f"{options.backend}-{names[-1]}", status, results, values, start,
+                  deadline)
 
 
 def finish(encoding: Encoding, options: Options, strategy: str, status: str, results: Sequence[StageResult],
-           values: list[int] | None, start: float) -> Result:
+           values: list[int] | None, start: float, deadline: float | None = None) -> Result:
     """Re-check, explain and package a solver run (with status ``unknown``, ``values`` is the best placement
-    found, which may miss the all-or-nothing requirement)."""
+    found, which may miss the all-or-nothing requirement). Unsat cores for the explanations get the time left
+    before ``deadline``; the re-check always runs."""
+    deadline = deadline if deadline is not None else start + options.timeout
     instance = encoding.instance
     if options.require_all and instance.rejected:
         status = INFEASIBLE
@@ -200,8 +231,13 @@ def finish(encoding: Encoding, options: Options, strategy: str, status: str, res
     placement = member_placement(encoding, counts)
     verify(instance, placement)
     unschedulable: dict[str, tuple[str, ...]] = dict(instance.rejected)
+    slots = sum(allowed_pod_number(n) for n in instance.nodes)
+    for workload, count in instance.surplus:
+        unschedulable[f"{workload}: {count} more replicas"] = (
+            f"the nodes have {slots} pod slots in all (allocatable pods): replicas beyond that can never be "
+            "placed, so they are counted, not built",)
     if status == INFEASIBLE:
-        labels = explain.infeasible_core(encoding, max(1.0, options.timeout / 4))
+        labels = explain.infeasible_core(encoding, max(MIN_CORE_SECONDS, deadline - time.monotonic()))
         for unit in instance.units:
             lines = explain.static_reasons(instance, unit) + explain.render(instance, unit.index, labels, counts)
             for i in unit.pods:
@@ -213,7 +249,9 @@ def finish(encoding: Encoding, options: Options, strategy: str, status: str, res
                 continue
             lines = explain.static_reasons(instance, unit)
             if unit.candidates:
-                labels = explain.core(encoding, unit.index, values or [0] * (encoding.num_vars + 1))
+                left = min(explain.CORE_SECONDS, deadline - time.monotonic())
+                labels = explain.core(encoding, unit.index, values or [0] * (encoding.num_vars + 1), left) \
+                    if left > MIN_CORE_SECONDS else None
                 if labels is None:
                     lines.append("fits, but the search stopped before placing it (time limit)")
                 else:

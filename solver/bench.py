@@ -1,27 +1,35 @@
 """The solver benchmark: ``python -m solver.bench``.
 
-Runs the ``min-nodes`` objective on the built-in ``bench`` family (sizes x seeds) with Z3 and, when OR-tools
-is installed, CP-SAT on the same encoding; then the large instance (1,000 pods x 100 nodes) with Z3. Prints
-one line per run and a summary against the targets (every instance up to 200 x 60 proven optimal within
-10 s; the large one placed within 60 s with its gap; Z3's median time to a proven optimum within 3x of
-CP-SAT's), and writes ``solver.md`` and ``solver.json`` to ``--out``.
+Runs an objective (``min-nodes`` by default, or ``balance``) on a built-in family (``bench`` or ``hetero``,
+sizes x seeds) with Z3 and, when OR-tools is installed, CP-SAT on the same encoding; then, for ``bench``, the
+large instance (1,000 pods x 100 nodes) with Z3. Prints one line per run and a summary against the targets
+(every instance proven optimal within the time limit; the large one placed within 60 s with its gap; Z3's
+median time to a proven optimum within 3x of CP-SAT's), and writes ``<family>-<objective>.md`` and ``.json``
+(``solver.md``/``solver.json`` for the original bench min-nodes run) to ``--out``.
+
+``--startup`` instead times the command line from the shell: ``kubeproof --help``, ``kubeproof schedule`` on
+a hetero 20 x 8 instance and ``kubeproof validate`` of the same manifests, each run several times in fresh
+processes (wall time and the processes' CPU time, with the machine's load).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from solver import cpsat
 from solver.api import Options, schedule
-from solver.families import bench
-from solver.objectives import MIN_NODES
+from solver.families import bench, hetero
+from solver.names import BALANCE, MIN_NODES
+from solver.startup import startup_main
 
 DEFAULT_SIZES = ("20x5", "50x10", "50x20", "100x30", "150x40", "200x60")
 PROVE_WITHIN = 10.0
@@ -37,15 +45,21 @@ def parse_size(text: str) -> tuple[int, int]:
     return int(pods), int(nodes)
 
 
-def run(pods: int, nodes: int, seed: int, backend: str, timeout: float) -> dict[str, Any]:
-    """One min-nodes run on a bench instance."""
-    workload = bench(pods, nodes, seed)
+FAMILY_SIZES = {"bench": DEFAULT_SIZES, "hetero": ("20x8", "50x20", "100x40", "120x30", "200x60")}
+
+
+def run(pods: int, nodes: int, seed: int, backend: str, timeout: float, family: str = "bench",
+        objective: str = MIN_NODES) -> dict[str, Any]:
+    """One run of ``objective`` on an instance of ``family``."""
+    workload = (hetero if family == "hetero" else bench)(pods, nodes, seed)
+    processor = time.process_time()
     result = schedule(workload.cluster, workload.to_place,
-                      Options(objectives=(MIN_NODES,), timeout=timeout, backend=backend))
+                      Options(objectives=(objective,), timeout=timeout, backend=backend))
+    cpu = time.process_time() - processor
     placed = sum(1 for node in result.placements.values() if node)
     return {"instance": f"{pods}x{nodes}", "seed": seed, "backend": backend, "status": result.status,
             "nodes": result.value, "bound": result.bound, "placed": placed, "pods": len(result.placements),
-            "seconds": round(result.seconds, 3), "checks": sum(s.checks for s in result.stages)}
+            "seconds": round(result.seconds, 3), "cpu": round(cpu, 3), "checks": sum(s.checks for s in result.stages)}
 
 
 def _line(row: dict[str, Any]) -> str:
@@ -54,11 +68,12 @@ def _line(row: dict[str, Any]) -> str:
             f"{row['checks']} solver call(s)")
 
 
-def summary(rows: Sequence[dict[str, Any]], large: Sequence[dict[str, Any]]) -> list[str]:
+def summary(rows: Sequence[dict[str, Any]], large: Sequence[dict[str, Any]], within: float = PROVE_WITHIN,
+            what: str = "min-nodes", family: str = "bench") -> list[str]:
     """The targets, met or not, in plain sentences."""
     z3_rows = [r for r in rows if r["backend"] == "z3"]
-    proven = [r for r in z3_rows if r["status"] == "optimal" and r["seconds"] <= PROVE_WITHIN]
-    lines = [f"min-nodes proven optimal within {PROVE_WITHIN:.0f} s: {len(proven)}/{len(z3_rows)} bench instances "
+    proven = [r for r in z3_rows if r["status"] == "optimal" and r["seconds"] <= within]
+    lines = [f"{what} proven optimal within {within:.0f} s: {len(proven)}/{len(z3_rows)} {family} instances "
              f"({'met' if len(proven) == len(z3_rows) else 'NOT met'})"] if z3_rows else []
     for row in large:
         gap = row["nodes"] - row["bound"] if row["nodes"] is not None else None
@@ -79,14 +94,33 @@ def summary(rows: Sequence[dict[str, Any]], large: Sequence[dict[str, Any]]) -> 
     return lines
 
 
+def pairs(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """Z3 and CP-SAT side by side per instance (Markdown rows): status, value, wall and CPU seconds, ratio."""
+    cp_rows = {(r["instance"], r["seed"]): r for r in rows if r["backend"] == "cpsat"}
+    out = ["| size (pods x nodes) | seed | Z3 | Z3 s (cpu) | CP-SAT | CP-SAT s (cpu) | Z3/CP-SAT |",
+           "|---|---|---|---|---|---|---|"]
+    for r in (r for r in rows if r["backend"] == "z3"):
+        c = cp_rows.get((r["instance"], r["seed"]))
+        ratio = f"{r['seconds'] / c['seconds']:.2f}" if c and c["seconds"] else ""
+        cp = f"{c['status']} {c['nodes']}" if c else "not run"
+        cp_time = f"{c['seconds']:.2f} ({c.get('cpu', 0):.2f})" if c else ""
+        out.append(f"| {r['instance']} | {r['seed']} | {r['status']} {r['nodes']} | {r['seconds']:.2f} "
+                   f"({r.get('cpu', 0):.2f}) | {cp} | {cp_time} | {ratio} |")
+    return out
+
+
 def markdown(command: str, rows: Sequence[dict[str, Any]], large: Sequence[dict[str, Any]],
-             lines: Sequence[str]) -> str:
-    out = ["# Solver benchmark: min-nodes on the bench family", "",
+             lines: Sequence[str], title: str = "min-nodes on the bench family") -> str:
+    out = [f"# Solver benchmark: {title}", "",
            f"Command: `{command}`", "",
-           f"Machine: {platform.machine()}, Python {platform.python_version()}, {platform.system()}.", "",
-           "## Targets", "", *(f"- {line}" for line in lines), "", "## Runs", "",
-           "`solver calls`: Z3 checks after the warm start (0: the greedy warm start already met the volume lower "
-           "bound, which proves it optimal); CP-SAT: one solve per stage.", "",
+           f"Machine: {machine()}.", "",
+           "## Targets", "", *(f"- {line}" for line in lines), "", "## Z3 and CP-SAT side by side", "",
+           "Wall seconds of the whole `schedule` call (CPU seconds of the process in brackets; CP-SAT's portfolio "
+           "runs one worker per core, so its CPU time can exceed its wall time).", "", *pairs(rows), "",
+           "## Runs", "",
+           "`solver calls`: Z3 checks after the warm start (0: the greedy warm start already met the lower bound, "
+           "the volume bound or for min-nodes on plain pods the covering bound over node types, which proves it "
+           "optimal); CP-SAT: one solve per stage.", "",
            "| backend | instance | seed | status | nodes | bound | placed | seconds | solver calls |",
            "|---|---|---|---|---|---|---|---|---|"]
     for row in [*rows, *large]:
@@ -95,9 +129,19 @@ def markdown(command: str, rows: Sequence[dict[str, Any]], large: Sequence[dict[
     return "\n".join(out) + "\n"
 
 
+def machine() -> str:
+    """The machine a figure was measured on: architecture, cores, load, Python."""
+    load = ", load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()) if hasattr(os, "getloadavg") else ""
+    return (f"{platform.machine()}, {os.cpu_count()} cores{load}, Python {platform.python_version()}, "
+            f"{platform.system()}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m solver.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=",".join(DEFAULT_SIZES), help="PODSxNODES,... (default %(default)s)")
+    parser.add_argument("--family", choices=sorted(FAMILY_SIZES), default="bench", help="instances (default bench)")
+    parser.add_argument("--objective", choices=(MIN_NODES, BALANCE), default=MIN_NODES)
+    parser.add_argument("--sizes", default="", help="PODSxNODES,... (default: the family's sizes, bench "
+                        f"{','.join(DEFAULT_SIZES)}, hetero {','.join(FAMILY_SIZES['hetero'])})")
     parser.add_argument("--seeds", type=int, default=3, help="instances per size (default %(default)s)")
     parser.add_argument("--timeout", type=float, default=PROVE_WITHIN, help="seconds per run (default %(default)s)")
     parser.add_argument("--large", default="1000x100", help="the large instance, '' to skip (default %(default)s)")
@@ -105,11 +149,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="search time limit of the large run (default %(default)s; the target is the whole run "
                              f"within {LARGE_WITHIN:.0f} s)")
     parser.add_argument("--no-cpsat", action="store_true", help="skip CP-SAT even when OR-tools is installed")
-    parser.add_argument("--out", default="", help="folder for solver.md and solver.json")
+    parser.add_argument("--out", default="", help="folder for the Markdown and JSON reports")
+    parser.add_argument("--startup", action="store_true", help="time the command line's start-up instead")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each command with --startup")
     args = parser.parse_args(argv)
+    command = "python -m solver.bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    if args.startup:
+        return startup_main(args.repeat, args.out, command.strip(), machine())
     try:
-        sizes = [parse_size(s) for s in args.sizes.split(",") if s]
-        large_size = parse_size(args.large) if args.large else None
+        sizes = [parse_size(s) for s in (args.sizes or ",".join(FAMILY_SIZES[args.family])).split(",") if s]
+        large_size = parse_size(args.large) if args.large and args.family == "bench" else None
     except ValueError as e:
         print(f"solver.bench: {e}", file=sys.stderr)
         return 2
@@ -118,21 +167,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     for pods, nodes in sizes:
         for seed in range(args.seeds):
             for backend in backends:
-                rows.append(run(pods, nodes, seed, backend, args.timeout))
+                rows.append(run(pods, nodes, seed, backend, args.timeout, args.family, args.objective))
                 print(_line(rows[-1]), flush=True)
     large = []
     if large_size is not None:
         large.append(run(*large_size, 0, "z3", args.large_timeout))
         print(_line(large[-1]), flush=True)
-    lines = summary(rows, large)
+    lines = summary(rows, large, args.timeout, args.objective, args.family)
     print("\n".join(lines))
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        command = "python -m solver.bench " + " ".join(argv if argv is not None else sys.argv[1:])
-        (out / "solver.md").write_text(markdown(command.strip(), rows, large, lines))
-        (out / "solver.json").write_text(json.dumps({"command": command.strip(), "runs": rows, "large": large,
-                                                     "summary": lines}, indent=1) + "\n")
+        stem = "solver" if (args.family, args.objective) == ("bench", MIN_NODES) else f"{args.family}-{args.objective}"
+        (out / f"{stem}.md").write_text(markdown(command.strip(), rows, large, lines,
+                                                 f"{args.objective} on the {args.family} family"))
+        (out / f"{stem}.json").write_text(json.dumps({"command": command.strip(), "machine": machine(), "runs": rows,
+                                                      "large": large, "summary": lines}, indent=1) + "\n")
     return 0
 
 

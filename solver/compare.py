@@ -21,6 +21,7 @@ import csv
 import io
 import json
 import random
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -34,11 +35,11 @@ from model.resources import pod_requests, scheduler_resources
 from solver import cpsat, greedy
 from solver.api import Options, Result, schedule
 from solver.instance import ADMISSION, NEW, Instance, build
-from solver.objectives import OBJECTIVES
+from solver.names import CPSAT_STRATEGIES, GREEDY_PROFILES, Z3_STRATEGIES
 
-GREEDY = tuple(greedy.PROFILES)
-SOLVER = tuple(f"z3-{o}" for o in OBJECTIVES)
-CPSAT = tuple(f"cpsat-{o}" for o in OBJECTIVES)
+GREEDY = GREEDY_PROFILES
+SOLVER = Z3_STRATEGIES
+CPSAT = CPSAT_STRATEGIES
 STRATEGIES = GREEDY + SOLVER
 COMPACTION_PROBE_SECONDS = 3.0
 
@@ -72,14 +73,18 @@ class Outcome:
 
 def run_strategy(strategy: str, cluster: Sequence[Any], to_place: Sequence[Any], timeout: float, seed: int,
                  quota_mode: str = ADMISSION) -> Outcome:
-    """Run one strategy on the workload (greedy profiles always admit pods as Kubernetes does)."""
+    """Run one strategy on the workload (greedy profiles always admit pods as Kubernetes does). ``timeout`` is
+    a wall-clock limit on the whole run; a greedy profile cut short reports status ``unknown``."""
     if strategy in GREEDY:
+        start = time.monotonic()
         instance = build(cluster, to_place, ADMISSION)
-        placement, failures, seconds = greedy.place(instance, strategy, seed)
+        placement, failures, _ = greedy.place(instance, strategy, seed, start + timeout)
         placements = {info.key: placement.get(i) for i, info in enumerate(instance.pods)}
         placements.update({key: None for key in instance.rejected})
         pending = {instance.pods[i].key: (message,) for i, message in failures.items()} | dict(instance.rejected)
-        return Outcome(strategy, placements, seconds, "greedy", pending=pending, refused=frozenset(instance.rejected))
+        status = "unknown" if greedy.TIME_LIMIT_MESSAGE in failures.values() else "greedy"
+        return Outcome(strategy, placements, time.monotonic() - start, status, pending=pending,
+                       refused=frozenset(instance.rejected))
     backend, _, objective = strategy.partition("-")
     result: Result = schedule(cluster, to_place, Options(objectives=(objective,), timeout=timeout,
                                                          quota_mode=quota_mode, backend=backend), strategy)
@@ -187,7 +192,7 @@ def _quota_use(instance: Instance, outcome: Outcome) -> list[str]:
     for quota in instance.quotas:
         used = dict(quota.status.used)
         for info in instance.pods:
-            if outcome.status == "greedy":
+            if outcome.strategy in GREEDY:
                 charged = info.key not in outcome.refused
             else:
                 charged = instance.quota_mode == ADMISSION or outcome.placements.get(info.key)

@@ -13,26 +13,20 @@ import time
 from collections.abc import Sequence
 
 from solver.encoding import Constraint, Encoding
+from solver.names import cpsat_available as available
 from solver.objectives import PERMILLE, Stage
 from solver.search import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, StageResult
-
-try:
-    from ortools.sat.python import cp_model
-except ImportError:  # the optional extra is not installed
-    cp_model = None
-
-
-def available() -> bool:
-    """Whether OR-tools is installed (``pip install kubeproof[cpsat]``)."""
-    return cp_model is not None
 
 
 class CpSatBackend:
     """An encoding as a CP-SAT model, minimised stage by stage."""
 
     def __init__(self, encoding: Encoding) -> None:
-        if cp_model is None:
+        if not available():
             raise RuntimeError("the cpsat strategies need OR-tools: pip install 'kubeproof[cpsat]'")
+        from ortools.sat.python import cp_model
+
+        self.cp_model = cp_model
         self.encoding = encoding
         self.model = cp_model.CpModel()
         self.vars = [None] + [
@@ -70,6 +64,7 @@ class CpSatBackend:
         if incumbent is not None:
             for v in range(1, len(self.vars)):
                 self.model.AddHint(self.vars[v], incumbent[v])
+        cp_model = self.cp_model
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.01, deadline - time.monotonic())
         solver.parameters.num_workers = max(1, os.cpu_count() or 1)

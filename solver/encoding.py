@@ -16,8 +16,9 @@ What is encoded (the rest is static, see :mod:`solver.instance`), in kube-schedu
 - NodePorts between pods being placed; InterPodAffinity's required anti-affinity, both ways (the symmetry),
   between pods being placed; required pod affinity against the pods bound before in queue order, with the
   "first pod of a group" exception; PodTopologySpread DoNotSchedule skews against the pods bound before;
-- symmetry breaking: nodes that are interchangeable (same allocatable, labels but the hostname, taints, no
-  pods staying, same static verdicts) hold non-increasing pod counts in node order.
+- symmetry breaking: nodes that are interchangeable (same allocatable, labels but the hostname when some pod's
+  constraints read them, taints, no pods staying, same static verdicts) hold non-increasing pod counts in
+  node order.
 """
 
 from __future__ import annotations
@@ -427,14 +428,16 @@ def _spread(b: _Builder, instance: Instance, slots: Sequence[Mapping[str, int]],
 def node_classes(instance: Instance, slots: Sequence[Mapping[str, int]]) -> tuple[tuple[str, ...], ...]:
     """Interchangeable nodes (two or more, in node order): same allocatable, taints, unschedulable flag and
     labels but the hostname, no staying pods, not the original node of a running pod, and a slot for the
-    same units (hence the same static verdicts)."""
+    same units (hence the same static verdicts). Labels count only when some pod has pod (anti-)affinity,
+    spreading or host ports: otherwise they act only through the static filters, which the slots capture."""
     originals = {info.original_node for info in instance.pods if info.origin == RUNNING}
+    related = any(not u.relations.plain for u in instance.units)
     groups: dict[Any, list[str]] = {}
     for node in instance.nodes:
         if instance.snapshot.pods_on(node.name) or node.name in originals:
             continue
-        key = (node.allocatable, node.taints, node.spec.unschedulable, node.labels.discard(HOSTNAME),
-               tuple(node.name in s for s in slots))
+        labels = node.labels.discard(HOSTNAME) if related else None
+        key = (node.allocatable, node.taints, node.spec.unschedulable, labels, tuple(node.name in s for s in slots))
         groups.setdefault(key, []).append(node.name)
     return tuple(tuple(members) for members in groups.values() if len(members) > 1)
 

@@ -25,6 +25,8 @@ from solver.instance import NEW, Instance, Unit
 from solver.search import UNSAT, Z3Backend
 
 SHOWN_NODES = 8
+CORE_SECONDS = 5.0
+"""The time limit of one unsat core explaining a pending pod."""
 
 
 def amount(resource: str, value: int) -> str:
@@ -129,7 +131,7 @@ def render(instance: Instance, unit: int, labels: Sequence[Label], counts: Mappi
     return lines
 
 
-def core(encoding: Encoding, unit: int, values: Sequence[int], seconds: float = 5.0) -> list[Label] | None:
+def core(encoding: Encoding, unit: int, values: Sequence[int], seconds: float = CORE_SECONDS) -> list[Label] | None:
     """The named constraints stopping one more pod of ``unit`` with every other pod where ``values`` puts it;
     None when one more could be placed (the search stopped early)."""
     slots = encoding.slots[unit]

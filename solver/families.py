@@ -10,7 +10,10 @@ Each family is a cluster snapshot (nodes, namespaces, quotas, running pods) and 
 - ``affinity``: zones and hosts; web replicas with host anti-affinity, caches with pod affinity to web,
   workers spread over zones (DoNotSchedule), a StatefulSet, a tainted node;
 - ``bench``: the scaling family: ``pods`` pods in Deployments of random shapes on ``nodes`` nodes of two
-  sizes, demand around half the capacity (``min-nodes`` decides how many nodes are needed).
+  sizes, demand around half the capacity (``min-nodes`` decides how many nodes are needed);
+- ``hetero``: heterogeneous clusters: ``nodes`` nodes of nine types (4/8/16 cores x 8/16/32 GiB, labelled
+  with their instance type and one of three zones) and ``pods`` pods of 24 shapes (100m-2 cores x
+  128Mi-4Gi), one Deployment per shape.
 """
 
 from __future__ import annotations
@@ -33,9 +36,9 @@ from model.objects import (
     StatefulSet,
 )
 
-FAMILIES = ("uniform", "mixed", "gpu", "quota", "affinity", "bench")
 ZONE = "topology.kubernetes.io/zone"
 HOSTNAME = "kubernetes.io/hostname"
+INSTANCE_TYPE = "node.kubernetes.io/instance-type"
 
 
 @attrs.frozen
@@ -201,13 +204,47 @@ def bench(pods: int, nodes: int, seed: int = 0) -> Workload:
                     f"{pods} pods in {len(apps)} Deployments on {nodes} nodes (8 cpu/32Gi and 16 cpu/64Gi)")
 
 
+HETERO_CPU = ("4", "8", "16")
+HETERO_MEMORY = ("8Gi", "16Gi", "32Gi")
+HETERO_POD_CPU = ("100m", "250m", "500m", "750m", "1", "1500m", "2")
+HETERO_POD_MEMORY = ("128Mi", "256Mi", "512Mi", "1Gi", "1536Mi", "2Gi", "3Gi", "4Gi")
+HETERO_SHAPES = 24
+
+
+def hetero(pods: int, nodes: int, seed: int = 0) -> Workload:
+    """Heterogeneous clusters: each node one of the nine types (4/8/16 cores x 8/16/32 GiB) at random, in one
+    of three zones, labelled ``node.kubernetes.io/instance-type`` as cloud providers do; each pod one of 24
+    shapes (distinct cpu x memory pairs from 100m-2 cores x 128Mi-4Gi) at random, the pods of one shape
+    forming one Deployment."""
+    rng = random.Random(f"hetero-{pods}-{nodes}-{seed}")
+    types = [(cpu, memory) for cpu in HETERO_CPU for memory in HETERO_MEMORY]
+    cluster = []
+    for i in range(nodes):
+        cpu, memory = rng.choice(types)
+        cluster.append(node(f"n{i:03d}", cpu, memory, f"zone-{'abc'[rng.randrange(3)]}",
+                            labels={INSTANCE_TYPE: f"c{cpu}-m{memory.lower()}"}))
+    shapes = rng.sample([(c, m) for c in HETERO_POD_CPU for m in HETERO_POD_MEMORY], HETERO_SHAPES)
+    counts = [0] * HETERO_SHAPES
+    for _ in range(pods):
+        counts[rng.randrange(HETERO_SHAPES)] += 1
+    apps = [deployment(f"app-{i}", count, {"containers": [container(*shapes[i])]})
+            for i, count in enumerate(counts) if count]
+    return Workload(f"hetero-{pods}x{nodes}", tuple(cluster), tuple(apps),
+                    f"{pods} pods of {len(apps)} shapes (100m-2 cpu x 128Mi-4Gi) on {nodes} nodes of "
+                    f"{len({n.labels[INSTANCE_TYPE] for n in cluster})} types "
+                    "(4/8/16 cpu x 8/16/32Gi)")
+
+
 _BUILDERS: dict[str, Callable[[random.Random], Workload]] = {
     "uniform": _uniform, "mixed": _mixed, "gpu": _gpu, "quota": _quota, "affinity": _affinity,
 }
 
 
 def family(name: str, seed: int = 0) -> Workload:
-    """A built-in workload (``bench`` gives its 200 pods x 60 nodes instance). KeyError for unknown names."""
+    """A built-in workload (``bench`` gives its 200 pods x 60 nodes instance, ``hetero`` its 100 x 40 one).
+    KeyError for unknown names."""
     if name == "bench":
         return bench(200, 60, seed)
+    if name == "hetero":
+        return hetero(100, 40, seed)
     return _BUILDERS[name](random.Random(f"{name}-{seed}"))

@@ -41,8 +41,13 @@ def profile(name: str) -> Profile:
     return Profile.from_dict(PROFILES[name])
 
 
-def place(instance: Instance, strategy: str, seed: int = 0) -> tuple[dict[int, str], dict[int, str], float]:
-    """Schedule the instance's pods in queue order with the strategy's profile.
+TIME_LIMIT_MESSAGE = "not scheduled: the time limit ran out first"
+
+
+def place(instance: Instance, strategy: str, seed: int = 0,
+          deadline: float | None = None) -> tuple[dict[int, str], dict[int, str], float]:
+    """Schedule the instance's pods in queue order with the strategy's profile; at ``deadline``
+    (``time.monotonic()``) the pods not yet scheduled stay pending with :data:`TIME_LIMIT_MESSAGE`.
 
     Returns (pod index -> node, pod index -> FitError message for pods left pending, seconds).
     """
@@ -55,6 +60,9 @@ def place(instance: Instance, strategy: str, seed: int = 0) -> tuple[dict[int, s
     failures: dict[int, str] = {}
     index = 0
     for i, info in enumerate(instance.pods):
+        if deadline is not None and time.monotonic() > deadline:
+            failures[i] = TIME_LIMIT_MESSAGE
+            continue
         pod = unbound(info.pod)
         result = schedule(pod, snapshot, chosen, index)
         index = result.next_start_index

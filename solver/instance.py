@@ -49,16 +49,18 @@ from model.resources import allowed_pod_number, node_requested, pod_requests, sc
 from model.scheduler import Profile, Snapshot, interpod, spread
 from model.scheduler.filters import REGISTRY, host_ports
 from model.scheduler.framework import pod_priority
-from solver.workloads import WORKLOAD_KINDS, expand
+from solver.names import ADMISSION, QUOTA_MODES
+from solver.names import SOLVER as SOLVER  # re-exported: the encoding and the re-check read it here
+from solver.workloads import WORKLOAD_KINDS, expand, replica_count
 
-ADMISSION, SOLVER = "admission", "solver"
-QUOTA_MODES = (ADMISSION, SOLVER)
 NEW, PENDING, RUNNING = "new", "pending", "running"
 STATIC_FILTERS = ("NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodePorts",
                   "VolumeRestrictions", "VolumeBinding", "VolumeZone")
 """The Filter plugins whose verdict does not depend on the pods being placed (NodePorts is checked against the
 bound pods here; host ports shared by pods being placed are encoded)."""
 PINNED_OWNERS = ("DaemonSet", "Node")
+MAX_PODS = 150_000
+"""The most pods ``build`` makes: Kubernetes' largest supported cluster (a few hundred MB of pod values)."""
 
 
 def pod_key(pod: Pod) -> str:
@@ -140,6 +142,8 @@ class Instance:
     quota_mode: str
     profile: Profile
     owners: tuple[Any, ...] = ()
+    surplus: tuple[tuple[str, int], ...] = ()
+    """Workload replicas beyond the cluster's pod slots: counted (pending), never built."""
 
     @property
     def nodes(self) -> tuple[Node, ...]:
@@ -295,7 +299,10 @@ def build(cluster: Sequence[Any], to_place: Sequence[Any], quota_mode: str = ADM
     limit_ranges = [o for o in (*cluster, *to_place) if isinstance(o, LimitRange)]
     classes = [o for o in (*cluster, *to_place) if isinstance(o, PriorityClass)]
     quotas = tuple(normalise_quota(q, live) for q in (*cluster, *to_place) if isinstance(q, ResourceQuota))
-    expansion = expand([o for o in to_place if isinstance(o, (Pod, *WORKLOAD_KINDS))], nodes)
+    workloads = [o for o in to_place if isinstance(o, (Pod, *WORKLOAD_KINDS))]
+    slots = sum(allowed_pod_number(n) for n in nodes)
+    _refuse_too_many(workloads, nodes, slots)
+    expansion = expand(workloads, nodes, limit=slots)
     context = [o for o in (*cluster, *to_place) if isinstance(o, (Namespace, Service, ReplicationController,
                ReplicaSet, StatefulSet, PersistentVolumeClaim, PersistentVolume))
                or (isinstance(o, OpaqueObject) and o.kind == "StorageClass")]
@@ -339,7 +346,22 @@ def build(cluster: Sequence[Any], to_place: Sequence[Any], quota_mode: str = ADM
     units = _units(ordered, bare, profile)
     return Instance(snapshot=bare, pods=tuple(ordered), units=units, rejected=FrozenDict(rejected),
                     quotas=quotas, charged=tuple(charged), quota_mode=quota_mode,
-                    profile=profile, owners=expansion.owners)
+                    profile=profile, owners=expansion.owners, surplus=expansion.surplus)
+
+
+def _refuse_too_many(workloads: Sequence[Any], nodes: Sequence[Node], slots: int) -> None:
+    """ManifestError when the pods to build (each workload's replicas up to the cluster's pod slots) exceed
+    :data:`MAX_PODS`, naming the largest workload."""
+    counts = [(min(count, slots), o) for o in workloads if (count := replica_count(o)) is not None]
+    total = sum(c for c, _ in counts) + sum(1 for o in workloads if isinstance(o, Pod)) + len(nodes) * sum(
+        1 for o in workloads if replica_count(o) is None and not isinstance(o, Pod))
+    if total > MAX_PODS:
+        named = ""
+        if counts:
+            largest = max(counts, key=lambda item: item[0])[1]
+            named = f"{largest.kind} {largest.namespace}/{largest.name} ({replica_count(largest)} replicas): "
+        raise ManifestError(f"{named}{total} pods to place, more than {MAX_PODS} (Kubernetes' largest supported "
+                            "cluster, https://kubernetes.io/docs/setup/best-practices/cluster-large/)")
 
 
 def _units(infos: Sequence[PodInfo], snapshot: Snapshot, profile: Profile) -> tuple[Unit, ...]:

@@ -24,9 +24,8 @@ import attrs
 from model.resources import scheduler_resources
 from solver.encoding import Constraint, Encoding, normalise
 from solver.instance import RUNNING
+from solver.names import BALANCE, MAX_PLACED, MIN_MOVES, MIN_NODES, OBJECTIVES
 
-MAX_PLACED, MIN_NODES, BALANCE, MIN_MOVES = "max-placed", "min-nodes", "balance", "min-moves"
-OBJECTIVES = (MAX_PLACED, MIN_NODES, BALANCE, MIN_MOVES)
 BALANCE_RESOURCES = ("cpu", "memory")
 PERMILLE = 1000
 NEIGHBOURHOOD_NODES = 6
@@ -63,6 +62,8 @@ class Stage:
     """Variables to hold at 0 when first trying the lower bound (the nodes the volume bound did not pick)."""
     priority: int | None = None
     """The priority level of a max-placed stage (``upper`` is then the number of its pods)."""
+    units: tuple[int, ...] = ()
+    """The units of a max-placed stage's priority level."""
     neighbourhoods: tuple[Callable[[Sequence[int], random.Random], list[int]], ...] = ()
     """For large neighbourhood search: each gives, for an incumbent, the variables to keep as they are."""
 
@@ -128,11 +129,11 @@ def placed_stages(encoding: Encoding) -> list[Stage]:
         const = total
         stages.append(Stage(f"{MAX_PLACED} (priority {priority})", MAX_PLACED,
                             lower=total - _level_bound(encoding, units), upper=total, terms=terms, const=const,
-                            priority=priority))
+                            priority=priority, units=tuple(units)))
     return stages
 
 
-def _demand(encoding: Encoding, placed: Mapping[int, int], resource: str) -> int:
+def least_demand(encoding: Encoding, placed: Mapping[int, int], resource: str) -> int:
     """The least total request of ``resource`` over any choice of the given number of pods per level."""
     instance = encoding.instance
     total = 0
@@ -153,7 +154,7 @@ def nodes_stage(encoding: Encoding, placed: Mapping[int, int]) -> Stage:
     resources = {r for u in instance.units for r in u.requests} | {"pods"}
     extra = 0
     for resource in resources:
-        need = _demand(encoding, placed, resource) - sum(max(free[n].get(resource, 0), 0) for n in fixed)
+        need = least_demand(encoding, placed, resource) - sum(max(free[n].get(resource, 0), 0) for n in fixed)
         k = 0
         for amount in sorted((max(free[n].get(resource, 0), 0) for n in others), reverse=True):
             if need <= 0:
@@ -210,7 +211,7 @@ def balance_stage(encoding: Encoding, placed: Mapping[int, int]) -> Stage:
         if capacity > 0:
             fixed = sum(_allocatable(n, resource) - instance.free(n.name).get(resource, 0) for n in instance.nodes
                         if _allocatable(n, resource) > 0)
-            average = max(average, math.ceil((fixed + _demand(encoding, placed, resource)) * PERMILLE / capacity))
+            average = max(average, math.ceil((fixed + least_demand(encoding, placed, resource)) * PERMILLE / capacity))
     return Stage(BALANCE, BALANCE, lower=average, upper=max(average, PERMILLE * 10), rows=tuple(rows),
                  fixed_floor=floor)
 

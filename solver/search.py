@@ -50,39 +50,57 @@ class Z3Backend:
     ``mode`` "hybrid" (the default): 0/1 variables are Z3 Booleans and a constraint over Booleans only is a
     native clause, cardinality (``at-most``/``at-least``) or pseudo-Boolean (``pble``/``pbge``) atom; count
     variables are bounded integers, and a constraint mixing both is linear arithmetic with ``ite`` for the
-    Booleans. ``mode`` "lia": every variable is a bounded integer. The constraints reach Z3 as one SMT-LIB
-    script (building them term by term through the Python API costs far more than solving small instances).
+    Booleans. ``mode`` "unary": a count variable ``0..u`` is ``u`` ordered Booleans ("at least j"), so every
+    constraint is a native pseudo-Boolean atom (Z3's SAT core with its PB solver; no arithmetic). ``mode``
+    "lia": every variable is a bounded integer. The constraints reach Z3 as one SMT-LIB script (building them
+    term by term through the Python API costs far more than solving small instances).
     """
 
     def __init__(self, encoding: Encoding, mode: str = "hybrid") -> None:
-        self.solver = z3.SolverFor("QF_LIA")
+        self.solver = z3.SolverFor("QF_FD" if mode == "unary" else "QF_LIA")
         self.encoding = encoding
-        self.boolean = [mode == "hybrid" and encoding.upper[v] == 1 for v in range(encoding.num_vars + 1)]
+        self.unary = mode == "unary"
+        self.boolean = [mode != "lia" and (self.unary or encoding.upper[v] == 1) for v in range(encoding.num_vars + 1)]
         self.vars: list[z3.ExprRef | None] = [None] + [
-            z3.Bool(f"v{v}") if self.boolean[v] else z3.Int(f"v{v}") for v in range(1, encoding.num_vars + 1)]
+            z3.Bool(f"v{v}") if self.boolean[v] and encoding.upper[v] == 1 else z3.Int(f"v{v}")
+            for v in range(1, encoding.num_vars + 1)]
         self.guards = 0
         script = [self._declarations()]
         script += [f"(assert {self.smt(c)})" for c in encoding.constraints]
         self.solver.from_string("".join(script))
 
+    def _bits(self, v: int) -> list[str]:
+        """The Booleans standing for variable ``v``: itself, or its unary bits ("v is at least j")."""
+        upper = self.encoding.upper[v]
+        return [f"v{v}"] if upper == 1 else [f"v{v}_{j}" for j in range(1, upper + 1)]
+
     def _declarations(self) -> str:
         parts = []
         for v in range(1, self.encoding.num_vars + 1):
             if self.boolean[v]:
-                parts.append(f"(declare-const v{v} Bool)")
+                bits = self._bits(v)
+                parts += [f"(declare-const {b} Bool)" for b in bits]
+                parts += [f"(assert (=> {later} {earlier}))" for earlier, later in zip(bits, bits[1:], strict=False)]
             else:
                 parts.append(f"(declare-const v{v} Int)(assert (and (>= v{v} 0) (<= v{v} {self.encoding.upper[v]})))")
         return "".join(parts)
 
     def literal(self, lit: int) -> z3.BoolRef:
         """A literal as a Z3 Boolean."""
-        var = self.vars[abs(lit)]
-        truth = var if self.boolean[abs(lit)] else var >= 1
+        v = abs(lit)
+        truth = z3.Bool(self._bits(v)[0]) if self.boolean[v] else self.vars[v] >= 1
         return truth if lit > 0 else z3.Not(truth)
+
+    def equals(self, v: int, value: int) -> z3.BoolRef:
+        """``variable v == value`` as a Z3 Boolean."""
+        if not self.boolean[v]:
+            return self.vars[v] == value
+        bits = [z3.Bool(b) for b in self._bits(v)]
+        return z3.And(*(b if j < value else z3.Not(b) for j, b in enumerate(bits)))
 
     def _literal_smt(self, lit: int) -> str:
         v = abs(lit)
-        truth = f"v{v}" if self.boolean[v] else f"(>= v{v} 1)"
+        truth = self._bits(v)[0] if self.boolean[v] else f"(>= v{v} 1)"
         return truth if lit > 0 else f"(not {truth})"
 
     def smt(self, c: Constraint) -> str:
@@ -106,13 +124,14 @@ class Z3Backend:
         bound = c.bound
         lits, weights = [], []
         for v, a in c.terms:
-            if a > 0:
-                lits.append(f"v{v}")
-                weights.append(a)
-            else:
-                lits.append(f"(not v{v})")
-                weights.append(-a)
-                bound -= a
+            for bit in self._bits(v):
+                if a > 0:
+                    lits.append(bit)
+                    weights.append(a)
+                else:
+                    lits.append(f"(not {bit})")
+                    weights.append(-a)
+                    bound -= a
         if c.op == "<=" and bound < 0 or c.op == ">=" and bound > sum(weights):
             return "false"
         args = " ".join(lits)
@@ -143,8 +162,11 @@ class Z3Backend:
         model = self.solver.model()
         values = [0]
         for v in range(1, len(self.vars)):
-            value = model.eval(self.vars[v], model_completion=True)
-            values.append(int(z3.is_true(value)) if self.boolean[v] else value.as_long())
+            if self.boolean[v]:
+                values.append(sum(int(z3.is_true(model.eval(z3.Bool(b), model_completion=True)))
+                                  for b in self._bits(v)))
+            else:
+                values.append(model.eval(self.vars[v], model_completion=True).as_long())
         return values
 
     def hint(self, values: Sequence[int]) -> None:
@@ -152,8 +174,11 @@ class Z3Backend:
         if not hasattr(self.solver, "set_initial_value"):
             return
         for v in range(1, len(self.vars)):
-            value = z3.BoolVal(bool(values[v])) if self.boolean[v] else z3.IntVal(values[v])
-            self.solver.set_initial_value(self.vars[v], value)
+            if self.boolean[v]:
+                for j, bit in enumerate(self._bits(v)):
+                    self.solver.set_initial_value(z3.Bool(bit), z3.BoolVal(j < values[v]))
+            else:
+                self.solver.set_initial_value(self.vars[v], z3.IntVal(values[v]))
 
 
 def repair(backend: Z3Backend, stage: object, values: list[int], best: int, lower: int,
@@ -169,8 +194,7 @@ def repair(backend: Z3Backend, stage: object, values: list[int], best: int, lowe
         kept = stage.neighbourhoods[tries % len(stage.neighbourhoods)](values, rng)
         tries += 1
         guard = backend.guarded(stage.at_most(best - 1))
-        fixed = [backend.vars[v] == values[v] if not backend.boolean[v] else backend.literal(v if values[v] else -v)
-                 for v in kept]
+        fixed = [backend.equals(v, values[v]) for v in kept]
         budget = min(NEIGHBOURHOOD_SECONDS, stop - time.monotonic())
         if budget > 0 and backend.check([guard, *fixed], budget) == SAT:
             values = backend.values()

@@ -10,6 +10,7 @@ failure is a bug, raised as :class:`SolverBug`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 
 from model.resources import scheduler_resources
@@ -57,15 +58,21 @@ class _State:
             self.set(d.var, d.value(self.values), touched, journal)
 
 
+BALANCED = ("cpu", "memory")
+"""The resources whose utilisation the ``balance`` objective and the balancing greedy read."""
 ORDERS = ("queue", "dominant", "cpu", "memory")
 """Unit orders for the greedy: the scheduling queue, or largest pods first (first-fit decreasing) by their
 dominant cpu/memory share, by cpu, or by memory. Any order is sound: every constraint a placement touches is
 checked."""
 
 
-def greedy(encoding: Encoding, pack: bool = True, order: str = "queue") -> dict[tuple[int, str], int]:
+def greedy(encoding: Encoding, pack: bool = True, order: str = "queue",
+           deadline: float | None = None, balance: bool = False) -> dict[tuple[int, str], int]:
     """A placement (unit, node) -> count, units in ``order``; nodes tried fullest first, then largest
-    (``pack``), or emptiest first, by the dominant cpu/memory share."""
+    (``pack``), or emptiest first, by the dominant cpu/memory share; with ``balance``, the node whose highest
+    cpu/memory utilisation (requests over allocatable, staying pods included) would be least once the pod is
+    there first (the ``balance`` objective's own measure). At ``deadline`` (``time.monotonic()``) the units not
+    yet placed stay pending."""
     state = _State(encoding)
     instance = encoding.instance
     own: dict[int, list[Definition]] = {}
@@ -78,6 +85,9 @@ def greedy(encoding: Encoding, pack: bool = True, order: str = "queue") -> dict[
             own.setdefault(encoding.owners[d.var], []).append(d)
     load = {n.name: 0.0 for n in instance.nodes}
     size = {n.name: _size(n) for n in instance.nodes}
+    allocatable = {n.name: scheduler_resources(n.allocatable) for n in instance.nodes}
+    requested = {n.name: {r: allocatable[n.name].get(r, 0) - instance.free(n.name).get(r, 0) for r in BALANCED}
+                 for n in instance.nodes}
     units = list(instance.units)
     if order != "queue":
         top = {r: max((scheduler_resources(n.allocatable).get(r, 0) for n in instance.nodes), default=0) or 1
@@ -87,11 +97,18 @@ def greedy(encoding: Encoding, pack: bool = True, order: str = "queue") -> dict[
                   "memory": lambda u: (u.requests.get("memory", 0), u.requests.get("cpu", 0))}[order]
         units.sort(key=weight, reverse=True)
     for unit in units:
+        if deadline is not None and time.monotonic() > deadline:
+            break
         state.refresh(own.get(unit.index, ()), set(), [])
         share = _share(encoding, unit)
         for _ in range(unit.size):
-            order = sorted(encoding.slots[unit.index],
-                           key=lambda n: (-load[n], size[n], n) if pack else (load[n], size[n], n))
+            if balance:
+                order = sorted(encoding.slots[unit.index], key=lambda n: (max(
+                    ((requested[n][r] + unit.requests.get(r, 0)) / allocatable[n][r] for r in BALANCED
+                     if allocatable[n].get(r)), default=0.0), size[n], n))
+            else:
+                order = sorted(encoding.slots[unit.index],
+                               key=lambda n: (-load[n], size[n], n) if pack else (load[n], size[n], n))
             for node in order:
                 var = encoding.slots[unit.index][node]
                 if state.values[var] >= encoding.upper[var]:
@@ -103,16 +120,19 @@ def greedy(encoding: Encoding, pack: bool = True, order: str = "queue") -> dict[
                 state.refresh(by_node.get(node, ()), touched, journal)
                 if all(state.holds(i) for i in touched):
                     load[node] += share[node]
+                    for r in BALANCED:
+                        requested[node][r] += unit.requests.get(r, 0)
                     break
                 for v, old in reversed(journal):
                     state.set(v, old, set(), [])
     return encoding.counts(state.values)
 
 
-def empty_nodes(encoding: Encoding, counts: Mapping[tuple[int, str], int],
-                rounds: int = 50) -> dict[tuple[int, str], int]:
+def empty_nodes(encoding: Encoding, counts: Mapping[tuple[int, str], int], rounds: int = 50,
+                deadline: float | None = None) -> dict[tuple[int, str], int]:
     """Local search for fewer nodes: repeatedly try to move every pod off the least-loaded node onto the other
-    used nodes (best fit, each move checked like a placement); keep the moves when the node empties."""
+    used nodes (best fit, each move checked like a placement); keep the moves when the node empties. Stops
+    after ``rounds`` or at ``deadline`` (``time.monotonic()``)."""
     state = _State(encoding)
     for (unit, node), k in counts.items():
         state.values[encoding.slots[unit][node]] = k
@@ -120,10 +140,13 @@ def empty_nodes(encoding: Encoding, counts: Mapping[tuple[int, str], int],
         state.values[d.var] = d.value(state.values)
     for i, c in enumerate(state.constraints):
         state.lhs[i] = c.lhs(state.values)
-    refresh = [d for d in encoding.definitions]
+    readers = _readers(encoding)
+    shares = [_share(encoding, unit) for unit in encoding.units]
     failed: set[str] = set()
     for _ in range(rounds):
-        load = _loads(encoding, state.values)
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        load = _loads(encoding, state.values, shares)
         candidates = sorted((n for n in load if load[n] > 0 and n not in failed), key=lambda n: load[n])
         if not candidates:
             break
@@ -140,7 +163,7 @@ def empty_nodes(encoding: Encoding, counts: Mapping[tuple[int, str], int],
                     mark = len(journal)
                     state.set(var, state.values[var] - 1, touched, journal)
                     state.set(slots[target], state.values[slots[target]] + 1, touched, journal)
-                    state.refresh(refresh, touched, journal)
+                    state.refresh(_dependent(encoding, readers, (var, slots[target])), touched, journal)
                     room = state.values[slots[target]] <= encoding.upper[slots[target]]
                     if room and all(state.holds(i) for i in touched):
                         moved = True
@@ -155,11 +178,34 @@ def empty_nodes(encoding: Encoding, counts: Mapping[tuple[int, str], int],
     return encoding.counts(state.values)
 
 
-def _loads(encoding: Encoding, values: Sequence[int]) -> dict[str, float]:
+def _readers(encoding: Encoding) -> dict[int, list[int]]:
+    """Variable -> the positions of the definitions that read it."""
+    readers: dict[int, list[int]] = {}
+    for i, d in enumerate(encoding.definitions):
+        for lit in d.literals:
+            readers.setdefault(abs(lit), []).append(i)
+    return readers
+
+
+def _dependent(encoding: Encoding, readers: Mapping[int, list[int]], variables: Sequence[int]) -> list[Definition]:
+    """The definitions that read ``variables``, directly or through other definitions, in creation order
+    (a definition only reads variables created before it)."""
+    definitions = encoding.definitions
+    found: set[int] = set()
+    todo = list(variables)
+    while todo:
+        for i in readers.get(todo.pop(), ()):
+            if i not in found:
+                found.add(i)
+                todo.append(definitions[i].var)
+    return [definitions[i] for i in sorted(found)]
+
+
+def _loads(encoding: Encoding, values: Sequence[int], shares: Sequence[Mapping[str, float]]) -> dict[str, float]:
     """Each node's dominant cpu/memory share of what the placement put there."""
     load: dict[str, float] = {}
     for unit, slots in enumerate(encoding.slots):
-        share = _share(encoding, encoding.units[unit])
+        share = shares[unit]
         for node, var in slots.items():
             if values[var]:
                 load[node] = load.get(node, 0.0) + share[node] * values[var]

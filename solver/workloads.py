@@ -79,6 +79,8 @@ class Expansion:
 
     pods: tuple[Pod, ...]
     owners: tuple[ReplicaSet, ...] = ()
+    surplus: tuple[tuple[str, int], ...] = ()
+    """Replicas counted but not built (``Deployment default/web``, how many): beyond ``limit`` per workload."""
 
 
 def fnv32a(data: bytes) -> int:
@@ -137,10 +139,10 @@ def pod_from_template(template: PodTemplateSpec, owner: Workload | ReplicaSet, n
     return Pod(metadata=meta, spec=template.spec)
 
 
-def _replicas(owner: ReplicaSet | ReplicationController, taken: set[str]) -> list[Pod]:
-    """A ReplicaSet's or ReplicationController's ``replicas`` pods, ``<owner>-xxxxx``."""
+def _replicas(owner: ReplicaSet | ReplicationController, taken: set[str], limit: int) -> list[Pod]:
+    """A ReplicaSet's or ReplicationController's ``replicas`` pods (at most ``limit``), ``<owner>-xxxxx``."""
     return [pod_from_template(owner.spec.template, owner, generated_name(f"{owner.name}-", str(i), taken))
-            for i in range(owner.spec.replicas)]
+            for i in range(min(owner.spec.replicas, limit))]
 
 
 def deployment_replica_set(deployment: Deployment) -> ReplicaSet:
@@ -158,10 +160,10 @@ def deployment_replica_set(deployment: Deployment) -> ReplicaSet:
         "replicas": spec.replicas, "selector": selector.to_dict(), "template": spec.template.to_dict()}})
 
 
-def _stateful_pods(sts: StatefulSet) -> list[Pod]:
-    """newStatefulSetPod for each ordinal from ``spec.ordinals.start``."""
+def _stateful_pods(sts: StatefulSet, limit: int) -> list[Pod]:
+    """newStatefulSetPod for each ordinal from ``spec.ordinals.start`` (the first ``limit``)."""
     pods = []
-    for i in range(sts.spec.replicas):
+    for i in range(min(sts.spec.replicas, limit)):
         ordinal = sts.spec.ordinals.start + i
         name = f"{sts.name}-{ordinal}"
         pod = pod_from_template(sts.spec.template, sts, name,
@@ -180,10 +182,10 @@ def job_active_count(job: Job) -> int:
     return parallelism if job.spec.completions is None else min(parallelism, job.spec.completions)
 
 
-def _job_pods(job: Job, taken: set[str]) -> list[Pod]:
+def _job_pods(job: Job, taken: set[str], limit: int) -> list[Pod]:
     labels = {key: job.name for key in JOB_NAME_LABELS} | {key: _uid(job) for key in CONTROLLER_UID_LABELS}
     pods = []
-    for i in range(job_active_count(job)):
+    for i in range(min(job_active_count(job), limit)):
         if job.spec.completion_mode == "Indexed":
             name = generated_name(f"{job.name}-{i}-", "0", taken)
             pods.append(pod_from_template(job.spec.template, job, name, labels={**labels, JOB_COMPLETION_INDEX: str(i)},
@@ -233,25 +235,41 @@ def _daemon_pods(ds: DaemonSet, nodes: Sequence[Node], taken: set[str]) -> list[
     return pods
 
 
-def expand(objects: Iterable[object], nodes: Sequence[Node] = ()) -> Expansion:
+def replica_count(obj: object) -> int | None:
+    """How many pods a workload's controller creates (None for bare pods, DaemonSets and other kinds)."""
+    if isinstance(obj, (Deployment, ReplicaSet, ReplicationController, StatefulSet)):
+        return obj.spec.replicas
+    if isinstance(obj, Job):
+        return job_active_count(obj)
+    return None
+
+
+def expand(objects: Iterable[object], nodes: Sequence[Node] = (), limit: int | None = None) -> Expansion:
     """The pods to place for ``objects``: bare pods as they are, workloads expanded in order; other kinds are
-    ignored. DaemonSets get one pod per node of ``nodes`` that should run it."""
+    ignored. DaemonSets get one pod per node of ``nodes`` that should run it. A workload's replicas beyond
+    ``limit`` are counted in ``surplus``, not built (replicas are identical: no more of them than the cluster has
+    pod slots can ever be placed)."""
     pods: list[Pod] = []
     owners: list[ReplicaSet] = []
+    surplus: list[tuple[str, int]] = []
     taken: set[str] = set()
     for obj in objects:
+        count = replica_count(obj)
+        cap = count if limit is None or count is None else min(count, limit)
+        if count is not None and cap < count:
+            surplus.append((f"{obj.kind} {obj.namespace}/{obj.name}", count - cap))
         if isinstance(obj, Pod):
             pods.append(obj)
         elif isinstance(obj, Deployment):
             replica_set = deployment_replica_set(obj)
             owners.append(replica_set)
-            pods.extend(_replicas(replica_set, taken))
+            pods.extend(_replicas(replica_set, taken, cap))
         elif isinstance(obj, (ReplicaSet, ReplicationController)):
-            pods.extend(_replicas(obj, taken))
+            pods.extend(_replicas(obj, taken, cap))
         elif isinstance(obj, StatefulSet):
-            pods.extend(_stateful_pods(obj))
+            pods.extend(_stateful_pods(obj, cap))
         elif isinstance(obj, Job):
-            pods.extend(_job_pods(obj, taken))
+            pods.extend(_job_pods(obj, taken, cap))
         elif isinstance(obj, DaemonSet):
             pods.extend(_daemon_pods(obj, nodes, taken))
-    return Expansion(tuple(pods), tuple(owners))
+    return Expansion(tuple(pods), tuple(owners), tuple(surplus))

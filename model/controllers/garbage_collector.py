@@ -42,10 +42,9 @@ Deliberate differences:
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import networkx as nx
 
 from model.apiserver import requests as rq
 from model.apiserver.server import BUILT_IN_KINDS, FOREGROUND_FINALIZER, ORPHAN_FINALIZER
@@ -56,6 +55,9 @@ from model.manifests import KINDS
 from model.objects import OwnerReference
 from model.objects.opaque import CLUSTER_SCOPED_KINDS
 from model.store import ADDED, DELETED, Objects, WatchEvent
+
+if TYPE_CHECKING:  # imported where the graph is built: networkx costs a quarter second at start-up
+    import networkx as nx
 
 NAME = "generic-garbage-collector"
 IGNORED_KINDS = frozenset({"Event"})
@@ -135,6 +137,8 @@ def absent_owners(memory: FrozenDict) -> AbsentOwnerCache:
 def dependency_graph(cache: Objects) -> nx.DiGraph:
     """``uidToNode``: a node per uid, with ``identity`` and ``object`` (None for a virtual node); an edge from
     each owner to each dependent, with the dependent's ``ref``."""
+    import networkx as nx
+
     graph = nx.DiGraph()
     objects = [obj for obj in cache if obj.metadata.uid]
     for obj in objects:

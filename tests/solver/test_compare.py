@@ -51,3 +51,9 @@ def test_stranded_capacity_counts_what_another_resource_blocks():
     instance = build(nodes, [pod("a", cpu="1", memory="2Gi"), pod("b", cpu="1", memory="1Gi")])
     row = measure(Outcome("x", {"default/a": "n1", "default/b": None}, 0.1, "greedy"), instance, None)
     assert row["stranded"]["cpu"] == 75.0 and row["stranded"]["memory"] == 0.0
+
+
+def test_the_command_line_names_match_the_strategies():
+    from solver.names import GREEDY_PROFILES
+
+    assert tuple(greedy.PROFILES) == GREEDY_PROFILES
