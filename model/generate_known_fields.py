@@ -5,7 +5,7 @@ The table comes from the Kubernetes Python client's generated models (kubernetes
 the API server's OpenAPI document); it is a build-time input only, not a dependency:
 
     pip download kubernetes==37.0.2 --no-deps -d /tmp/k && unzip -q /tmp/k/*.whl 'kubernetes/client/models/*' -d /tmp/k
-    python tools/known_fields.py /tmp/k/kubernetes/client/models > model/known_fields.json
+    python -m model.generate_known_fields /tmp/k/kubernetes/client/models > model/known_fields.json
 """
 
 from __future__ import annotations
