@@ -8,6 +8,7 @@ import datetime
 import json
 import os
 import platform
+import signal
 import statistics
 import sys
 import time
@@ -16,16 +17,20 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from kubeproof.progress import Progress
 from kubeproof.render import table
 from model import manifests
 from model.config import FAULTS, ModelConfig
 from model.config import VARIANTS as MODEL_VARIANTS
 from model.examples import DIRECTORY as EXAMPLES
+from properties import interrupts
 from properties import trace as traces
 from properties.check import PROFILES, CheckResult, Profile, run
+from properties.chunks import check as check_in_chunks
 from properties.explore import Scenario
 from properties.registry import LIVENESS, all_properties, by_name
 from properties.variants import VARIANTS, variant
+from properties.workers import Workers, default_count
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
 
@@ -39,15 +44,6 @@ def _properties(names: list[str] | None) -> tuple:
         return by_name(names or None)
     except ValueError as e:
         raise UsageError(str(e)) from None
-
-
-def _progress(enabled: bool):  # noqa: ANN202 - a small closure
-    def show(done: int, total: int) -> None:
-        if enabled:
-            width = 30
-            filled = min(width, width * done // max(total, 1))
-            print(f"\r  exploring [{'#' * filled}{'.' * (width - filled)}] {done} runs", end="", file=sys.stderr)
-    return show
 
 
 def _scenario(args: argparse.Namespace) -> Scenario:
@@ -81,21 +77,60 @@ def _junit(path: str, rows: list[tuple[str, str, str, float]]) -> None:
     cases = []
     for name, status, message, seconds in rows:
         body = f"<failure message={quoteattr(message)}>{escape(message)}</failure>" if status == "violated" else ""
+        if status == "incomplete":
+            body = '<skipped message="the check stopped before its end"/>'
+
         cases.append(f'  <testcase classname="kubeproof" name={quoteattr(name)} time="{seconds:.3f}">{body}</testcase>')
     Path(path).write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="kubeproof" '
                           f'tests="{len(rows)}" failures="{failures}">\n' + "\n".join(cases) + "\n</testsuite>\n")
+
+
+def _workers(args: argparse.Namespace) -> Workers:
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be at least 1 (got {args.workers})")
+    if args.max_seconds is not None and args.max_seconds <= 0:
+        raise UsageError(f"--max-seconds must be positive (got {args.max_seconds:g})")
+    if args.dask:
+        try:
+            import distributed  # noqa: F401 - only to say clearly when the extra is missing
+        except ImportError:
+            raise UsageError("--dask needs the distributed package: pip install 'kubeproof[dask]'") from None
+    return Workers(args.workers or default_count(), args.dask)
+
+
+def _stopped_note(result: CheckResult, profile: Profile, args: argparse.Namespace) -> str | None:
+    """Why the check is incomplete, or None."""
+    if result.complete:
+        return None
+    signum = interrupts.received()
+    why = f"interrupted ({signal.Signals(signum).name})" if signum else f"stopped at --max-seconds {args.max_seconds:g}"
+    return f"incomplete: {why} after {result.examples} of {profile.examples} planned runs"
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     properties = _properties(args.property)
     scenario = _scenario(args)
     profile = PROFILES[args.profile]
-    result = run(scenario, properties, profile, args.seed, _progress(not args.json and sys.stderr.isatty()))
-    if not args.json and sys.stderr.isatty():
-        print(file=sys.stderr)
+    workers = _workers(args)
+    with interrupts.handling():
+        try:
+            with Progress(profile.examples, f"kubeproof check ({workers.describe()})") as shown:
+                result = check_in_chunks(scenario, properties, profile, args.seed, workers,
+                                         max_seconds=args.max_seconds, progress=shown.update)
+        except interrupts.Interrupted:  # between two chunks' results: nothing of the search is lost
+            result = CheckResult(0, 0, 0.0, None, complete=False)
+        with interrupts.deferred():
+            return _report_check(args, scenario, properties, profile, result)
+
+
+def _report_check(args: argparse.Namespace, scenario: Scenario, properties: tuple, profile: Profile,
+                  result: CheckResult) -> int:
+    """Print (and write) a check's results; exit 1 on a violation, 130/143 when a signal cut it short."""
     violated = result.violation.violation.property if result.violation else None
-    rows = [(p.name, "violated" if p.name == violated else "held",
+    unfinished = "held" if result.complete else "incomplete"
+    rows = [(p.name, "violated" if p.name == violated else unfinished,
              result.violation.violation.message if p.name == violated else "", result.seconds) for p in properties]
+    note = _stopped_note(result, profile, args)
     trace_path = None
     if result.violation is not None:
         trace_path = _write_trace(result, scenario, args.seed, None, Path(args.traces))
@@ -104,14 +139,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"scenario": scenario.name, "profile": profile.name, "seed": args.seed,
                           "runs": result.examples, "steps": result.steps, "seconds": round(result.seconds, 2),
+                          "complete": result.complete, "incomplete": note,
                           "properties": [{"name": n, "status": s, "message": m} for n, s, m, _ in rows],
                           "trace": str(trace_path) if trace_path else None}, indent=1))
     else:
         print(table(("PROPERTY", "STATUS", "DETAIL"), [(n, s, m) for n, s, m, _ in rows]))
         print(f"\n{result.examples} runs, {result.steps} steps in {result.seconds:.1f}s "
               f"({result.steps / max(result.seconds, 1e-9):.0f} steps/s), profile {profile.name}, seed {args.seed}")
+        if note:
+            print(note)
         if trace_path:
             print(f"counterexample ({len(result.violation.transitions)} steps): {trace_path} (and .md)")
+    code = interrupts.exit_code()
+    if code is not None:
+        return code
     return EXIT_VIOLATION if result.violation else EXIT_OK
 
 
@@ -337,6 +378,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--junit", help="write JUnit XML, one test case per property")
     check.add_argument("--traces", default="reports/traces", help="where counterexample traces go")
     check.add_argument("--json", action="store_true", help="print the result as JSON")
+    check.add_argument("--workers", type=int, help="local worker processes (default: the cores available; 1: this "
+                                                    "process only); results do not depend on it")
+    check.add_argument("--dask", metavar="ADDRESS", help="run on the Dask cluster whose scheduler is at ADDRESS "
+                                                         "(e.g. tcp://scheduler:8786; needs kubeproof[dask])")
+    check.add_argument("--max-seconds", type=float, help="stop after this many seconds and report what was explored, "
+                                                         "marked incomplete")
     check.set_defaults(run=cmd_check)
 
     trace = sub.add_parser("trace", help="find and print a minimal counterexample for a known bug variant")

@@ -32,6 +32,13 @@ class Property:
     """The invariant reads only the API server's store, so it need not be re-checked after a step that wrote
     nothing."""
 
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        """A registered property pickles as its name (its check, wrapped by a decorator, cannot be pickled by
+        reference), so worker processes can receive it; any other pickles field by field."""
+        if self.name in _registered() and _registered()[self.name] is self:
+            return _by_name, (self.name,)
+        return super().__reduce__()
+
 
 @attrs.frozen
 class Violation:
@@ -56,6 +63,14 @@ def all_properties() -> tuple[Property, ...]:
     """Every property, in a fixed order (invariants, then step properties, then liveness)."""
     from properties.invariants import PROPERTIES
     return PROPERTIES
+
+
+def _registered() -> dict[str, Property]:
+    return {p.name: p for p in all_properties()}
+
+
+def _by_name(name: str) -> Property:
+    return _registered()[name]
 
 
 def by_name(names: Iterable[str] | None = None) -> tuple[Property, ...]:
