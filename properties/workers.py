@@ -23,6 +23,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from types import FrameType
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -284,8 +285,8 @@ def _worker_init(limit: Any, runs: Any, steps: Any) -> None:
     _SHARED.update(limit=limit, runs=runs, steps=steps, armed=False)
 
 
-def _stop_task(signum: int, frame: object) -> None:
-    if _SHARED.get("armed"):
+def _stop_task(signum: int, frame: FrameType | None) -> None:
+    if _SHARED.get("armed") and not interrupts.in_gc_callback(frame):  # else the watcher sends it again
         _SHARED["armed"] = False
         raise interrupts.Stopped("cancelled by the coordinator")
 
@@ -307,10 +308,8 @@ class _Watcher:
 
     def _watch(self) -> None:
         while not self.done.wait(POLL_SECONDS):
-            if self.context.cancelled():
-                if _SHARED.get("armed"):
-                    _thread.interrupt_main(signal.SIGINT)
-                return
+            if self.context.cancelled() and _SHARED.get("armed"):
+                _thread.interrupt_main(signal.SIGINT)
 
     def __enter__(self) -> None:
         _SHARED["armed"] = True
