@@ -25,7 +25,7 @@ from model.kubelet.component import CrashNode, PartitionNode
 from model.kubeproxy import RouteRequest
 from model.state import ClusterState
 from properties.interrupts import Stopped
-from properties.registry import LIVENESS, Property, Violation, check_state, check_step
+from properties.registry import LIVENESS, Property, Violation, changed_fields, check_state, check_step
 from properties.users import user_actions
 
 FAULT_ACTIONS = (CrashNode, PartitionNode)
@@ -85,9 +85,8 @@ def checked_step(state: ClusterState, action: Any, config: ModelConfig, properti
     result = cluster.step(state, action, config)
     transition = Transition(action, result)
     transitions.append(transition)
-    store_changed = result.state.store is not state.store
     violations = check_step(state, transition, result.state, config, properties) + \
-        check_state(result.state, config, properties, store_changed)
+        check_state(result.state, config, properties, changed=changed_fields(state, result.state))
     if violations:
         raise PropertyViolated(violations[0], transitions)
     return result.state
