@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from kubeproof import bench_workers
 from kubeproof.progress import Progress
 from kubeproof.render import table
 from model import manifests
@@ -209,9 +210,12 @@ def cmd_properties(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-TARGETS = {"steps_per_second": 1000, "variant_seconds": 60, "variant_median_seconds": 10, "trace_actions": 15}
+TARGETS = {"steps_per_second": 1000, "variant_seconds": 60, "variant_median_seconds": 10, "trace_actions": 15,
+           "exploration_steps_per_second": 3000, "convergence_steps_per_second": 3000,
+           "workers_ci_wall_seconds": bench_workers.TARGET_WALL_SECONDS}
 """The exploration targets of the benchmark (issue 7): steps/s on one core, seconds to each variant's first
-counterexample with the ``ci`` profile (each, median), actions in a shrunk trace."""
+counterexample with the ``ci`` profile (each, median), actions in a shrunk trace; and issue 15's: exploration and
+convergence each at 3,000 steps/s on one core, and the ``ci`` check within 60 s wall with 2 workers."""
 
 
 def _timed(work: Callable[[], CheckResult]) -> tuple[CheckResult, float]:
@@ -287,6 +291,11 @@ def _verdicts(report: dict[str, Any]) -> dict[str, bool]:
         "variant_median_seconds": bool(firsts) and statistics.median(firsts) < TARGETS["variant_median_seconds"],
         "trace_actions": all(r["trace_actions"] is not None and r["trace_actions"] <= TARGETS["trace_actions"]
                              for r in rows),
+        "exploration_steps_per_second": report["steps"]["runs"]["exploration"]["steps_per_second"]
+        >= TARGETS["exploration_steps_per_second"],
+        "convergence_steps_per_second": report["steps"]["runs"]["convergence"]["steps_per_second"]
+        >= TARGETS["convergence_steps_per_second"],
+        "workers_ci_wall_seconds": bench_workers.met(report["workers"]) if "workers" in report else None,
     }
 
 
@@ -295,7 +304,8 @@ def _bench_markdown(report: dict[str, Any]) -> str:
     mark = lambda ok: "met" if ok else "**missed**"
     lines = ["# Exploration benchmark", "",
              f"Measured by `kubeproof bench` on {env['date']} (Python {env['python']}, Hypothesis {env['hypothesis']}, "
-             f"{env['platform']}, {env['cpus']} CPUs, load average {env['load_average']} at the start). Seconds are "
+             f"{env['platform']}, {env['cpus']} CPUs, load average {env['load_average']} at the start, "
+             f"{env.get('workers', 1)} workers for the parallel check). Seconds are "
              "CPU seconds of the benchmark's one process, i.e. one core; wall-clock seconds are given beside them.",
              "", f"## Steps per second: the default scenario, profile `{steps['profile']}`", "",
              f"Every invariant and step property ({steps['properties']} properties with the liveness ones) is checked "
@@ -315,7 +325,9 @@ def _bench_markdown(report: dict[str, Any]) -> str:
     violated = [f"{name}: {row['violation']}" for name, row in steps["runs"].items() if row["violation"]]
     lines += [""] + [f"Violation found: {v}  " for v in violated]
     lines += [f"Target: at least {TARGETS['steps_per_second']:,} steps/s of exploration: "
-              f"{mark(met['steps_per_second'])}.", "",
+              f"{mark(met['steps_per_second'])}; issue 15's {TARGETS['exploration_steps_per_second']:,} steps/s of "
+              f"exploration: {mark(met['exploration_steps_per_second'])}, and of convergence "
+              f"({TARGETS['convergence_steps_per_second']:,}): {mark(met['convergence_steps_per_second'])}.", "",
               "## Bug variants: profile `ci`, seed {}".format(report["variants_seed"]), "",
               "The first counterexample is timed without shrinking, from scratch: it includes building the "
               "scenario's initial state (for a scenario that starts settled, the fair execution settling it), which "
@@ -349,20 +361,41 @@ def cmd_bench(args: argparse.Namespace) -> int:
     environment = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "python": platform.python_version(),
                    "hypothesis": hypothesis.__version__, "platform": platform.platform(terse=True),
                    "cpus": os.cpu_count(), "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg())}
-    steps = _bench_steps(args.profile, args.seed, args.seeds, args.repeat, note)
-    report: dict[str, Any] = {"environment": environment, "targets": TARGETS, "steps": steps,
-                              "variants_seed": args.seed, "variants": []}
-    for each in chosen:
-        note(f"variant {each.name}")
-        report["variants"].append(_bench_variant(each, args.seed))
+    workers = args.workers or default_count()
+    environment["workers"] = workers
+    report: dict[str, Any] = {"environment": environment, "targets": TARGETS, "variants_seed": args.seed,
+                              "variants": []}
+    with interrupts.handling():
+        try:
+            report["steps"] = _bench_steps(args.profile, args.seed, args.seeds, args.repeat, note)
+            for each in chosen:
+                note(f"variant {each.name}")
+                report["variants"].append(_bench_variant(each, args.seed))
+            if args.parallel_profile != "none":
+                note(f"kubeproof check --profile {args.parallel_profile} with 1 worker, then {workers}")
+                report["workers"] = bench_workers.measure(args.parallel_profile, args.seed, workers)
+        except interrupts.Interrupted as e:
+            if "steps" not in report:
+                raise
+            report["incomplete"] = f"interrupted ({e}) before the end: figures so far, no files written"
+        with interrupts.deferred():
+            return _bench_report(args, report)
+
+
+def _bench_report(args: argparse.Namespace, report: dict[str, Any]) -> int:
     report["targets_met"] = _verdicts(report)
-    directory = Path(args.output_dir)
-    directory.mkdir(parents=True, exist_ok=True)
     markdown = _bench_markdown(report)
-    (directory / "exploration.md").write_text(markdown)
-    (directory / "exploration.json").write_text(json.dumps(report, indent=1) + "\n")
+    if "workers" in report:
+        markdown += "\n".join(bench_workers.markdown(report["workers"], report["environment"]["load_average"])) + "\n"
+    if "incomplete" in report:
+        markdown += f"\n{report['incomplete']}\n"
+    else:
+        directory = Path(args.output_dir)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "exploration.md").write_text(markdown)
+        (directory / "exploration.json").write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(report, indent=1) if args.json else markdown)
-    return EXIT_OK
+    return interrupts.exit_code() or EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -408,6 +441,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--variant", action="append", help="measure only this variant (repeatable)")
     bench.add_argument("--output-dir", default="reports/bench", help="where exploration.md and .json go")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench.add_argument("--workers", type=int, help="workers for the parallel check (default: the cores available)")
+    bench.add_argument("--parallel-profile", choices=[*sorted(PROFILES), "none"], default="ci",
+                       help="profile of the check timed with 1 worker and with --workers (none: skip it)")
     bench.set_defaults(run=cmd_bench)
 
     for name, handler, text in (("variants", cmd_variants, "list the known bug variants"),
