@@ -11,7 +11,7 @@ from hypothesis.errors import Flaky
 from hypothesis.stateful import run_state_machine_as_test
 
 from properties.explore import PropertyViolated, Scenario, machine_for
-from properties.interrupts import Stopped
+from properties.interrupts import Interrupted, Stopped
 from properties.minimise import minimise
 from properties.registry import Property
 
@@ -51,8 +51,8 @@ def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, se
     """Explore ``scenario`` with ``profile``; the same seed gives the same runs and the same trace. Without
     ``shrink`` the first violating run is returned as found (what the benchmark times); with it, Hypothesis's shrunk
     run is then made 1-minimal (``properties.minimise``). ``on_run(steps)`` is called after each run; when ``stop()``
-    (asked after each run) is true, or a signal interrupts (``properties.interrupts``), the search ends there and the
-    result, marked incomplete, counts the runs so far."""
+    (asked after each run) is true, or a :class:`Stopped` is raised within it, the search ends there and the result,
+    marked incomplete, counts the runs so far; an :class:`Interrupted` (a signal) propagates."""
     machine = machine_for(scenario, properties)
     counted = {"examples": 0, "steps": 0}
     teardown = machine.teardown
@@ -79,6 +79,8 @@ def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, se
     violation, complete = None, True
     try:
         run_state_machine_as_test(seed(seed_value)(machine), settings=configured)
+    except Interrupted:  # the caller's to handle: a result without it would read as a search that found nothing
+        raise
     except Stopped:
         complete = False
     except PropertyViolated as found:

@@ -146,7 +146,7 @@ class _Coordinator:
                         break
                     for index, result in self.backend.finished(POLL_SECONDS):
                         results[index] = result
-                        satisfied = self.until is not None and self.until(result)
+                        satisfied = result is not None and self.until is not None and self.until(result)
                         self.found += satisfied
                         if satisfied and index < cut:
                             cut = index
