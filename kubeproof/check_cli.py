@@ -8,6 +8,7 @@ import datetime
 import json
 import os
 import platform
+import signal
 import statistics
 import sys
 import time
@@ -16,18 +17,23 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from kubeproof import bench_workers
 from kubeproof.arguments import loading, positive_int, without_dangling_owners, writable_dir, writable_file
+from kubeproof.progress import Progress
 from kubeproof.render import table
 from model import manifests
 from model.config import FAULTS, ModelConfig
 from model.config import VARIANTS as MODEL_VARIANTS
 from model.examples import DIRECTORY as EXAMPLES
+from properties import interrupts
 from properties import trace as traces
 from properties.check import PROFILES, CheckResult, Profile, run
+from properties.chunks import check as check_in_chunks
 from properties.explore import Scenario
 from properties.registry import LIVENESS, all_properties, by_name
 from properties.vacuity import run_vacuity, scenario_vacuity
 from properties.variants import VARIANTS, variant
+from properties.workers import Workers, default_count
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
 
@@ -41,15 +47,6 @@ def _properties(names: list[str] | None) -> tuple:
         return by_name(names or None)
     except ValueError as e:
         raise UsageError(str(e)) from None
-
-
-def _progress(enabled: bool):  # noqa: ANN202 - a small closure
-    def show(done: int, total: int) -> None:
-        if enabled:
-            width = 30
-            filled = min(width, width * done // max(total, 1))
-            print(f"\r  exploring [{'#' * filled}{'.' * (width - filled)}] {done} runs", end="", file=sys.stderr)
-    return show
 
 
 def _scenario(args: argparse.Namespace) -> Scenario:
@@ -83,6 +80,9 @@ def _junit(path: str, rows: list[tuple[str, str, str, float]]) -> None:
     cases = []
     for name, status, message, seconds in rows:
         body = f"<failure message={quoteattr(message)}>{escape(message)}</failure>" if status == "violated" else ""
+        if status == "incomplete":
+            body = '<skipped message="the check stopped before its end"/>'
+
         cases.append(f'  <testcase classname="kubeproof" name={quoteattr(name)} time="{seconds:.3f}">{body}</testcase>')
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="kubeproof" '
@@ -97,6 +97,28 @@ def _vacuous(reason: str | None, allowed: bool) -> None:
         print(f"kubeproof: note: vacuous check: {reason}", file=sys.stderr)
 
 
+def _workers(args: argparse.Namespace) -> Workers:
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be at least 1 (got {args.workers})")
+    if args.max_seconds is not None and args.max_seconds <= 0:
+        raise UsageError(f"--max-seconds must be positive (got {args.max_seconds:g})")
+    if args.dask:
+        try:
+            import distributed  # noqa: F401 - only to say clearly when the extra is missing
+        except ImportError:
+            raise UsageError("--dask needs the distributed package: pip install 'kubeproof[dask]'") from None
+    return Workers(args.workers or default_count(), args.dask)
+
+
+def _stopped_note(result: CheckResult, profile: Profile, args: argparse.Namespace) -> str | None:
+    """Why the check is incomplete, or None."""
+    if result.complete:
+        return None
+    signum = interrupts.received()
+    why = f"interrupted ({signal.Signals(signum).name})" if signum else f"stopped at --max-seconds {args.max_seconds:g}"
+    return f"incomplete: {why} after {result.examples} of {profile.examples} planned runs"
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     properties = _properties(args.property)
     writable_file("--junit", args.junit)
@@ -104,13 +126,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     scenario = _scenario(args)
     _vacuous(scenario_vacuity(scenario.objects), args.allow_vacuous)
     profile = PROFILES[args.profile]
-    result = run(scenario, properties, profile, args.seed, _progress(not args.json and sys.stderr.isatty()))
-    _vacuous(run_vacuity(result.steps), args.allow_vacuous)
-    if not args.json and sys.stderr.isatty():
-        print(file=sys.stderr)
+    workers = _workers(args)
+    with interrupts.handling():
+        try:
+            with Progress(profile.examples, f"kubeproof check ({workers.describe()})") as shown:
+                result = check_in_chunks(scenario, properties, profile, args.seed, workers,
+                                         max_seconds=args.max_seconds, progress=shown.update)
+        except interrupts.Interrupted:  # between two chunks' results: nothing of the search is lost
+            result = CheckResult(0, 0, 0.0, None, complete=False)
+        if result.complete:
+            _vacuous(run_vacuity(result.steps), args.allow_vacuous)
+        with interrupts.deferred():
+            return _report_check(args, scenario, properties, profile, result)
+
+
+def _report_check(args: argparse.Namespace, scenario: Scenario, properties: tuple, profile: Profile,
+                  result: CheckResult) -> int:
+    """Print (and write) a check's results; exit 1 on a violation, 130/143 when a signal cut it short."""
     violated = result.violation.violation.property if result.violation else None
-    rows = [(p.name, "violated" if p.name == violated else "held",
+    unfinished = "held" if result.complete else "incomplete"
+    rows = [(p.name, "violated" if p.name == violated else unfinished,
              result.violation.violation.message if p.name == violated else "", result.seconds) for p in properties]
+    note = _stopped_note(result, profile, args)
     trace_path = None
     if result.violation is not None:
         trace_path = _write_trace(result, scenario, args.seed, None, Path(args.traces))
@@ -119,14 +156,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"scenario": scenario.name, "profile": profile.name, "seed": args.seed,
                           "runs": result.examples, "steps": result.steps, "seconds": round(result.seconds, 2),
+                          "complete": result.complete, "incomplete": note,
                           "properties": [{"name": n, "status": s, "message": m} for n, s, m, _ in rows],
                           "trace": str(trace_path) if trace_path else None}, indent=1))
     else:
         print(table(("PROPERTY", "STATUS", "DETAIL"), [(n, s, m) for n, s, m, _ in rows]))
         print(f"\n{result.examples} runs, {result.steps} steps in {result.seconds:.1f}s "
               f"({result.steps / max(result.seconds, 1e-9):.0f} steps/s), profile {profile.name}, seed {args.seed}")
+        if note:
+            print(note)
         if trace_path:
             print(f"counterexample ({len(result.violation.transitions)} steps): {trace_path} (and .md)")
+    code = interrupts.exit_code()
+    if code is not None:
+        return code
     return EXIT_VIOLATION if result.violation else EXIT_OK
 
 
@@ -185,9 +228,12 @@ def cmd_properties(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-TARGETS = {"steps_per_second": 1000, "variant_seconds": 60, "variant_median_seconds": 10, "trace_actions": 15}
+TARGETS = {"steps_per_second": 1000, "variant_seconds": 60, "variant_median_seconds": 10, "trace_actions": 15,
+           "exploration_steps_per_second": 3000, "convergence_steps_per_second": 3000,
+           "workers_ci_wall_seconds": bench_workers.TARGET_WALL_SECONDS}
 """The exploration targets of the benchmark (issue 7): steps/s on one core, seconds to each variant's first
-counterexample with the ``ci`` profile (each, median), actions in a shrunk trace."""
+counterexample with the ``ci`` profile (each, median), actions in a shrunk trace; and issue 15's: exploration and
+convergence each at 3,000 steps/s on one core, and the ``ci`` check within 60 s wall with 2 workers."""
 
 
 def _timed(work: Callable[[], CheckResult]) -> tuple[CheckResult, float]:
@@ -263,6 +309,11 @@ def _verdicts(report: dict[str, Any]) -> dict[str, bool]:
         "variant_median_seconds": bool(firsts) and statistics.median(firsts) < TARGETS["variant_median_seconds"],
         "trace_actions": all(r["trace_actions"] is not None and r["trace_actions"] <= TARGETS["trace_actions"]
                              for r in rows),
+        "exploration_steps_per_second": report["steps"]["runs"]["exploration"]["steps_per_second"]
+        >= TARGETS["exploration_steps_per_second"],
+        "convergence_steps_per_second": report["steps"]["runs"]["convergence"]["steps_per_second"]
+        >= TARGETS["convergence_steps_per_second"],
+        "workers_ci_wall_seconds": bench_workers.met(report["workers"]) if "workers" in report else None,
     }
 
 
@@ -271,7 +322,8 @@ def _bench_markdown(report: dict[str, Any]) -> str:
     mark = lambda ok: "met" if ok else "**missed**"
     lines = ["# Exploration benchmark", "",
              f"Measured by `kubeproof bench` on {env['date']} (Python {env['python']}, Hypothesis {env['hypothesis']}, "
-             f"{env['platform']}, {env['cpus']} CPUs, load average {env['load_average']} at the start). Seconds are "
+             f"{env['platform']}, {env['cpus']} CPUs, load average {env['load_average']} at the start, "
+             f"{env.get('workers', 1)} workers for the parallel check). Seconds are "
              "CPU seconds of the benchmark's one process, i.e. one core; wall-clock seconds are given beside them.",
              "", f"## Steps per second: the default scenario, profile `{steps['profile']}`", "",
              f"Every invariant and step property ({steps['properties']} properties with the liveness ones) is checked "
@@ -291,7 +343,9 @@ def _bench_markdown(report: dict[str, Any]) -> str:
     violated = [f"{name}: {row['violation']}" for name, row in steps["runs"].items() if row["violation"]]
     lines += [""] + [f"Violation found: {v}  " for v in violated]
     lines += [f"Target: at least {TARGETS['steps_per_second']:,} steps/s of exploration: "
-              f"{mark(met['steps_per_second'])}.", "",
+              f"{mark(met['steps_per_second'])}; issue 15's {TARGETS['exploration_steps_per_second']:,} steps/s of "
+              f"exploration: {mark(met['exploration_steps_per_second'])}, and of convergence "
+              f"({TARGETS['convergence_steps_per_second']:,}): {mark(met['convergence_steps_per_second'])}.", "",
               "## Bug variants: profile `ci`, seed {}".format(report["variants_seed"]), "",
               "The first counterexample is timed without shrinking, from scratch: it includes building the "
               "scenario's initial state (for a scenario that starts settled, the fair execution settling it), which "
@@ -326,20 +380,41 @@ def cmd_bench(args: argparse.Namespace) -> int:
     environment = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "python": platform.python_version(),
                    "hypothesis": hypothesis.__version__, "platform": platform.platform(terse=True),
                    "cpus": os.cpu_count(), "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg())}
-    steps = _bench_steps(args.profile, args.seed, args.seeds, args.repeat, note)
-    report: dict[str, Any] = {"environment": environment, "targets": TARGETS, "steps": steps,
-                              "variants_seed": args.seed, "variants": []}
-    for each in chosen:
-        note(f"variant {each.name}")
-        report["variants"].append(_bench_variant(each, args.seed))
+    workers = args.workers or default_count()
+    environment["workers"] = workers
+    report: dict[str, Any] = {"environment": environment, "targets": TARGETS, "variants_seed": args.seed,
+                              "variants": []}
+    with interrupts.handling():
+        try:
+            report["steps"] = _bench_steps(args.profile, args.seed, args.seeds, args.repeat, note)
+            for each in chosen:
+                note(f"variant {each.name}")
+                report["variants"].append(_bench_variant(each, args.seed))
+            if args.parallel_profile != "none":
+                note(f"kubeproof check --profile {args.parallel_profile} with 1 worker, then {workers}")
+                report["workers"] = bench_workers.measure(args.parallel_profile, args.seed, workers)
+        except interrupts.Interrupted as e:
+            if "steps" not in report:
+                raise
+            report["incomplete"] = f"interrupted ({e}) before the end: figures so far, no files written"
+        with interrupts.deferred():
+            return _bench_report(args, report)
+
+
+def _bench_report(args: argparse.Namespace, report: dict[str, Any]) -> int:
     report["targets_met"] = _verdicts(report)
-    directory = Path(args.output_dir)
-    directory.mkdir(parents=True, exist_ok=True)
     markdown = _bench_markdown(report)
-    (directory / "exploration.md").write_text(markdown)
-    (directory / "exploration.json").write_text(json.dumps(report, indent=1) + "\n")
+    if "workers" in report:
+        markdown += "\n".join(bench_workers.markdown(report["workers"], report["environment"]["load_average"])) + "\n"
+    if "incomplete" in report:
+        markdown += f"\n{report['incomplete']}\n"
+    else:
+        directory = Path(args.output_dir)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "exploration.md").write_text(markdown)
+        (directory / "exploration.json").write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(report, indent=1) if args.json else markdown)
-    return EXIT_OK
+    return interrupts.exit_code() or EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -359,6 +434,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--json", action="store_true", help="print the result as JSON")
     check.add_argument("--allow-vacuous", action="store_true",
                        help="run even when the check proves nothing (no manifests, no workloads, no nodes, no steps)")
+    check.add_argument("--workers", type=int, help="local worker processes (default: the cores available; 1: this "
+                                                    "process only); results do not depend on it")
+    check.add_argument("--dask", metavar="ADDRESS", help="run on the Dask cluster whose scheduler is at ADDRESS "
+                                                         "(e.g. tcp://scheduler:8786; needs kubeproof[dask])")
+    check.add_argument("--max-seconds", type=float, help="stop after this many seconds and report what was explored, "
+                                                         "marked incomplete")
     check.set_defaults(run=cmd_check)
 
     trace = sub.add_parser("trace", help="find and print a minimal counterexample for a known bug variant")
@@ -384,6 +465,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--variant", action="append", help="measure only this variant (repeatable)")
     bench.add_argument("--output-dir", default="reports/bench", help="where exploration.md and .json go")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench.add_argument("--workers", type=int, help="workers for the parallel check (default: the cores available)")
+    bench.add_argument("--parallel-profile", choices=[*sorted(PROFILES), "none"], default="ci",
+                       help="profile of the check timed with 1 worker and with --workers (none: skip it)")
     bench.set_defaults(run=cmd_bench)
 
     for name, handler, text in (("variants", cmd_variants, "list the known bug variants"),

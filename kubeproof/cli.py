@@ -29,6 +29,7 @@ from model.errors import ManifestError
 from model.examples import DIRECTORY as EXAMPLES
 from model.objects import Node, Pod
 from model.scheduler import Profile, explain, load_profiles
+from properties import interrupts
 from properties.simulate import random_walk
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
@@ -168,7 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        with interrupts.handling():
+            return args.run(args)
+    except interrupts.Interrupted as e:  # a command with nothing to show yet: one line, no traceback
+        print(f"kubeproof: interrupted ({e})", file=sys.stderr)
+        return e.exit_code
     except (ManifestError, UsageError, check_cli.UsageError, OutputPathError) as e:
         print(f"kubeproof: {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -16,6 +16,7 @@ from kubeproof.arguments import loading, writable_dir
 from kubeproof.render import table
 from model import manifests
 from model.errors import ManifestError
+from properties import interrupts
 from solver.names import (
     BACKENDS,
     CPSAT_STRATEGIES,
@@ -26,7 +27,7 @@ from solver.names import (
     cpsat_available,
 )
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
 
 
 def _fail(message: str) -> int:
@@ -102,12 +103,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
         report = compare.run(name, description, cluster, to_place, strategies, args.timeout, args.seed,
                              args.quota_mode, progress=None if args.quiet else compare.progress_bar(sys.stderr),
                              with_compaction=not args.no_compaction)
-        written = compare.write(report, out, command=_command(args))
+        written = compare.write(report, out, command=_command(args)) if report.complete else []
     except (ManifestError, ValueError) as e:
         return _fail(str(e))
     rows = [compare.flat(row) for row in report.rows]
     print(table(compare.COLUMNS, [[row[c] for c in compare.COLUMNS] for row in rows]))
-    print("\nwrote " + ", ".join(str(p) for p in written))
+    if written:
+        print("\nwrote " + ", ".join(str(p) for p in written))
+    if not report.complete:
+        if not args.quiet:
+            print(file=sys.stderr)  # end the progress bar's line
+        print(f"\nincomplete: interrupted after {len(rows)} of {len(strategies)} strategies (no report written)")
+        return interrupts.exit_code() or EXIT_INTERRUPTED
     return EXIT_OK
 
 

@@ -104,6 +104,36 @@ def _revision(event: WatchEvent) -> int:
 
 
 _PENDING = IdentityMemo(4096)
+_LAST = IdentityMemo(4096)
+"""Informer -> the last event log it was asked about and its pending events there (see :func:`pending`)."""
+
+
+def scan(informer: Informer, events: tuple[WatchEvent, ...]) -> tuple[WatchEvent, ...]:
+    """The events of ``events`` the watch will still deliver to the informer, found by reading the log."""
+    start = bisect_right(events, informer.revision, key=_revision)
+    return tuple(e for e in events[start:] if informer.relevant(e))
+
+
+def _extended(informer: Informer, events: tuple[WatchEvent, ...]) -> tuple[WatchEvent, ...] | None:
+    """:func:`scan`'s answer worked out from the informer's answer for an earlier log, or None when there is none.
+
+    A state's log only drops its oldest events and appends new ones, so a log that holds the very event that ended the
+    earlier log, and starts no earlier than it, shares everything up to that event with it: the answer is the earlier
+    one (less what this log dropped) plus the relevant events appended after it."""
+    last = _LAST.get((informer,))
+    if last is None or not events:
+        return None
+    earlier, found = last
+    if not earlier or events[0].revision < earlier[0].revision:
+        return None
+    end = bisect_right(events, earlier[-1].revision, key=_revision)
+    if end == 0 or events[end - 1] is not earlier[-1]:
+        return None
+    first = events[0].revision
+    kept = found if not found or found[0].revision >= first else tuple(e for e in found if e.revision >= first)
+    start = max(end, bisect_right(events, informer.revision, key=_revision))
+    appended = tuple(e for e in events[start:] if informer.relevant(e))
+    return kept + appended if appended else kept
 
 
 def pending(informer: Informer, events: tuple[WatchEvent, ...]) -> tuple[WatchEvent, ...]:
@@ -111,12 +141,15 @@ def pending(informer: Informer, events: tuple[WatchEvent, ...]) -> tuple[WatchEv
 
     ``events`` is in revision order (a state's log only appends and drops its oldest events), so the scan starts
     after the informer's revision. Memoised by identity: states share their informers and their log from step to
-    step, and every step asks again for every informer."""
+    step, and every step asks again for every informer; for a log that only grew since the informer was last asked
+    about, only the appended events are read (:func:`_extended`, equal to :func:`scan` as a test checks)."""
     cached = _PENDING.get((informer, events))
     if cached is None:
-        start = bisect_right(events, informer.revision, key=_revision)
-        cached = tuple(e for e in events[start:] if informer.relevant(e))
+        cached = _extended(informer, events)
+        if cached is None:
+            cached = scan(informer, events)
         _PENDING.put((informer, events), None, cached)
+        _LAST.put((informer,), None, (events, cached))
     return cached
 
 

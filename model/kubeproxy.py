@@ -36,6 +36,7 @@ from model.config import ModelConfig
 from model.frozendict import FrozenDict
 from model.informers import Informer
 from model.kubelet.status import pod_ip
+from model.memo import IdentityMemo
 from model.objects import Service
 from model.state import ClusterState
 from model.store import Objects
@@ -87,10 +88,22 @@ def proxied(service: Service) -> bool:
     return not service.spec.is_headless and service.spec.type != "ExternalName"
 
 
+_TABLES = IdentityMemo(1024)
+
+
 def routing_table(cache: Objects, node: str) -> FrozenDict:
     """The rules a sync programs on ``node`` from an informer cache: for every port of every proxied Service,
     the ready endpoints (Endpoints ``addresses``) whose port has the Service port's name and protocol, sorted;
-    an empty tuple is a REJECT rule. ``internalTrafficPolicy: Local`` keeps the endpoints on ``node``."""
+    an empty tuple is a REJECT rule. ``internalTrafficPolicy: Local`` keeps the endpoints on ``node``. Memoised by
+    the cache's identity (it changes only when a Service or Endpoints event reaches the proxy, and every step asks)."""
+    table = _TABLES.get((cache,), node)
+    if table is None:
+        table = _routing_table(cache, node)
+        _TABLES.put((cache,), node, table)
+    return table
+
+
+def _routing_table(cache: Objects, node: str) -> FrozenDict:
     ready: dict[tuple[str, str, str | None, str], set[tuple[str, int, str | None]]] = {}
     for endpoints in cache.list("Endpoints"):
         for subset in endpoints.subsets:

@@ -75,10 +75,11 @@ def _trimmed(state: ClusterState) -> ClusterState:
     """Drop the events every informer has already observed (the log only serves lagging informers)."""
     if not state.events:
         return state
-    newest = state.store.revision
-    oldest = min((position(i, state.events, newest) for i in state.informers.values()), default=newest)
-    if state.events[0].revision > oldest:
+    newest, first = state.store.revision, state.events[0].revision
+    informers = state.informers.values()
+    if any(position(i, state.events, newest) < first for i in informers):  # the oldest event is still awaited
         return state
+    oldest = min((position(i, state.events, newest) for i in informers), default=newest)
     kept = tuple(e for e in state.events if e.revision > oldest)
     return attrs.evolve(state, events=kept)
 

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from model.frozendict import FrozenDict
+from model.memo import IdentityMemo
 
 ObjectKey = tuple[str, "str | None", str]
 """(kind, namespace, name); namespace is None for cluster-scoped kinds."""
@@ -48,10 +49,17 @@ class Objects:
         return self.by_kind.get(kind, FrozenDict()).get((namespace, name))
 
     def list(self, kind: str, namespace: str | None = None) -> tuple[Any, ...]:
-        """Objects of ``kind`` (in one namespace, or all when None), in (namespace, name) order."""
-        items = self.by_kind.get(kind, FrozenDict())
-        return tuple(obj for (ns, _), obj in sorted(items.items(), key=_sort_key)
-                     if namespace is None or ns == namespace)
+        """Objects of ``kind`` (in one namespace, or all when None), in (namespace, name) order. Memoised by the
+        identity of the kind's objects, which states share while no object of that kind changes."""
+        items = self.by_kind.get(kind)
+        if items is None:
+            return ()
+        listed = _LISTS.get((items,), namespace)
+        if listed is None:
+            listed = tuple(obj for (ns, _), obj in sorted(items.items(), key=_sort_key)
+                           if namespace is None or ns == namespace)
+            _LISTS.put((items,), namespace, listed)
+        return listed
 
     def kinds(self) -> tuple[str, ...]:
         return tuple(sorted(k for k, v in self.by_kind.items() if v))
@@ -79,6 +87,9 @@ class Objects:
     def apply(self, event: WatchEvent) -> Objects:
         """The view after a watch event (what an informer's cache does with it)."""
         return self.remove(event.key) if event.type == DELETED else self.put(event.object)
+
+
+_LISTS = IdentityMemo(4096)
 
 
 def _sort_key(item: tuple[tuple[str | None, str], Any]) -> tuple[str, str]:

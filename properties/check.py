@@ -11,6 +11,7 @@ from hypothesis.errors import Flaky
 from hypothesis.stateful import run_state_machine_as_test
 
 from properties.explore import PropertyViolated, Scenario, machine_for
+from properties.interrupts import Interrupted, Stopped
 from properties.minimise import minimise
 from properties.registry import Property
 
@@ -40,13 +41,18 @@ class CheckResult:
     steps: int
     seconds: float
     violation: PropertyViolated | None
+    complete: bool = True
+    """False when the search stopped before its end (an interrupt, a time limit, or a cancelled worker)."""
 
 
 def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, seed_value: int = 0,
-        progress: Callable[[int, int], None] | None = None, shrink: bool = True) -> CheckResult:
+        progress: Callable[[int, int], None] | None = None, shrink: bool = True,
+        on_run: Callable[[int], None] | None = None, stop: Callable[[], bool] | None = None) -> CheckResult:
     """Explore ``scenario`` with ``profile``; the same seed gives the same runs and the same trace. Without
     ``shrink`` the first violating run is returned as found (what the benchmark times); with it, Hypothesis's shrunk
-    run is then made 1-minimal (``properties.minimise``)."""
+    run is then made 1-minimal (``properties.minimise``). ``on_run(steps)`` is called after each run; when ``stop()``
+    (asked after each run) is true, or a :class:`Stopped` is raised within it, the search ends there and the result,
+    marked incomplete, counts the runs so far; an :class:`Interrupted` (a signal) propagates."""
     machine = machine_for(scenario, properties)
     counted = {"examples": 0, "steps": 0}
     teardown = machine.teardown
@@ -59,6 +65,10 @@ def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, se
             counted["steps"] += len(self.transitions)
             if progress is not None:
                 progress(counted["examples"], profile.examples)
+            if on_run is not None:
+                on_run(len(self.transitions))
+        if stop is not None and not (self.violated or self.stopped) and stop():
+            raise Stopped("asked to stop")
 
     machine.teardown = counting_teardown
     configured = settings(max_examples=profile.examples, stateful_step_count=profile.steps, deadline=None,
@@ -66,11 +76,15 @@ def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, se
                           phases=(Phase.generate, Phase.shrink) if shrink else (Phase.generate,),
                           suppress_health_check=list(HealthCheck))
     started = time.perf_counter()
-    violation = None
+    violation, complete = None, True
     try:
         run_state_machine_as_test(seed(seed_value)(machine), settings=configured)
+    except Interrupted:  # the caller's to handle: a result without it would read as a search that found nothing
+        raise
+    except Stopped:
+        complete = False
     except PropertyViolated as found:
         violation = minimise(scenario, found, properties) if shrink else found
     except Flaky as flaky:  # the model is deterministic: a flaky failure is a bug in kubeproof itself
         raise RuntimeError(f"non-deterministic exploration: {flaky}") from flaky
-    return CheckResult(counted["examples"], counted["steps"], time.perf_counter() - started, violation)
+    return CheckResult(counted["examples"], counted["steps"], time.perf_counter() - started, violation, complete)

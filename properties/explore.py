@@ -24,7 +24,8 @@ from model.controllers.manager import Resync
 from model.kubelet.component import CrashNode, PartitionNode
 from model.kubeproxy import RouteRequest
 from model.state import ClusterState
-from properties.registry import LIVENESS, Property, Violation, check_state, check_step
+from properties.interrupts import Stopped
+from properties.registry import LIVENESS, Property, Violation, changed_fields, check_state, check_step
 from properties.users import user_actions
 
 FAULT_ACTIONS = (CrashNode, PartitionNode)
@@ -73,6 +74,10 @@ class PropertyViolated(AssertionError):
         self.transitions = tuple(transitions)
         super().__init__(f"{violation.property}: {violation.message} (after {len(self.transitions)} steps)")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its run, so a worker process can hand it back (``properties.workers``)."""
+        return PropertyViolated, (self.violation, self.transitions)
+
 
 def checked_step(state: ClusterState, action: Any, config: ModelConfig, properties: Sequence[Property],
                  transitions: list[Transition]) -> ClusterState:
@@ -80,9 +85,8 @@ def checked_step(state: ClusterState, action: Any, config: ModelConfig, properti
     result = cluster.step(state, action, config)
     transition = Transition(action, result)
     transitions.append(transition)
-    store_changed = result.state.store is not state.store
     violations = check_step(state, transition, result.state, config, properties) + \
-        check_state(result.state, config, properties, store_changed)
+        check_state(result.state, config, properties, changed=changed_fields(state, result.state))
     if violations:
         raise PropertyViolated(violations[0], transitions)
     return result.state
@@ -190,6 +194,7 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             self.transitions: list[Transition] = []
             self.user_actions_left = scenario.user_budget
             self.violated = False
+            self.stopped = False
 
         def _user_commands(self) -> list[Any]:
             if scenario.kubectl and self.user_actions_left > 0 and not self.state.pending:
@@ -235,9 +240,12 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             except PropertyViolated:
                 self.violated = True  # the run ends here: no convergence from the state before the failed step
                 raise
+            except Stopped:
+                self.stopped = True  # nor after an interrupt: the teardown Hypothesis still calls must not converge
+                raise
 
         def teardown(self) -> None:
-            if not self.violated and any(p.kind == LIVENESS for p in properties):
+            if not (self.violated or self.stopped) and any(p.kind == LIVENESS for p in properties):
                 final = converge(self.state, scenario.config, properties, self.transitions)
                 check_liveness(final, scenario.config, properties, self.transitions)
 

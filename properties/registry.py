@@ -31,6 +31,16 @@ class Property:
     store_only: bool = False
     """The invariant reads only the API server's store, so it need not be re-checked after a step that wrote
     nothing."""
+    reads: frozenset[str] | None = None
+    """The :class:`ClusterState` fields the invariant reads (None: any), so it need not be re-checked after a step
+    that left them all the same objects (``store_only`` is ``{"store"}``)."""
+
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        """A registered property pickles as its name (its check, wrapped by a decorator, cannot be pickled by
+        reference), so worker processes can receive it; any other pickles field by field."""
+        if self.name in _registered() and _registered()[self.name] is self:
+            return _by_name, (self.name,)
+        return super().__reduce__()
 
 
 @attrs.frozen
@@ -39,9 +49,9 @@ class Violation:
     message: str
 
 
-def invariant(name: str, statement: str, reference: str,
-              store_only: bool = False) -> Callable[[Callable[..., list[str]]], Property]:
-    return lambda check: Property(name, INVARIANT, statement, reference, check, store_only)
+def invariant(name: str, statement: str, reference: str, store_only: bool = False,
+              reads: frozenset[str] | None = None) -> Callable[[Callable[..., list[str]]], Property]:
+    return lambda check: Property(name, INVARIANT, statement, reference, check, store_only, reads)
 
 
 def step_property(name: str, statement: str, reference: str) -> Callable[[Callable[..., list[str]]], Property]:
@@ -58,6 +68,14 @@ def all_properties() -> tuple[Property, ...]:
     return PROPERTIES
 
 
+def _registered() -> dict[str, Property]:
+    return {p.name: p for p in all_properties()}
+
+
+def _by_name(name: str) -> Property:
+    return _registered()[name]
+
+
 def by_name(names: Iterable[str] | None = None) -> tuple[Property, ...]:
     """The named properties (all when ``names`` is None); an unknown name raises ValueError."""
     known = {p.name: p for p in all_properties()}
@@ -71,11 +89,27 @@ def by_name(names: Iterable[str] | None = None) -> tuple[Property, ...]:
     return tuple(chosen)
 
 
+STATE_FIELDS = tuple(a.name for a in attrs.fields(ClusterState))
+
+
+def changed_fields(before: ClusterState, after: ClusterState) -> frozenset[str]:
+    """The state's fields a step replaced (compared by identity: unchanged parts are shared from state to state)."""
+    return frozenset(f for f in STATE_FIELDS if getattr(before, f) is not getattr(after, f))
+
+
+def _reads(prop: Property) -> frozenset[str] | None:
+    return frozenset({"store"}) if prop.store_only else prop.reads
+
+
 def check_state(state: ClusterState, config: ModelConfig, properties: Sequence[Property],
-                store_changed: bool = True) -> list[Violation]:
-    """Violations of the invariants in ``state`` (store-only ones skipped when the store did not change)."""
-    return [Violation(p.name, m) for p in properties if p.kind == INVARIANT and (store_changed or not p.store_only)
-            for m in p.check(state, config)]
+                store_changed: bool = True, changed: frozenset[str] | None = None) -> list[Violation]:
+    """Violations of the invariants in ``state``. After a step that changed only the fields ``changed`` (from a state
+    where every invariant held), an invariant that reads none of them is not re-checked: its answer cannot have
+    changed. Without ``changed``, store-only invariants are skipped when the store did not change."""
+    if changed is None:
+        changed = frozenset(STATE_FIELDS) if store_changed else frozenset(STATE_FIELDS) - {"store"}
+    return [Violation(p.name, m) for p in properties if p.kind == INVARIANT
+            and (_reads(p) is None or not _reads(p).isdisjoint(changed)) for m in p.check(state, config)]
 
 
 def check_step(before: ClusterState, step: Any, after: ClusterState, config: ModelConfig,

@@ -241,6 +241,8 @@ class Report:
     outcomes: tuple[Outcome, ...]
     seed: int
     timeout: float
+    complete: bool = True
+    """False when a signal stopped the comparison: ``rows`` are the strategies finished before it."""
 
 
 def run(name: str, description: str, cluster: Sequence[Any], to_place: Sequence[Any], strategies: Sequence[str],
@@ -249,16 +251,19 @@ def run(name: str, description: str, cluster: Sequence[Any], to_place: Sequence[
     """Run every strategy (and its compaction probe) and measure the outcomes."""
     instance = build(cluster, to_place, quota_mode)
     rows, outcomes = [], []
-    for i, strategy in enumerate(strategies):
-        if progress:
-            progress(i, len(strategies), strategy)
-        outcome = run_strategy(strategy, cluster, to_place, timeout, seed, quota_mode)
-        placed = sum(1 for v in outcome.placements.values() if v)
-        moved_only = strategy.endswith("min-moves")
-        packed = compaction(strategy, cluster, to_place, placed, timeout, seed, quota_mode) \
-            if with_compaction and not moved_only else None
-        outcomes.append(outcome)
-        rows.append(measure(outcome, instance, packed))
+    try:
+        for i, strategy in enumerate(strategies):
+            if progress:
+                progress(i, len(strategies), strategy)
+            outcome = run_strategy(strategy, cluster, to_place, timeout, seed, quota_mode)
+            placed = sum(1 for v in outcome.placements.values() if v)
+            moved_only = strategy.endswith("min-moves")
+            packed = compaction(strategy, cluster, to_place, placed, timeout, seed, quota_mode) \
+                if with_compaction and not moved_only else None
+            outcomes.append(outcome)
+            rows.append(measure(outcome, instance, packed))
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM as properties.interrupts raises it: the strategies finished so far
+        return Report(name, description, tuple(rows), tuple(outcomes[:len(rows)]), seed, timeout, complete=False)
     if progress:
         progress(len(strategies), len(strategies), "done")
     return Report(name, description, tuple(rows), tuple(outcomes), seed, timeout)

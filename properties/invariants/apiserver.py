@@ -10,14 +10,26 @@ from model.apiserver import requests as rq
 from model.auth.node import authorize
 from model.auth.rbac import RequestAttributes
 from model.config import ModelConfig
+from model.memo import IdentityMemo
 from model.state import ClusterState
 from model.store import Objects
 from properties.registry import step_property
 
+_LISTED = IdentityMemo(256)
+
 
 def _in_namespace(objects: Objects, namespace: str) -> tuple[Any, ...]:
     """The objects of ``namespace`` in the store's order (the only ones the quota controller counts for a quota
-    there); cluster-scoped kinds are passed over whole."""
+    there); cluster-scoped kinds are passed over whole. Memoised by the store's identity: a step's store after is
+    the next step's store before."""
+    listed = _LISTED.get((objects,), namespace)
+    if listed is None:
+        listed = _listed_in_namespace(objects, namespace)
+        _LISTED.put((objects,), namespace, listed)
+    return listed
+
+
+def _listed_in_namespace(objects: Objects, namespace: str) -> tuple[Any, ...]:
     listed: list[Any] = []
     for _, items in sorted(objects.by_kind.items()):
         if items and next(iter(items))[0] is not None:

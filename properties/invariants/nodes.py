@@ -67,6 +67,7 @@ def scheduled_pods_fit(before: ClusterState, step: Any, after: ClusterState, con
     "kubelet-runs-own-pods",
     "A kubelet runs a pod only while the API server has that pod bound to the kubelet's node (or no longer has it).",
     "https://kubernetes.io/docs/concepts/architecture/#kubelet",
+    reads=frozenset({"store", "nodes"}),
 )
 def kubelet_runs_own_pods(state: ClusterState, config: ModelConfig) -> list[str]:
     by_uid = {p.metadata.uid: p for p in state.store.list("Pod")}

@@ -41,6 +41,7 @@ def _synced(state: ClusterState, name: str) -> bool:
     "Once the endpoints controller and a node's kube-proxy have synced, that node routes a Service only to "
     "ready pods that match the Service's selector in the Service's namespace.",
     "https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service",
+    reads=frozenset({"store", "informers", "events", "routes"}),
 )
 def routes_only_to_ready_pods(state: ClusterState, config: ModelConfig) -> list[str]:
     if not _synced(state, ENDPOINTS_CONTROLLER):

@@ -119,6 +119,7 @@ def _identity(name: str, sets: set[str]) -> str | None:
     "statefulset-at-most-one-pod-per-identity",
     "No two pods with one StatefulSet identity (name-ordinal) ever run at the same time, on any nodes.",
     "https://kubernetes.io/docs/tasks/run-application/force-delete-stateful-set-pod/#statefulset-considerations",
+    reads=frozenset({"store", "nodes"}),
 )
 def statefulset_identity(state: ClusterState, config: ModelConfig) -> list[str]:
     sets: dict[str, set[str]] = {}

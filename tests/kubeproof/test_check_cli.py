@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kubeproof import check_cli
+from kubeproof import bench_workers, check_cli
 from kubeproof.cli import EXIT_OK, EXIT_USAGE, EXIT_VIOLATION, main
 from properties.registry import all_properties
 from properties.variants import NODES, QUOTA_AND_PODS, VARIANTS, variant
@@ -19,6 +19,11 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def only_progress(err: str) -> bool:
+    """Whether stderr holds nothing but progress lines (``kubeproof.progress``)."""
+    return all(line.startswith("kubeproof check (") for line in err.splitlines())
 
 
 @pytest.fixture
@@ -32,7 +37,7 @@ def quota_scenario(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_check_json_reports_every_chosen_property(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = cli(capsys, "check", "--json", "--property", "names-unique", "--property", "node-capacity")
-    assert (code, err) == (EXIT_OK, "")
+    assert code == EXIT_OK and only_progress(err)
     report = json.loads(out)
     assert {"scenario", "profile", "seed", "runs", "steps", "seconds", "properties", "trace"} <= set(report)
     assert (report["scenario"], report["profile"], report["seed"], report["trace"]) == ("default", "dev", 0, None)
@@ -48,7 +53,7 @@ def test_a_violation_exits_1_with_a_trace_and_junit(capsys: pytest.CaptureFixtur
     code, out, err = cli(capsys, "check", str(app), "--cluster", str(nodes), "--variant", "stale-quota-apiservers",
                          "--property", "quota-never-exceeded", "--property", "names-unique", "--json",
                          "--junit", str(junit), "--traces", str(traces), "--profile", "ci")
-    assert (code, err) == (EXIT_VIOLATION, "")
+    assert code == EXIT_VIOLATION and only_progress(err)
     report = json.loads(out)
     assert report["scenario"] == "app.yaml"
     statuses = {p["name"]: p for p in report["properties"]}
@@ -163,10 +168,25 @@ def _report(steps_per_second: float, firsts: list[float], actions: list[int | No
 def test_bench_judges_the_targets() -> None:
     good = _report(1200, [0.5, 2.0, 30.0], [4, 15, 9])
     assert good["targets_met"] == {"steps_per_second": True, "variant_seconds": True, "variant_median_seconds": True,
-                                   "trace_actions": True}
+                                   "trace_actions": True, "exploration_steps_per_second": False,
+                                   "convergence_steps_per_second": False, "workers_ci_wall_seconds": None}
     slow = _report(999, [0.5, 12.0, 61.0], [4, 16, None])
     assert slow["targets_met"] == {"steps_per_second": False, "variant_seconds": False,
-                                   "variant_median_seconds": False, "trace_actions": False}
+                                   "variant_median_seconds": False, "trace_actions": False,
+                                   "exploration_steps_per_second": False, "convergence_steps_per_second": False,
+                                   "workers_ci_wall_seconds": None}
+    fast = _report(3000, [0.5], [4])
+    assert fast["targets_met"]["exploration_steps_per_second"] and fast["targets_met"]["convergence_steps_per_second"]
+
+
+def test_bench_judges_the_workers_target_on_two_workers_only() -> None:
+    def section(profile: str, wall: float, workers: int = 2) -> dict:
+        rows = [{"workers": 1, "wall_seconds": 2 * wall}, {"workers": workers, "wall_seconds": wall}]
+        return {"profile": profile, "rows": rows}
+
+    assert bench_workers.met(section("ci", 59.0)) is True
+    assert bench_workers.met(section("ci", 61.0)) is False
+    assert bench_workers.met(section("dev", 10.0)) is None and bench_workers.met(section("ci", 10.0, 4)) is None
 
 
 def test_bench_markdown_shows_the_figures_and_verdicts() -> None:
@@ -178,3 +198,13 @@ def test_bench_markdown_shows_the_figures_and_verdicts() -> None:
     assert "at least 1,000 steps/s of exploration: met" in text
     assert "the fastest of 2 passes (all passes: 1200, 700 steps/s)" in text
     assert "median under 10 s (12.00 s): **missed**" in text
+
+
+def test_bench_shows_the_workers_speed_up() -> None:
+    rows = [{"workers": 1, "runs": 100, "steps": 9000, "wall_seconds": 80.0, "cpu_seconds": 79.0, "speed_up": 1.0,
+             "speed_up_per_worker": 1.0},
+            {"workers": 2, "runs": 100, "steps": 9000, "wall_seconds": 42.0, "cpu_seconds": 81.0, "speed_up": 1.9,
+             "speed_up_per_worker": 0.95}]
+    text = "\n".join(bench_workers.markdown({"profile": "ci", "seed": 0, "rows": rows, "identical": True}, "1.00"))
+    assert "| 2 | 100 | 9000 | 42.0 | 81.0 | 1.9 | 0.95 |" in text and "worker counts: yes" in text
+    assert "within 60 s wall with 2 workers: met" in text and "load average was 1.00" in text
