@@ -31,6 +31,8 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def one_line(err: str) -> str:
+    """The one line a command printed on stderr, besides ``check``'s progress lines (``kubeproof.progress``)."""
+    err = "".join(line for line in err.splitlines(keepends=True) if not line.startswith("kubeproof check ("))
     assert err.count("\n") == 1 and "Traceback" not in err, err
     return err.strip()
 
