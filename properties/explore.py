@@ -34,6 +34,9 @@ IDLE_SECONDS = 320
 """Fair execution stops once nothing but periodic work (heartbeats, node health checks) has changed an object for
 this long: the model's longest timers (300 s toleration evictions, the scheduler's 5-minute flush, the
 300 s back-off cap) fit within it."""
+PERIODIC_KINDS = ("Node", "PodMetrics", "NodeMetrics")
+"""Kinds written by periodic work alone (kubelet heartbeats and node health checks, metrics-server's scrapes every
+15 s): their writes do not end fair execution's idle period."""
 IDLE_TICK = 20
 """How far the clock jumps when only the clock can act (well inside the 50 s node monitor grace period)."""
 
@@ -143,7 +146,7 @@ def converge(state: ClusterState, config: ModelConfig, properties: Sequence[Prop
         action = options[visits.get(name, 0) % len(options)]
         visits[name] = visits.get(name, 0) + 1
         state = checked_step(state, action, config, properties, transitions)
-        if any(event.object.kind != "Node" for event in transitions[-1].result.events):
+        if any(event.object.kind not in PERIODIC_KINDS for event in transitions[-1].result.events):
             last_change, resynced = state.time, False
     return state
 

@@ -1,4 +1,4 @@
-"""What users do during exploration: scale workloads, roll out a new image, delete a pod.
+"""What users do during exploration: scale workloads, roll out a new image, delete a pod, change a container's load.
 
 Each user action is a ``Submit`` of the request ``kubectl`` would send (``kubectl scale``,
 ``kubectl set image``, ``kubectl delete pod``), as the cluster administrator. They are offered only while
@@ -12,9 +12,12 @@ from typing import Any
 
 import attrs
 
+from model import load
 from model.actions import Submit
 from model.apiserver import requests as rq
 from model.auth.identity import ADMIN
+from model.controllers.hpa import target_selector
+from model.load import LoadChange
 from model.state import ClusterState
 
 SCALABLE = ("Deployment", "ReplicaSet", "ReplicationController", "StatefulSet")
@@ -36,7 +39,7 @@ def _new_image(obj: Any) -> Any:
     return attrs.evolve(obj, spec=attrs.evolve(obj.spec, template=attrs.evolve(template, spec=spec)))
 
 
-def user_actions(state: ClusterState) -> Iterator[Submit]:
+def user_actions(state: ClusterState) -> Iterator[Submit | LoadChange]:
     """The user's possible next commands, in a fixed order."""
     for kind in SCALABLE:
         for obj in state.store.list(kind):
@@ -52,3 +55,23 @@ def user_actions(state: ClusterState) -> Iterator[Submit]:
     for pod in state.store.list("Pod"):
         if pod.metadata.deletion_timestamp is None and pod.metadata.owner_references:
             yield Submit(rq.Delete(ADMIN, "Pod", pod.namespace, pod.name))
+    yield from load_changes(state)
+
+
+def load_changes(state: ClusterState) -> Iterator[LoadChange]:
+    """Traffic: the load of a running container of a workload some HorizontalPodAutoscaler scales, or of a pod that
+    declares a load profile (``kubeproof.io/load``), moves to another level (:mod:`model.load`)."""
+    seen: set[str] = set()
+    for hpa in state.store.list("HorizontalPodAutoscaler"):
+        ref = hpa.spec.scale_target_ref
+        target = state.store.get(ref.kind, hpa.namespace, ref.name) if ref.kind in SCALABLE else None
+        if target is None:
+            continue
+        selector = target_selector(target)
+        for pod in state.store.list("Pod", hpa.namespace):
+            if selector.matches(pod.labels) and pod.metadata.uid not in seen:
+                seen.add(pod.metadata.uid or "")
+                yield from load.changes(state, pod)
+    for pod in state.store.list("Pod"):
+        if pod.metadata.uid not in seen and load.LOAD_ANNOTATION in pod.metadata.annotations:
+            yield from load.changes(state, pod)

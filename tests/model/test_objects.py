@@ -122,6 +122,10 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "StatefulSet": stateful_set(),
     "PriorityClass": doc("PriorityClass", "scheduling.k8s.io/v1", value=1000),
     "ServiceAccount": doc("ServiceAccount", "v1"),
+    "HorizontalPodAutoscaler": doc("HorizontalPodAutoscaler", "autoscaling/v2", spec={
+        "scaleTargetRef": {"kind": "Deployment", "name": "web"}, "maxReplicas": 3}),
+    "PodMetrics": doc("PodMetrics", "metrics.k8s.io/v1beta1"),
+    "NodeMetrics": doc("NodeMetrics", "metrics.k8s.io/v1beta1"),
 }
 
 
