@@ -7,10 +7,11 @@ the container (exit code 137, reason ``OOMKilled``) and the kubelet restarts it 
 (https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#how-pods-with-resource-limits-are-run,
 https://kubernetes.io/docs/tasks/configure-pod-container/assign-memory-resource/#exceed-a-container-s-memory-limit).
 
-The level lives with the container on its node (``ContainerRuntime.cpu_load``/``memory_load``); None there means the
-pod's declared profile, the ``kubeproof.io/load`` annotation of the pod (from its template), e.g.
-``cpu=request,memory=idle``, and ``idle`` for a resource it does not name. :class:`LoadChange` (offered to the user by
-``properties.users``, within the run's user budget) moves one container to another level.
+The level lives with the container on its node (``ContainerRuntime.cpu_load``/``memory_load``, None: idle); a
+container starts at its pod's declared profile, the ``kubeproof.io/load`` annotation of the pod (from its template),
+e.g. ``cpu=request,memory=idle`` (:mod:`model.loadprofile`), and ``idle`` for a resource it does not name.
+:class:`LoadChange` moves one container to another level, :class:`TrafficChange` every container of a workload's
+pods (the user's actions, offered by ``properties.users`` within the run's user budget).
 
 With the ``node-overload`` fault a node whose running containers use at least ``OVERLOAD_THRESHOLD`` of its
 allocatable CPU may fail (Kivi's "kernel panic": a node goes down when free CPU falls to 2% or below, and recovers
@@ -19,7 +20,7 @@ later); a node's ``kubeproof.io/overload-threshold`` annotation (a fraction) ove
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -28,14 +29,13 @@ from model.component import Component, Step
 from model.config import ModelConfig
 from model.kubelet import component as kubelet
 from model.kubelet.runtime import ContainerRuntime, PodRuntime
+from model.loadprofile import IDLE, LEVELS, LIMIT, LOAD_ANNOTATION, OVER, REQUEST, RESOURCES, declared
 from model.objects import Node, Pod
 from model.objects.pod import Container
 from model.state import ClusterState
 
-IDLE, REQUEST, LIMIT, OVER = "idle", "request", "limit", "over"
-LEVELS = (IDLE, REQUEST, LIMIT, OVER)
-RESOURCES = ("cpu", "memory")
-LOAD_ANNOTATION = "kubeproof.io/load"
+__all__ = ["IDLE", "LEVELS", "LIMIT", "LOAD_ANNOTATION", "OVER", "REQUEST", "RESOURCES", "declared"]
+
 OVERLOAD_ANNOTATION = "kubeproof.io/overload-threshold"
 OVERLOAD_THRESHOLD = 0.98
 NODE_OVERLOAD = "node-overload"
@@ -43,23 +43,10 @@ OOM_EXIT_CODE = 137
 """128 + SIGKILL."""
 
 
-def declared(pod: Pod | None) -> dict[str, str]:
-    """The pod's declared load profile (``kubeproof.io/load``: ``resource=level`` pairs, comma-separated)."""
-    if pod is None:
-        return {}
-    text = pod.metadata.annotations.get(LOAD_ANNOTATION, "")
-    profile = {}
-    for item in text.split(","):
-        resource, _, level = item.strip().partition("=")
-        if resource in RESOURCES and level in LEVELS:
-            profile[resource] = level
-    return profile
-
-
 def level(pod: Pod | None, container: ContainerRuntime, resource: str) -> str:
-    """The container's current level of ``resource``."""
+    """The container's current level of ``resource`` (it started at its pod's declared profile)."""
     chosen = container.cpu_load if resource == "cpu" else container.memory_load
-    return chosen or declared(pod).get(resource, IDLE)
+    return chosen or IDLE
 
 
 def usage(spec: Container, level_: str, resource: str) -> int:
@@ -142,6 +129,21 @@ class LoadChange:
 
 
 @attrs.frozen
+class TrafficChange:
+    """The traffic a workload serves changes: the ``resource`` load of every running container of the pods the
+    workload selects moves to ``level`` (user side; one action instead of one per container)."""
+
+    namespace: str
+    kind: str
+    name: str
+    resource: str
+    level: str
+
+    def describe(self) -> str:
+        return f"{self.resource} load of {self.kind} {self.namespace}/{self.name} goes to {self.level}"
+
+
+@attrs.frozen
 class OOMKill:
     """The kernel's OOM killer kills a container using more memory than its limit."""
 
@@ -186,15 +188,42 @@ def changes(state: ClusterState, pod: Pod) -> Iterator[LoadChange]:
                 yield LoadChange(node or "", pod.metadata.uid or "", container.name, resource, target)
 
 
+def workload_pods(state: ClusterState, namespace: str, kind: str, name: str) -> list[Pod]:
+    """The pods a workload's selector selects (none for a workload that does not exist)."""
+    from model.controllers.hpa import target_selector
+    workload = state.store.get(kind, namespace, name)
+    if workload is None:
+        return []
+    selector = target_selector(workload)
+    return [p for p in state.store.list("Pod", namespace) if selector.matches(p.labels)]
+
+
+def traffic_changes(state: ClusterState, namespace: str, kind: str, name: str,
+                    resources: Iterable[str]) -> Iterator[TrafficChange]:
+    """The levels the workload's traffic may move to: any other than the one all its running containers share."""
+    pods = workload_pods(state, namespace, kind, name)
+    for resource in resources:
+        reachable = {change.level for pod in pods for change in changes(state, pod) if change.resource == resource}
+        for target in LEVELS:
+            if target in reachable:
+                yield TrafficChange(namespace, kind, name, resource, target)
+
+
 def _enabled(state: ClusterState, config: ModelConfig) -> Iterator[Any]:
+    """OOM kills of running containers over their memory limit (only a container at ``over`` can be), and with the
+    ``node-overload`` fault, overloaded nodes failing."""
     for node, runtime in sorted(state.nodes.items()):
         if not runtime.up:
             continue
-        for pod, pod_runtime in node_pods(state, node):
-            specs = _specs(pod)
+        for uid, pod_runtime in sorted(runtime.pods.items()):
             for container in (*pod_runtime.init_containers, *pod_runtime.containers):
-                if container.name in specs and over_memory_limit(specs[container.name], container, pod):
-                    yield OOMKill(node, pod.metadata.uid or "", container.name)
+                if container.memory_load != OVER or not container.running:
+                    continue
+                pod = state.informer(kubelet.informer_name(node)).cache.get("Pod", pod_runtime.namespace,
+                                                                             pod_runtime.name)
+                spec = None if pod is None else _specs(pod).get(container.name)
+                if spec is not None and over_memory_limit(spec, container, pod):
+                    yield OOMKill(node, uid, container.name)
         if NODE_OVERLOAD in config.faults:
             node_object = state.store.get("Node", None, node)
             if node_object is not None and overloaded(state, node_object):
@@ -212,14 +241,24 @@ def _apply(state: ClusterState, action: Any, config: ModelConfig) -> Step:
         field = "cpu_load" if action.resource == "cpu" else "memory_load"
         return Step(_with_container(state, action.node, action.uid, action.container,
                                     lambda c: attrs.evolve(c, **{field: action.level})))
+    if isinstance(action, TrafficChange):
+        for pod in workload_pods(state, action.namespace, action.kind, action.name):
+            for change in changes(state, pod):
+                if change.resource == action.resource and change.level == action.level:
+                    state = _apply(state, change, config).state
+        return Step(state)
     if isinstance(action, OOMKill):
         # The process dies; its replacement starts from the pod's declared profile.
+        pod_runtime = state.nodes[action.node].pod(action.uid)
+        pod = state.informer(kubelet.informer_name(action.node)).cache.get("Pod", pod_runtime.namespace,
+                                                                            pod_runtime.name)
+        restart = declared(pod).get("memory")
         return Step(_with_container(state, action.node, action.uid, action.container,
                                     lambda c: attrs.evolve(c.stop(state.time, OOM_EXIT_CODE, "OOMKilled"),
-                                                           memory_load=None)))
+                                                           memory_load=restart)))
     return kubelet.apply(state, kubelet.CrashNode(action.node), config)
 
 
-COMPONENT = Component("load", (LoadChange, OOMKill, OverloadNode), _enabled, _apply)
+COMPONENT = Component("load", (LoadChange, TrafficChange, OOMKill, OverloadNode), _enabled, _apply)
 """The environment's load: OOM kills (and, with ``node-overload``, overloaded nodes failing) are enabled by the
 state; load changes are the user's (``properties.users``), never offered here."""

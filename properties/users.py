@@ -16,8 +16,7 @@ from model import load
 from model.actions import Submit
 from model.apiserver import requests as rq
 from model.auth.identity import ADMIN
-from model.controllers.hpa import target_selector
-from model.load import LoadChange
+from model.load import LoadChange, TrafficChange
 from model.state import ClusterState
 
 SCALABLE = ("Deployment", "ReplicaSet", "ReplicationController", "StatefulSet")
@@ -39,7 +38,7 @@ def _new_image(obj: Any) -> Any:
     return attrs.evolve(obj, spec=attrs.evolve(obj.spec, template=attrs.evolve(template, spec=spec)))
 
 
-def user_actions(state: ClusterState) -> Iterator[Submit | LoadChange]:
+def user_actions(state: ClusterState) -> Iterator[Submit | LoadChange | TrafficChange]:
     """The user's possible next commands, in a fixed order."""
     for kind in SCALABLE:
         for obj in state.store.list(kind):
@@ -58,20 +57,17 @@ def user_actions(state: ClusterState) -> Iterator[Submit | LoadChange]:
     yield from load_changes(state)
 
 
-def load_changes(state: ClusterState) -> Iterator[LoadChange]:
-    """Traffic: the load of a running container of a workload some HorizontalPodAutoscaler scales, or of a pod that
-    declares a load profile (``kubeproof.io/load``), moves to another level (:mod:`model.load`)."""
-    seen: set[str] = set()
+def load_changes(state: ClusterState) -> Iterator[LoadChange | TrafficChange]:
+    """Traffic: the load of the workloads HorizontalPodAutoscalers scale changes, for the resources their metrics
+    read (one action per workload); a pod that declares a load profile (``kubeproof.io/load``) changes its own
+    containers' load (:mod:`model.load`)."""
     for hpa in state.store.list("HorizontalPodAutoscaler"):
         ref = hpa.spec.scale_target_ref
-        target = state.store.get(ref.kind, hpa.namespace, ref.name) if ref.kind in SCALABLE else None
-        if target is None:
+        if ref.kind not in SCALABLE:
             continue
-        selector = target_selector(target)
-        for pod in state.store.list("Pod", hpa.namespace):
-            if selector.matches(pod.labels) and pod.metadata.uid not in seen:
-                seen.add(pod.metadata.uid or "")
-                yield from load.changes(state, pod)
+        resources = sorted({m.resource.name if m.type == "Resource" else m.container_resource.name
+                            for m in hpa.spec.metrics if m.type in ("Resource", "ContainerResource")})
+        yield from load.traffic_changes(state, hpa.namespace, ref.kind, ref.name, resources)
     for pod in state.store.list("Pod"):
-        if pod.metadata.uid not in seen and load.LOAD_ANNOTATION in pod.metadata.annotations:
+        if load.LOAD_ANNOTATION in pod.metadata.annotations:
             yield from load.changes(state, pod)

@@ -48,9 +48,9 @@ class ContainerRuntime:
     disk: frozenset[str] = frozenset()
     """Tokens written to the container's writable layer in this incarnation."""
     cpu_load: str | None = None
-    """The container's CPU usage level (:mod:`model.load`); None: its pod's declared profile, else idle."""
+    """The container's CPU usage level (:mod:`model.load`; None: idle)."""
     memory_load: str | None = None
-    """The container's memory usage level (:mod:`model.load`); None: its pod's declared profile, else idle."""
+    """The container's memory usage level (:mod:`model.load`; None: idle)."""
 
     @property
     def running(self) -> bool:

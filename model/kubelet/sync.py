@@ -19,6 +19,7 @@ from model.frozendict import FrozenDict
 from model.kubelet.admission import admit
 from model.kubelet.runtime import RUNNING, TERMINATED, WAITING, ContainerRuntime, PodRuntime
 from model.kubelet.status import KUBELET_CONDITIONS, phase, pod_status, will_restart
+from model.loadprofile import starting_levels
 from model.objects import Node, Pod
 from model.objects.pod import Container
 
@@ -35,8 +36,9 @@ class SyncResult:
 
 
 def new_runtime(pod: Pod) -> PodRuntime:
-    """A freshly admitted pod: every container waiting to be created."""
-    fresh = lambda cs: tuple(ContainerRuntime(c.name) for c in cs)
+    """A freshly admitted pod: every container waiting to be created, at its pod's declared load profile."""
+    levels = starting_levels(pod)
+    fresh = lambda cs: tuple(ContainerRuntime(c.name, **levels) for c in cs)
     empty_dirs = {v.name: frozenset() for v in pod.spec.volumes if v.empty_dir is not None}
     return PodRuntime(pod.metadata.uid or "", pod.namespace or "", pod.name,
                       init_containers=fresh(pod.spec.init_containers), containers=fresh(pod.spec.containers),

@@ -25,6 +25,7 @@ from model.podautoscaler import horizontal as norm
 from model.state import ClusterState, submit
 from properties.explore import PropertyViolated, execute
 from properties.registry import by_name
+from properties.users import user_actions
 
 CONFIG = ModelConfig()
 NS = "default"
@@ -121,6 +122,18 @@ def test_load_at_the_request_doubles_a_deployment_with_a_50_percent_target() -> 
     assert _conditions(state)["AbleToScale"] == ("True", "SucceededRescale")
     assert _conditions(state)["ScalingActive"] == ("True", "ValidMetricFound")
     assert hpa.status.current_metrics[0]["resource"]["current"]["averageUtilization"] == 100
+
+
+def test_users_change_the_traffic_of_autoscaled_workloads() -> None:
+    """The user's load actions: one TrafficChange per level the web Deployment's cpu load may move to (its HPA reads
+    cpu only); applying one moves every running web container."""
+    state = _start(_web(2), _hpa())
+    offered = [a for a in user_actions(state) if isinstance(a, load.TrafficChange)]
+    assert sorted(a.level for a in offered) == [load.LIMIT, load.OVER, load.REQUEST]
+    assert {(a.kind, a.name, a.resource) for a in offered} == {("Deployment", "web", "cpu")}
+    state = cluster.apply(state, next(a for a in offered if a.level == load.REQUEST))
+    levels = {load.level(None, c, "cpu") for r in state.nodes.values() for p in r.pods.values() for c in p.containers}
+    assert levels == {load.REQUEST}
 
 
 def test_the_scale_up_limit_and_max_replicas() -> None:
