@@ -148,8 +148,8 @@ def test_a_crash_looping_container_s_back_off_is_a_deadline() -> None:
     state, crashed = INITIAL, None
     for _ in range(2):
         state = settle(state)
-        crashed = next(a for a in cluster.enabled(state, SLOW_HEARTBEATS) if isinstance(a, ContainerExit) and a.exit_code
-                       and (crashed is None or a.uid == crashed.uid))
+        crashed = next(a for a in cluster.enabled(state, SLOW_HEARTBEATS)
+                       if isinstance(a, ContainerExit) and a.exit_code and (crashed is None or a.uid == crashed.uid))
         state = cluster.apply(state, crashed, SLOW_HEARTBEATS)
     state = settle(state)
     container = state.nodes[crashed.node].pods[crashed.uid].containers[0]
