@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from kubeproof import intents_cli
 from kubeproof.render import table
 from model import manifests
 from model.config import FAULTS, ModelConfig
@@ -25,6 +26,7 @@ from properties import trace as traces
 from properties.check import PROFILES, CheckResult, Profile, run
 from properties.explore import Scenario
 from properties.registry import LIVENESS, all_properties, by_name
+from properties.spec import replay_properties
 from properties.variants import VARIANTS, variant
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
@@ -65,8 +67,8 @@ def _scenario(args: argparse.Namespace) -> Scenario:
 
 
 def _write_trace(result: CheckResult, scenario: Scenario, seed: int, variant_name: str | None,
-                 directory: Path) -> Path:
-    trace = traces.to_json(result.violation, scenario, seed, variant_name)
+                 directory: Path, extra: dict | None = None) -> Path:
+    trace = traces.to_json(result.violation, scenario, seed, variant_name, extra)
     directory.mkdir(parents=True, exist_ok=True)
     stem = f"{variant_name or scenario.name.replace(',', '_')}-{trace['property']}-seed{seed}"
     path = directory / f"{stem}.json"
@@ -89,6 +91,7 @@ def _junit(path: str, rows: list[tuple[str, str, str, float]]) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     properties = _properties(args.property)
     scenario = _scenario(args)
+    scenario, properties, extra = intents_cli.with_intents(args, scenario, properties)
     profile = PROFILES[args.profile]
     result = run(scenario, properties, profile, args.seed, _progress(not args.json and sys.stderr.isatty()))
     if not args.json and sys.stderr.isatty():
@@ -98,7 +101,7 @@ def cmd_check(args: argparse.Namespace) -> int:
              result.violation.violation.message if p.name == violated else "", result.seconds) for p in properties]
     trace_path = None
     if result.violation is not None:
-        trace_path = _write_trace(result, scenario, args.seed, None, Path(args.traces))
+        trace_path = _write_trace(result, scenario, args.seed, None, Path(args.traces), extra)
     if args.junit:
         _junit(args.junit, rows)
     if args.json:
@@ -140,7 +143,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     trace = traces.load(args.trace)
-    outcome = traces.replay(trace, all_properties())
+    outcome = traces.replay(trace, replay_properties(trace, all_properties()))
     if outcome.reproduced:
         print(f"reproduced after {outcome.steps_run} steps: {outcome.message}")
         return EXIT_VIOLATION
@@ -337,6 +340,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--junit", help="write JUnit XML, one test case per property")
     check.add_argument("--traces", default="reports/traces", help="where counterexample traces go")
     check.add_argument("--json", action="store_true", help="print the result as JSON")
+    intents_cli.add_arguments(check)
     check.set_defaults(run=cmd_check)
 
     trace = sub.add_parser("trace", help="find and print a minimal counterexample for a known bug variant")

@@ -16,8 +16,9 @@ from typing import Any
 from model import cluster
 from model.actions import Submit
 from model.load import LoadChange, TrafficChange
+from properties.budget import Settle, count, fault_allowed
 from properties.explore import PropertyViolated, Scenario, Transition, checked_step
-from properties.registry import LIVENESS, Property, by_name
+from properties.registry import LIVENESS, Property
 from properties.users import user_actions
 
 
@@ -25,6 +26,8 @@ def _possible(scenario: Scenario, state: Any, action: Any) -> bool:
     """Whether the explorer could take ``action`` in ``state`` (a component's enabled action or a user command)."""
     if isinstance(action, (Submit, LoadChange, TrafficChange)) and scenario.kubectl and action in user_actions(state):
         return True
+    if isinstance(action, Settle):
+        return scenario.settle_between_faults
     return action in cluster.enabled(state, scenario.config)
 
 
@@ -33,9 +36,11 @@ def _rerun(scenario: Scenario, actions: Sequence[Any], properties: Sequence[Prop
     as an action that only followed from a dropped one is no longer possible), or None."""
     state = scenario.initial()
     transitions: list[Transition] = []
+    used: dict[str, int] = {}
     for action in actions:
-        if not _possible(scenario, state, action):
+        if not _possible(scenario, state, action) or not fault_allowed(scenario, state, action, used):
             continue
+        count(used, action)
         try:
             state = checked_step(state, action, scenario.config, properties, transitions)
         except PropertyViolated as violated:
@@ -58,7 +63,7 @@ def minimise(scenario: Scenario, found: PropertyViolated, properties: Sequence[P
     or block of actions can be dropped. A liveness violation is returned as it is (its run ends with fair
     convergence, not with the failing step)."""
     name = found.violation.property
-    if by_name([name])[0].kind == LIVENESS:
+    if next((p.kind for p in properties if p.name == name), None) in (LIVENESS, None):
         return found
     checked = tuple(p for p in properties if p.kind != LIVENESS)
     best, changed = found, True
