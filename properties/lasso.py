@@ -1,0 +1,174 @@
+"""Liveness over the explored graph: livelock lassos and quiescent states where a liveness property fails.
+
+Over the transitions of the cluster left alone (no user command, no fault, no client traffic:
+:func:`properties.small_scope.quiet`), a reachable cycle along which the components keep acting while a liveness
+property never holds is a livelock: Kivi reports Kubernetes' evict/recreate and descheduler loops this way
+(Liu et al., "Kivi: Verification for Cluster Management", USENIX ATC 2024). The cycles are found with strongly
+connected components (networkx): within each component of the graph restricted to the states where the property
+fails, the cycle must be *fair* to components: every component (other than the clock) that can act in all of its
+states takes a step on it, as fair execution (``properties.explore.converge``) lets each component act in turn. The
+lasso is the shortest path the search found to the component's first-reached state, then a loop through it that
+gives each such component a step and returns to a state with the same canonical key; it is re-run from the initial
+state to confirm that it closes.
+
+A state where no component but the clock can act (quiescent) is handed to fair execution, which lets the timers
+run out and the informers resync before the liveness properties are checked (``properties.explore.converge``,
+``check_liveness``): a property failing there is a violation whose trace is the path to that state plus that run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import attrs
+import networkx as nx
+
+from model import cluster
+from model.actions import SubmitPending, Tick
+from properties.exhaustive import Result
+from properties.explore import PropertyViolated, Transition, check_liveness, converge
+from properties.registry import Property, Violation
+
+MAX_QUIESCENT = 50
+"""How many quiescent states (in the order the search reached them) fair execution is run from."""
+
+
+@attrs.frozen
+class LivenessVerdict:
+    violation: PropertyViolated | None = None
+    loop_start: int | None = None
+    notes: tuple[str, ...] = ()
+
+
+def _acting(explorer: Any, node: Any) -> frozenset[str]:
+    """The components (not the clock) with a cluster-alone action enabled in ``node``."""
+    from properties.small_scope import quiet
+    return frozenset(cluster.component_of(a).name for a in explorer.actions(node)
+                     if quiet(a) and not isinstance(a, Tick))
+
+
+def _graph(found: Result) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    for edge in found.edges:
+        if edge.source == edge.target:
+            continue  # a step that changes nothing is not progress (nor a loop of one)
+        if graph.has_edge(edge.source, edge.target):
+            graph[edge.source][edge.target]["labels"].append(edge.label)
+        else:
+            graph.add_edge(edge.source, edge.target, labels=[edge.label])
+    return graph
+
+
+def _loop(graph: nx.DiGraph, entry: Hashable, required: frozenset[str]) -> list[tuple[Hashable, Any]]:
+    """A closed walk from ``entry`` within ``graph`` (strongly connected) in which every component of ``required``
+    takes a step: (state key, action) pairs, each action taken from that state."""
+    walk: list[tuple[Hashable, Any]] = []
+    here = entry
+    for component in sorted(required):
+        sources = {(u, v, a) for u, v, d in graph.edges(data=True) for a in d["labels"]
+                   if cluster.component_of(a).name == component}
+        lengths = nx.single_source_shortest_path_length(graph, here)
+        u, v, action = min(sources, key=lambda e: (lengths.get(e[0], 1 << 30), repr(e[2])))
+        walk += _walk(graph, nx.shortest_path(graph, here, u))
+        walk.append((u, action))
+        here = v
+    if here == entry:
+        if walk:
+            return walk
+        following = min(graph.successors(entry), key=repr)
+        walk.append((entry, graph[entry][following]["labels"][0]))
+        here = following
+    return walk + _walk(graph, nx.shortest_path(graph, here, entry))
+
+
+def _walk(graph: nx.DiGraph, nodes: Sequence[Hashable]) -> list[tuple[Hashable, Any]]:
+    return [(u, graph[u][v]["labels"][0]) for u, v in zip(nodes, nodes[1:], strict=False)]
+
+
+def _lassos(explorer: Any, found: Result, properties: Sequence[Property]) -> list[tuple[int, Property, str, Hashable,
+                                                                                         list, frozenset[str]]]:
+    """Candidate lassos: (index of the entry state in search order, property, its message there, entry key, loop,
+    the components the loop must serve)."""
+    graph = _graph(found)
+    order = {k: i for i, k in enumerate(found.nodes)}
+    candidates = []
+    for component in nx.strongly_connected_components(graph):
+        if len(component) < 2:
+            continue
+        for prop in properties:
+            messages = {k: prop.check(found.nodes[k].state, explorer.config) for k in component}
+            failing = [k for k, m in messages.items() if m]
+            for inner in nx.strongly_connected_components(graph.subgraph(failing)):
+                if len(inner) < 2:
+                    continue
+                sub = graph.subgraph(inner)
+                required = frozenset.intersection(*(_acting(explorer, found.nodes[k]) for k in inner))
+                taken = {cluster.component_of(a).name for _, _, d in sub.edges(data=True) for a in d["labels"]}
+                if not required <= taken:
+                    continue  # a component that could always act never does: not a fair run
+                entry = min(inner, key=order.__getitem__)
+                candidates.append((order[entry], prop, messages[entry][0], entry, _loop(sub, entry, required),
+                                   required))
+    return sorted(candidates, key=lambda c: (c[0], len(c[4]), c[1].name))
+
+
+def _replayed(explorer: Any, actions: Sequence[Any]) -> tuple[Any, list[Transition]]:
+    node, transitions = explorer.initial(), []
+    for action in actions:
+        node, transition = explorer.successor(node, action)
+        transitions.append(transition)
+    return node, transitions
+
+
+def _follow(explorer: Any, node: Any, walk: Sequence[tuple[Hashable, Any]], entry: Hashable) -> list[Transition]:
+    """Walk the loop from ``node``, a state with the entry's key. A state reached again may carry other names than
+    the one the graph recorded (that is what the key leaves out), so each step takes the action of the recorded
+    component that leads to the next recorded key, as the state at hand names it."""
+    targets = [k for k, _ in walk[1:]] + [entry]
+    transitions = []
+    for (_, recorded), target in zip(walk, targets, strict=True):
+        component = cluster.component_of(recorded)
+        for action in explorer.actions(node):
+            if cluster.component_of(action) is not component:
+                continue
+            following, transition = explorer.successor(node, action)
+            if explorer.key(following) == target:
+                node = following
+                transitions.append(transition)
+                break
+        else:
+            raise RuntimeError(f"a lasso's loop cannot be followed: no step of {component.name} leads on")
+    return transitions
+
+
+def judge_liveness(explorer: Any, found: Result, properties: Sequence[Property]) -> LivenessVerdict:
+    """The first liveness violation over the explored graph: a lasso (shortest prefix first), else a quiescent
+    state from which fair execution fails a liveness property; notes on what was judged."""
+    for _, prop, message, entry, loop, required in _lassos(explorer, found, properties):
+        prefix = found.path_to(entry)
+        start, transitions = _replayed(explorer, prefix)
+        transitions += _follow(explorer, start, loop, entry)
+        end, _ = _replayed(explorer, [t.action for t in transitions])
+        if explorer.key(end) != explorer.key(start):
+            raise RuntimeError(f"a lasso for {prop.name} does not close when re-run")
+        acting = ", ".join(sorted(required)) or "the components"
+        text = (f"{message} and never does: a loop of {len(loop)} actions ({acting} acting) returns to the same "
+                f"state (up to renaming) after step {len(prefix)}")
+        return LivenessVerdict(PropertyViolated(Violation(prop.name, text), transitions), len(prefix))
+    checked, quiescent = explorer.checked, 0
+    for key, node in found.nodes.items():
+        if _acting(explorer, node) or any(isinstance(a, SubmitPending) for a in cluster.enabled(node.state)):
+            continue
+        quiescent += 1
+        if quiescent > MAX_QUIESCENT:
+            break
+        _, transitions = _replayed(explorer, found.path_to(key))
+        try:
+            final = converge(node.state, explorer.config, checked, transitions)
+            check_liveness(final, explorer.config, properties, transitions)
+        except PropertyViolated as violated:
+            return LivenessVerdict(violated, notes=(f"found from quiescent state {quiescent}",))
+    notes = (f"{len(found.edges)} cluster-alone transitions judged for lassos; fair execution run from "
+             f"{min(quiescent, MAX_QUIESCENT)} quiescent state(s)",)
+    return LivenessVerdict(notes=notes)
