@@ -80,9 +80,17 @@ class Canonicaliser:
         """The canonical key of ``state`` (see the module docstring)."""
         shape_hash, atoms = self._shape(state)
         ranks = _ranks(atoms)
+        labels = [ranks[a] for a in atoms]
         if not self.classes:
-            return hash((shape_hash, tuple(ranks[a] for a in atoms)))
-        return min(hash((shape_hash, tuple(_renamed(ranks[a], p) for a in atoms))) for p in self._maps)
+            return hash((shape_hash, tuple(labels)))
+        nodes = [(i, a[1]) for i, a in enumerate(atoms) if a[0] == NODE]
+        best = None
+        for mapping in self._maps:
+            for i, name in nodes:
+                labels[i] = (NODE, mapping.get(name, name))
+            candidate = hash((shape_hash, tuple(labels)))
+            best = candidate if best is None or candidate < best else best
+        return best
 
     def _shape(self, value: Any, field: str | None = None, owner: type | None = None) -> Shape:
         if isinstance(value, str):
@@ -115,7 +123,7 @@ class Canonicaliser:
             parts = [self._shape(v) for v in value]
             return (hash(("seq", tuple(p[0] for p in parts))), tuple(a for p in parts for a in p[1]))
         if isinstance(value, (frozenset, set)):
-            parts = sorted((self._shape(v) for v in value), key=lambda p: (p[0], repr(p[1])))
+            parts = sorted(self._shape(v) for v in value)
             return (hash(("set", tuple(p[0] for p in parts))), tuple(a for p in parts for a in p[1]))
         cls = type(value)
         names = self._fields.get(cls)
@@ -177,12 +185,7 @@ def _item_order(item: tuple[Shape, Shape]) -> tuple:
     """Map items in order of their structure, then of their raw atoms (whose order the ranks keep), so that the order
     does not depend on the names the atoms have."""
     (key_hash, key_atoms), (value_hash, value_atoms) = item
-    return (key_hash, value_hash, repr(key_atoms), repr(value_atoms))
-
-
-def _renamed(label: tuple, mapping: dict[str, str]) -> tuple:
-    """A label with the node names of one symmetry permutation applied."""
-    return (NODE, mapping.get(label[1], label[1])) if label[0] == NODE else label
+    return (key_hash, value_hash, key_atoms, value_atoms)
 
 
 def _ranks(atoms: tuple) -> dict[tuple, Any]:

@@ -1,13 +1,14 @@
 """Liveness over the explored graph: livelock lassos and quiescent states where a liveness property fails.
 
 Over the transitions of the cluster left alone (no user command, no fault, no client traffic:
-:func:`properties.small_scope.quiet`), a reachable cycle along which the components keep acting while a liveness
-property never holds is a livelock: Kivi reports Kubernetes' evict/recreate and descheduler loops this way
+:func:`properties.small_scope.quiet`), a reachable cycle along which the components keep acting and a liveness
+property fails again on every round (so the desired state is never reached for good, Anvil's ESR) is a livelock:
+Kivi reports Kubernetes' evict/recreate and descheduler loops this way
 (Liu et al., "Kivi: Verification for Cluster Management", USENIX ATC 2024). The cycles are found with strongly
-connected components (networkx): within each component of the graph restricted to the states where the property
-fails, the cycle must be *fair* to components: every component (other than the clock) that can act in all of its
+connected components (networkx): a component with a state where the property fails holds such a cycle if it is
+*fair* to components: every component (other than the clock) that can act in all of its
 states takes a step on it, as fair execution (``properties.explore.converge``) lets each component act in turn. The
-lasso is the shortest path the search found to the component's first-reached state, then a loop through it that
+lasso is the shortest path the search found to the component's first-reached failing state, then a loop through it that
 gives each such component a step and returns to a state with the same canonical key; it is re-run from the initial
 state to confirm that it closes.
 
@@ -96,18 +97,16 @@ def _lassos(explorer: Any, found: Result, properties: Sequence[Property]) -> lis
     for component in nx.strongly_connected_components(graph):
         if len(component) < 2:
             continue
+        sub = graph.subgraph(component)
+        required = frozenset.intersection(*(_acting(explorer, found.nodes[k]) for k in component))
+        taken = {cluster.component_of(a).name for _, _, d in sub.edges(data=True) for a in d["labels"]}
+        if not required <= taken:
+            continue  # a component that could always act never does: not a fair run
         for prop in properties:
             messages = {k: prop.check(found.nodes[k].state, explorer.config) for k in component}
             failing = [k for k, m in messages.items() if m]
-            for inner in nx.strongly_connected_components(graph.subgraph(failing)):
-                if len(inner) < 2:
-                    continue
-                sub = graph.subgraph(inner)
-                required = frozenset.intersection(*(_acting(explorer, found.nodes[k]) for k in inner))
-                taken = {cluster.component_of(a).name for _, _, d in sub.edges(data=True) for a in d["labels"]}
-                if not required <= taken:
-                    continue  # a component that could always act never does: not a fair run
-                entry = min(inner, key=order.__getitem__)
+            if failing:
+                entry = min(failing, key=order.__getitem__)
                 candidates.append((order[entry], prop, messages[entry][0], entry, _loop(sub, entry, required),
                                    required))
     return sorted(candidates, key=lambda c: (c[0], len(c[4]), c[1].name))
@@ -142,33 +141,86 @@ def _follow(explorer: Any, node: Any, walk: Sequence[tuple[Hashable, Any]], entr
     return transitions
 
 
+def _fair_lasso(explorer: Any, node: Any, run: Sequence[Transition],
+                properties: Sequence[Property]) -> tuple[int, int, Property, str] | None:
+    """A loop within a fair run from ``node``: the first recurring key such that some liveness property fails in
+    the loop (so it fails again on every round: the desired state is never reached for good) and every component
+    able to act throughout acts in it. Gives (i, j, property,
+    message): the run's states after steps i and j (-1: ``node`` itself) have the same key."""
+    states = [node.state, *(t.result.state for t in run)]
+    seen: dict[Hashable, int] = {}
+    for index, state in enumerate(states):
+        key = explorer.key(attrs.evolve(node, state=state))
+        if key not in seen:
+            seen[key] = index
+            continue
+        first = seen[key]
+        loop = states[first:index + 1]
+        nodes = [attrs.evolve(node, state=st) for st in loop[:-1]]
+        required = frozenset.intersection(*(_acting(explorer, n) for n in nodes))
+        taken = {cluster.component_of(t.action).name for t in run[first:index]}
+        seen[key] = index
+        if not required <= taken:
+            continue
+        for prop in properties:
+            failing = [m for m in (prop.check(st, explorer.config) for st in loop) if m]
+            if failing:
+                return first - 1, index - 1, prop, failing[0][0]
+    return None
+
+
 def judge_liveness(explorer: Any, found: Result, properties: Sequence[Property]) -> LivenessVerdict:
-    """The first liveness violation over the explored graph: a lasso (shortest prefix first), else a quiescent
-    state from which fair execution fails a liveness property; notes on what was judged."""
+    """The first liveness violation: a lasso in the explored graph (shortest prefix first); else, from the initial
+    state and from each quiescent state the search reached (nothing but the clock can act), fair execution
+    (``properties.explore.converge``): a loop in it (a lasso), or a liveness property failing where it ends."""
     for _, prop, message, entry, loop, required in _lassos(explorer, found, properties):
         prefix = found.path_to(entry)
         start, transitions = _replayed(explorer, prefix)
         transitions += _follow(explorer, start, loop, entry)
-        end, _ = _replayed(explorer, [t.action for t in transitions])
-        if explorer.key(end) != explorer.key(start):
-            raise RuntimeError(f"a lasso for {prop.name} does not close when re-run")
-        acting = ", ".join(sorted(required)) or "the components"
-        text = (f"{message} and never does: a loop of {len(loop)} actions ({acting} acting) returns to the same "
-                f"state (up to renaming) after step {len(prefix)}")
-        return LivenessVerdict(PropertyViolated(Violation(prop.name, text), transitions), len(prefix))
-    checked, quiescent = explorer.checked, 0
-    for key, node in found.nodes.items():
-        if _acting(explorer, node) or any(isinstance(a, SubmitPending) for a in cluster.enabled(node.state)):
-            continue
-        quiescent += 1
-        if quiescent > MAX_QUIESCENT:
-            break
+        return _lasso(explorer, prop, message, transitions, len(prefix), required, "the explored graph")
+    starts = [k for k, node in found.nodes.items() if not _acting(explorer, node)
+              and not any(isinstance(a, SubmitPending) for a in cluster.enabled(node.state))][:MAX_QUIESCENT]
+    first = next(iter(found.nodes), None)
+    if first is not None and first not in starts:
+        starts.insert(0, first)
+    for key in starts:
+        node = found.nodes[key]
         _, transitions = _replayed(explorer, found.path_to(key))
+        prefix = len(transitions)
         try:
-            final = converge(node.state, explorer.config, checked, transitions)
+            final = converge(node.state, explorer.config, explorer.checked, transitions)
+            looped = _fair_lasso(explorer, node, transitions[prefix:], properties)
+            if looped is not None:
+                i, j, prop, message = looped
+                run = transitions[:prefix + j + 1]
+                required = frozenset(cluster.component_of(t.action).name for t in run[prefix + i + 1:])
+                return _lasso(explorer, prop, message, run, prefix + i + 1, required, "fair execution")
             check_liveness(final, explorer.config, properties, transitions)
         except PropertyViolated as violated:
-            return LivenessVerdict(violated, notes=(f"found from quiescent state {quiescent}",))
+            return LivenessVerdict(violated, notes=("found by fair execution from a state the search reached",))
     notes = (f"{len(found.edges)} cluster-alone transitions judged for lassos; fair execution run from "
-             f"{min(quiescent, MAX_QUIESCENT)} quiescent state(s)",)
+             f"{len(starts)} state(s) (the initial one and quiescent ones)",)
     return LivenessVerdict(notes=notes)
+
+
+def _lasso(explorer: Any, prop: Property, message: str, transitions: list[Transition], loop_start: int,
+           acting: frozenset[str], where: str) -> LivenessVerdict:
+    """A lasso verdict, once re-running its actions from the initial state confirms that the loop closes."""
+    start, _ = _replayed(explorer, [t.action for t in transitions[:loop_start]])
+    end, _ = _replayed(explorer, [t.action for t in transitions])
+    if explorer.key(end) != explorer.key(start):
+        raise RuntimeError(f"a lasso for {prop.name} does not close when re-run")
+    loop = len(transitions) - loop_start
+    text = (f"{message} and never does: a loop of {loop} actions ({', '.join(sorted(acting))} acting) returns to "
+            f"the same state (up to renaming) after step {loop_start}")
+    return LivenessVerdict(PropertyViolated(Violation(prop.name, text), transitions), loop_start,
+                           (f"lasso found in {where}",))
+
+
+def mark_loop(trace: dict, markdown: str, loop_start: int) -> tuple[dict, str]:
+    """A lasso's trace: JSON with ``lasso: {loop_start}`` (steps from that index on form the loop) and Markdown
+    saying so."""
+    trace = {**trace, "lasso": {"loop_start": loop_start, "loop_length": len(trace["steps"]) - loop_start}}
+    note = (f"\n\nLasso: steps 1-{loop_start} lead to a state; steps {loop_start + 1}-{len(trace['steps'])} are a loop "
+            "that returns to it (up to resourceVersions, uids and generated names), and repeats for ever.")
+    return trace, markdown + note
