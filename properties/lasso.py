@@ -28,7 +28,7 @@ import networkx as nx
 from model import cluster
 from model.actions import SubmitPending, Tick
 from properties.exhaustive import Result
-from properties.explore import PropertyViolated, Transition, check_liveness, converge
+from properties.explore import PropertyViolated, Transition, check_liveness, converge, execute
 from properties.registry import Property, Violation
 
 MAX_QUIESCENT = 50
@@ -224,3 +224,28 @@ def mark_loop(trace: dict, markdown: str, loop_start: int) -> tuple[dict, str]:
     note = (f"\n\nLasso: steps 1-{loop_start} lead to a state; steps {loop_start + 1}-{len(trace['steps'])} are a loop "
             "that returns to it (up to resourceVersions, uids and generated names), and repeats for ever.")
     return trace, markdown + note
+
+
+def replay_lasso(trace: dict, properties: Sequence[Property]) -> tuple[bool, int, str]:
+    """Re-run a lasso trace (checking no safety property: the explorer may have been asked for the liveness ones
+    only): whether its loop returns to the state it started from (the same canonical key, with
+    symmetry over the scenario's interchangeable nodes) while its liveness property fails in it; the steps run; a
+    message."""
+    from properties.canonical import Canonicaliser, interchangeable_nodes
+    from properties.trace import _action_types, decode_value, scenario_of
+    scenario = scenario_of(trace)
+    types = _action_types()
+    actions = [decode_value(step["action"], types) for step in trace["steps"]]
+    prop = next((p for p in properties if p.name == trace["property"]), None)
+    initial = scenario.initial()
+    _, transitions = execute(initial, actions, scenario.config, ())
+    start = trace["lasso"]["loop_start"]
+    states = [initial, *(t.result.state for t in transitions)]
+    keys = Canonicaliser(interchangeable_nodes(initial))
+    closes = keys.key(states[start]) == keys.key(states[-1])
+    failing = [m for st in states[start:] for m in (prop.check(st, scenario.config) if prop else [])]
+    if closes and failing:
+        return True, len(actions), (f"{trace['property']}: the loop of steps {start + 1}-{len(actions)} returns to the "
+                                    f"state it left, and the property fails in it: {failing[0]}")
+    reason = "the loop no longer returns to the state it left" if not closes else "the property holds throughout"
+    return False, len(actions), reason
