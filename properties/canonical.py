@@ -20,8 +20,8 @@ work queues, controller memory, node runtimes, strings that embed them):
   two states whose names differ only so treats the next name's sort position as upstream does (arbitrary), not as
   the model's fixed generator would place it.
 
-With ``nodes`` (symmetry reduction) the names of interchangeable nodes are atoms as well (see
-:func:`interchangeable_nodes`), and the key is the least over the permutations of each class.
+With ``nodes`` (symmetry reduction) the key is the least over the states obtained by permuting the names of each
+class of interchangeable nodes (see :func:`interchangeable_nodes`) wherever they appear, also inside strings.
 
 Times are kept as they are: the clock is part of the key (a timestamp relative to "now" would need every time field
 of the model to be known here; one missed field would make the key unsound).
@@ -49,8 +49,8 @@ from model.memo import IdentityMemo
 from model.state import ClusterState
 from model.store import Store, WatchEvent
 
-RV, UID, GENERATED, NODE = 0, 1, 2, 3
-"""Atom classes: a revision (an int), a uid (its counter), a generated name ((prefix, suffix)), a node name."""
+RV, UID, GENERATED = 0, 1, 2
+"""Atom classes: a revision (an int), a uid (its counter), a generated name ((prefix, suffix))."""
 
 _UID = re.compile(r"uid-(\d{6,})")
 _GENERATED = re.compile(rf"([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?-)([{NAME_ALPHABET}]{{5}})(?![-a-z0-9])")
@@ -71,6 +71,7 @@ class Canonicaliser:
         self._node_pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))) \
             if names else None
         self._shapes = IdentityMemo(memo_size)
+        self._renamed = IdentityMemo(memo_size)
         self._strings: dict[str, Shape] = {}
         self._fields: dict[type, tuple[str, ...]] = {}
         per_class = [[dict(zip(c, p, strict=True)) for p in itertools.permutations(c)] for c in self.classes]
@@ -78,19 +79,49 @@ class Canonicaliser:
 
     def key(self, state: ClusterState) -> int:
         """The canonical key of ``state`` (see the module docstring)."""
+        best = self._plain(state)
+        for index, mapping in enumerate(self._maps[1:], start=1):
+            candidate = self._plain(self._permuted(state, mapping, index))
+            best = candidate if candidate < best else best
+        return best
+
+    def _plain(self, state: ClusterState) -> int:
         shape_hash, atoms = self._shape(state)
         ranks = _ranks(atoms)
-        labels = [ranks[a] for a in atoms]
-        if not self.classes:
-            return hash((shape_hash, tuple(labels)))
-        nodes = [(i, a[1]) for i, a in enumerate(atoms) if a[0] == NODE]
-        best = None
-        for mapping in self._maps:
-            for i, name in nodes:
-                labels[i] = (NODE, mapping.get(name, name))
-            candidate = hash((shape_hash, tuple(labels)))
-            best = candidate if best is None or candidate < best else best
-        return best
+        return hash((shape_hash, tuple(ranks[a] for a in atoms)))
+
+    def _permuted(self, value: Any, mapping: dict[str, str], index: int) -> Any:
+        """``value`` with the node names renamed by ``mapping`` wherever they appear (memoised per permutation by
+        identity, so an unchanged object keeps its renamed copy, and that copy its shape)."""
+        if isinstance(value, str):
+            if self._node_pattern is None:
+                return value
+            return self._node_pattern.sub(lambda m: mapping[m.group(0)] if _whole(value, m) else m.group(0), value)
+        if value is None or isinstance(value, (int, float, bool)):
+            return value
+        cached = self._renamed.get((value,), index)
+        if cached is not None:
+            return cached
+        if isinstance(value, FrozenDict):
+            result: Any = FrozenDict({self._permuted(k, mapping, index): self._permuted(v, mapping, index)
+                                      for k, v in value.items()})
+        elif isinstance(value, tuple):
+            result = tuple(self._permuted(v, mapping, index) for v in value)
+        elif isinstance(value, frozenset):
+            result = frozenset(self._permuted(v, mapping, index) for v in value)
+        elif attrs.has(type(value)):
+            changes = {}
+            for field in attrs.fields(type(value)):
+                if field.init:
+                    old = getattr(value, field.name)
+                    new = self._permuted(old, mapping, index)
+                    if new is not old and new != old:
+                        changes[field.name] = new
+            result = attrs.evolve(value, **changes) if changes else value
+        else:
+            result = value
+        self._renamed.put((value,), index, result)
+        return result
 
     def _shape(self, value: Any, field: str | None = None, owner: type | None = None) -> Shape:
         if isinstance(value, str):
@@ -156,10 +187,6 @@ class Canonicaliser:
         for match in _GENERATED.finditer(text):
             if not any(s <= match.start() < e for s, e, _ in spans):
                 spans.append((match.start(), match.end(), (GENERATED, match.group(1), match.group(2))))
-        if self._node_pattern is not None:
-            for match in self._node_pattern.finditer(text):
-                if not any(s < match.end() and match.start() < e for s, e, _ in spans) and _whole(text, match):
-                    spans.append((match.start(), match.end(), (NODE, match.group(0))))
         spans.sort()
         skeleton, last = [], 0
         for start, end, atom in spans:
@@ -189,8 +216,7 @@ def _item_order(item: tuple[Shape, Shape]) -> tuple:
 
 
 def _ranks(atoms: tuple) -> dict[tuple, Any]:
-    """Each atom's canonical label: its rank within its class (generated names: among those of their prefix). Node
-    names are labelled by themselves (their permutation is chosen by the caller)."""
+    """Each atom's canonical label: its rank within its class (generated names: among those of their prefix)."""
     labels: dict[tuple, Any] = {}
     distinct = set(atoms)
     for cls in (RV, UID):
@@ -200,9 +226,6 @@ def _ranks(atoms: tuple) -> dict[tuple, Any]:
     for prefix, group in itertools.groupby(generated, key=lambda a: a[1]):
         for rank, atom in enumerate(group):
             labels[atom] = (GENERATED, prefix, rank)
-    for atom in distinct:
-        if atom[0] == NODE:
-            labels[atom] = atom
     return labels
 
 
