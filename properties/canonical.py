@@ -230,15 +230,14 @@ def _ranks(atoms: tuple) -> dict[tuple, Any]:
 
 
 def interchangeable_nodes(state: ClusterState) -> tuple[tuple[str, ...], ...]:
-    """Classes of nodes that differ only by name: the same Node object once its name, uid, resourceVersion and
-    ``kubernetes.io/hostname`` label are taken out (so the same spec, taints and other labels), and the same
-    runtime. The key is then the least over the permutations within each class (any permutation of node names
-    keeps the model's behaviour as long as it never treats one name differently from another: its scheduler offers
-    every tied node, rather than picking by name); classes of one node are left out."""
+    """Classes of nodes that differ only by name: the same spec (taints, unschedulable), the same labels but for
+    ``kubernetes.io/hostname``, the same capacity and allocatable. The key is then the least over the permutations
+    within each class. Any permutation of node names keeps the model's behaviour, as long as the model never treats
+    one name differently from another (its scheduler offers every tied node rather than picking by name); the classes
+    only choose the permutations worth trying. Classes of one node are left out."""
     groups: dict[Any, list[str]] = {}
     for node in state.store.list("Node"):
         labels = node.metadata.labels.discard("kubernetes.io/hostname")
-        meta = attrs.evolve(node.metadata, name=None, uid=None, resource_version=None, labels=labels)
-        signature = (attrs.evolve(node, metadata=meta), state.nodes.get(node.name))
+        signature = (node.spec, labels, node.status.capacity, node.status.allocatable)
         groups.setdefault(signature, []).append(node.name)
     return tuple(tuple(sorted(names)) for names in groups.values() if len(names) > 1)
