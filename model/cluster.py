@@ -20,6 +20,7 @@ from model.auth.identity import ADMIN
 from model.component import Component, Step
 from model.config import DEFAULT_CONFIG, ModelConfig
 from model.controllers import manager as controller_manager
+from model.deadlines import next_deadline
 from model.kubelet import component as kubelet
 from model.scheduler import component as scheduler
 from model.state import ClusterState, build, deliver_shared, lagging, submit
@@ -78,8 +79,21 @@ def _informers_apply(state: ClusterState, action: act.DeliverWatchEvent, config:
     return Step(state)
 
 
+IDLE_TICK = 1
+"""How far the clock moves when no component waits for anything (:func:`model.deadlines.next_deadline` is None): no
+behaviour depends on how much time passes then, and keeping the clock enabled means an explorer always has an
+action."""
+
+
+def clock_tick(state: ClusterState, config: ModelConfig = DEFAULT_CONFIG) -> act.Tick:
+    """The clock's one action: to the next deadline any component waits for (``model.deadlines``), so a timer costs
+    one action however long it is."""
+    deadline = next_deadline(state, config)
+    return act.Tick(IDLE_TICK if deadline is None else deadline - state.time)
+
+
 def _clock_enabled(state: ClusterState, config: ModelConfig) -> Iterable[Any]:
-    return (act.Tick(),)
+    return (clock_tick(state, config),)
 
 
 def _clock_apply(state: ClusterState, action: act.Tick, config: ModelConfig) -> Step:
