@@ -10,7 +10,7 @@ from pathlib import Path
 
 import attrs
 
-from kubeproof import check_cli, solver_cli
+from kubeproof import check_cli, explore_cli, solver_cli
 from kubeproof.render import render_explanation, table, walk_step
 from model import manifests
 from model.cluster import initial_state
@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain_cmd.add_argument("--profile", help="a KubeSchedulerConfiguration file (default: kube-scheduler's defaults)")
     explain_cmd.set_defaults(run=cmd_explain)
     check_cli.register(sub)
+    explore_cli.register(sub)
     solver_cli.register(sub)
     return parser
 

@@ -148,6 +148,9 @@ class Replay:
 
 def replay(trace: dict, properties: Sequence[Property]) -> Replay:
     """Re-run the trace's actions from its initial state, checking ``properties`` after every step."""
+    if "lasso" in trace:  # a liveness loop (``kubeproof explore``): the loop must still close
+        from properties.lasso import replay_lasso
+        return Replay(*replay_lasso(trace, properties))
     scenario = scenario_of(trace)
     types = _action_types()
     actions = [decode_value(step["action"], types) for step in trace["steps"]]
