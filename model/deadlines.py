@@ -18,6 +18,8 @@ a 300 s toleration costs one action instead of 300):
   then too).
 - kube-scheduler (``pkg/scheduler/backend/queue/scheduling_queue.go``): a pod's back-off expiry, the 5 min flush
   of unschedulable pods (``podMaxInUnschedulablePodsDuration``) and VolumeBinding's PreBind timeout.
+- metrics-server's next scrape (every 15 s while an HPA needs it, ``model.metrics_server``); the HPA controller's
+  15 s sync period is a work-queue delay like any controller's.
 
 Not timers in this model (so not deadlines): graceful deletion (the kubelet kills a deleted pod's containers at its
 next sync rather than waiting out ``terminationGracePeriodSeconds``), probe periods (readiness changes are the
@@ -33,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from model import metrics_server
 from model.config import ModelConfig
 from model.controllers import base
 from model.controllers.manager import BY_NAME
@@ -62,6 +65,9 @@ def deadlines(state: ClusterState, config: ModelConfig) -> Iterator[int]:
     informer = state.informers.get(scheduler.NAME)
     if informer is not None:
         yield from _scheduler(informer)
+    scrape = metrics_server.next_scrape(state)
+    if scrape is not None:
+        yield scrape
 
 
 def _work_queue(informer: Informer) -> Iterator[int]:
