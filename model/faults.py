@@ -56,6 +56,7 @@ from model.controllers import base
 from model.controllers.manager import BY_NAME as CONTROLLERS
 from model.informers import Informer, pending
 from model.kubelet import component as kubelet
+from model.load import NODE_OVERLOAD, OverloadNode
 from model.scheduler import component as scheduler
 from model.state import ClusterState, lagging, members
 from model.store import ADDED, DELETED, MODIFIED, Objects, WatchEvent
@@ -198,4 +199,5 @@ def fault_of(action: Any) -> str | None:
     if isinstance(action, kubelet.ContainerExit):
         return "container-crash" if action.exit_code != 0 else None
     return {kubelet.CrashNode: "node-crash", kubelet.PartitionNode: "partition", RestartController: CONTROLLER_RESTART,
-            WatchReconnect: WATCH_RELIST, FailNextRequest: REQUEST_ERROR}.get(type(action))
+            WatchReconnect: WATCH_RELIST, FailNextRequest: REQUEST_ERROR,
+            OverloadNode: NODE_OVERLOAD}.get(type(action))
