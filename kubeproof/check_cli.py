@@ -298,6 +298,10 @@ def _bench_markdown(report: dict[str, Any]) -> str:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.explorer:  # the exhaustive explorer's figures (kubeproof/explore_bench.py)
+        from kubeproof import explore_bench
+        print(explore_bench.run(args.output_dir, lambda text: print(f"  {text} ...", file=sys.stderr, flush=True)))
+        return EXIT_OK
     try:
         chosen = [variant(name) for name in args.variant] if args.variant else list(VARIANTS)
     except ValueError as e:
@@ -365,6 +369,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--variant", action="append", help="measure only this variant (repeatable)")
     bench.add_argument("--output-dir", default="reports/bench", help="where exploration.md and .json go")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench.add_argument("--explorer", action="store_true", help="measure the exhaustive explorer instead "
+                                                               "(reports/bench/explore.md)")
     bench.set_defaults(run=cmd_bench)
 
     for name, handler, text in (("variants", cmd_variants, "list the known bug variants"),

@@ -19,7 +19,7 @@ from properties.explore import Scenario
 from properties.lasso import mark_loop, replay_lasso
 from properties.livelocks import LIVENESS, evict_recreate
 from properties.registry import all_properties, by_name
-from properties.small_scope import Scope, explore, fault_kind, quiet
+from properties.small_scope import Explorer, Scope, explore, fault_kind, quiet
 from properties.variants import VARIANTS, variant
 
 DEEP = os.environ.get("KUBEPROOF_HYPOTHESIS_PROFILE") == "deep"
@@ -85,10 +85,17 @@ def test_symmetry_never_hides_a_violation(name: str) -> None:
 
 
 def test_the_fault_budget_bounds_each_kind() -> None:
+    from model.kubelet.component import CrashNode
     chosen = variant("kubelet-stale-cache-after-restart")
-    scenario = chosen.scenario()
-    none = explore(scenario, SAFETY, scope_for(chosen.name, fault_budget=0, bounds=Bounds(max_depth=11)))
-    assert none.violation is None and none.fault_kinds == ("node-crash",) and none.fault_budgets == (0,)
+    for budget, offered in ((0, False), (1, True)):
+        explorer = Explorer(chosen.scenario(), SAFETY, scope_for(chosen.name, fault_budget=budget))
+        node = explorer.initial()
+        assert explorer.kinds == ("node-crash",) and node.faults == (budget,)
+        assert any(isinstance(a, CrashNode) for a in explorer.actions(node)) == offered
+        if offered:
+            crash = next(a for a in explorer.actions(node) if isinstance(a, CrashNode))
+            after, _ = explorer.successor(node, crash)
+            assert after.faults == (0,) and not any(isinstance(a, CrashNode) for a in explorer.actions(after))
 
 
 def test_faults_and_users_are_not_quiet() -> None:
