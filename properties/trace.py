@@ -93,6 +93,7 @@ def to_json(violation: PropertyViolated, scenario: Scenario, seed: int | None, v
         "property": violation.violation.property,
         "message": violation.violation.message,
         "seed": seed,
+        "minimal": getattr(violation, "minimal", True),
         "initial": {
             "scenario": scenario.name,
             "settled": scenario.settled,
