@@ -20,16 +20,15 @@ from typing import Any
 import attrs
 
 from model.actions import Tick
-from model.cluster import clock_tick
 from model.component import Step
 from model.config import ModelConfig
+from model.deadlines import next_deadline
 from model.faults import fault_of
 from model.kubelet.component import HealPartition, RecoverNode
 from model.state import ClusterState
 from properties.explore import (
     CONVERGENCE_STEPS,
     IDLE_SECONDS,
-    IDLE_TICK,
     PropertyViolated,
     Scenario,
     Transition,
@@ -69,6 +68,16 @@ def count(used: dict[str, int], action: Any) -> None:
         used[kind] = used.get(kind, 0) + 1
 
 
+def _quiet_tick(state: ClusterState, config: ModelConfig) -> Tick:
+    """While the cluster settles and nothing else can act: to the next deadline, heartbeats aside, but no further than
+    lets every running node's heartbeat (10 s apart) still reach the node lifecycle controller within its 50 s grace
+    period; a kubelet's heartbeat late by up to that much changes nothing a component does, and settling a
+    toleration's 300 s then costs a handful of heartbeat rounds rather than thirty."""
+    slack = config.node_monitor_grace_period - config.node_status_update_frequency
+    deadline = next_deadline(state, config, heartbeats=False)
+    return Tick(max(1, min(slack, slack if deadline is None else deadline - state.time)))
+
+
 @attrs.frozen
 class Settle:
     """The operator waits for the cluster to settle: components take turns doing their work (as in fair execution,
@@ -92,8 +101,7 @@ class Settle:
                 if not fair:
                     if state.time - last_change >= IDLE_SECONDS:
                         break
-                    state = checked_step(state, Tick(min(IDLE_TICK, clock_tick(state, config).seconds)), config,
-                                         properties, inner)
+                    state = checked_step(state, _quiet_tick(state, config), config, properties, inner)
                     continue
                 names = sorted(fair)
                 name = names[turn % len(names)]
@@ -105,7 +113,17 @@ class Settle:
                     last_change = state.time
         except PropertyViolated as violated:
             raise PropertyViolated(violated.violation, [*transitions, *violated.transitions]) from None
-        responses = tuple(r for t in inner for r in t.result.responses)
-        events = tuple(e for t in inner for e in t.result.events)
-        transitions.append(Transition(self, Step(state, responses, events)))
+        transitions.append(Transition(self, Step(state, *_summary(inner))))
         return state
+
+
+def _summary(inner: Sequence[Transition]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """What a settle did, for its one line in a trace: the error responses its steps got, and each object's last
+    watch event (objects whose every write was a heartbeat's or a status touch show once)."""
+    errors = tuple(r for t in inner for r in t.result.responses if not r.ok)
+    last: dict[Any, Any] = {}
+    for transition in inner:
+        for event in transition.result.events:
+            last.pop(event.key, None)
+            last[event.key] = event
+    return errors, tuple(last.values())

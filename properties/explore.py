@@ -221,7 +221,8 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             the first."""
             if scenario.fault_budget is not None:
                 names = {c.name for c in cluster.COMPONENTS if self.actions(c.name)}
-                if scenario.settle_between_faults and not budget.settled(self.state, scenario.config):
+                if scenario.settle_between_faults and self._faults_left() and \
+                        not budget.settled(self.state, scenario.config):
                     names.add(SETTLE)
                 return sorted(names, key=lambda name: (name == "clock", name))
             names = {c.name for c in cluster.COMPONENTS
@@ -229,6 +230,12 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             if self.actions("user"):
                 names.add("user")
             return sorted(names, key=lambda name: (name == "clock", name))
+
+        def _faults_left(self) -> bool:
+            """Whether the budget leaves a fault of some kind the configuration enables (settling is offered only
+            then: it is the wait before the next fault)."""
+            return any(self.faults_used.get(kind, 0) < count for kind, count in scenario.fault_budget or ()
+                       if kind in scenario.config.faults)
 
         def actions(self, component: str) -> list[Any]:
             """``component``'s enabled actions, in the order it gives them (then the user's commands); once the

@@ -10,6 +10,7 @@ taken at that point (others are skipped) and the same property still breaks, unt
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -58,10 +59,12 @@ def _removals(length: int) -> Iterator[tuple[int, ...]]:
     yield from itertools.combinations(range(length), 2)
 
 
-def minimise(scenario: Scenario, found: PropertyViolated, properties: Sequence[Property]) -> PropertyViolated:
+def minimise(scenario: Scenario, found: PropertyViolated, properties: Sequence[Property],
+             deadline: float | None = None) -> PropertyViolated:
     """A run no longer than ``found``'s that breaks the same property, from which no single action, pair of actions
     or block of actions can be dropped. A liveness violation is returned as it is (its run ends with fair
-    convergence, not with the failing step)."""
+    convergence, not with the failing step). Past ``deadline`` (``time.monotonic``) it stops with the shortest run so
+    far, marked not minimal."""
     name = found.violation.property
     if next((p.kind for p in properties if p.name == name), None) in (LIVENESS, None):
         return found
@@ -71,9 +74,18 @@ def minimise(scenario: Scenario, found: PropertyViolated, properties: Sequence[P
         changed = False
         actions = [t.action for t in best.transitions]
         for dropped in _removals(len(actions)):
+            if deadline is not None and time.monotonic() > deadline:
+                return not_minimal(best)
             kept = [a for i, a in enumerate(actions) if i not in dropped]
             shorter = _rerun(scenario, kept, checked)
             if shorter is not None and shorter.violation.property == name:
                 best, changed = shorter, True
                 break
     return best
+
+
+def not_minimal(violation: PropertyViolated) -> PropertyViolated:
+    """Mark a counterexample whose shrinking ran out of time (``kubeproof check --shrink-seconds``): the trace says
+    ``"minimal": false``."""
+    violation.minimal = False  # type: ignore[attr-defined]
+    return violation

@@ -3,7 +3,10 @@ people, and exported as the kubectl commands that would drive a real cluster the
 
 JSON schema (top level): ``variant`` (bug variant name or null), ``property``, ``message``, ``seed``,
 ``initial`` (``scenario``, ``settled`` (whether the run starts once fair execution has brought the workloads
-up), ``config`` with ``faults``/``variants``, ``manifests``: the objects the initial state is built from),
+up), ``config`` with ``faults``/``variants``, ``manifests``: the objects the initial state is built from, ``seed``;
+with a fault budget ``faultBudget``, ``settleBetweenFaults`` and ``userActions``; with ``kubeproof check --spec``
+the ``spec`` as written, with ``--properties-module`` its ``propertiesModule``, with ``--only-intents``
+``onlyIntents``), ``minimal`` (false when shrinking ran out of its ``--shrink-seconds``),
 ``steps``: one entry per action with ``action`` (its type and fields, requests with their user and object
 manifest), ``description``, ``responses`` (code, reason, message) and ``changed``
 (each object written: event, kind, namespace, name, resourceVersion).
@@ -93,11 +96,13 @@ def to_json(violation: PropertyViolated, scenario: Scenario, seed: int | None, v
         "property": violation.violation.property,
         "message": violation.violation.message,
         "seed": seed,
+        "minimal": getattr(violation, "minimal", True),
         "initial": {
             "scenario": scenario.name,
             "settled": scenario.settled,
             "config": {"faults": sorted(scenario.config.faults), "variants": sorted(scenario.config.variants)},
             "manifests": [obj.to_dict() for obj in scenario.objects],
+            "seed": seed,
             **_budget(scenario),
             **(extra or {}),
         },

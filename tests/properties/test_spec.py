@@ -126,15 +126,19 @@ def test_faults_stay_within_the_budget_and_wait_for_a_settled_cluster() -> None:
 
 
 def test_the_explorer_never_draws_a_fault_past_the_budget_or_before_the_cluster_settled() -> None:
-    scenario, _ = _case("maintenance", "holds")
-    scenario = attrs.evolve(scenario, fault_budget=(("node-crash", 1),))
+    scenario, _ = _case("maintenance", "holds")  # node-crash: 2, settling between faults
     machine = machine_for(scenario, ())()
     crash = CrashNode("node-1")
-    assert crash in machine.actions("kubelet")
+    assert crash in machine.actions("kubelet") and "settle" not in machine.components()  # settled already
     machine.state = execute(machine.state, [crash], scenario.config, ())[0]
     machine.faults_used = {"node-crash": 1}
-    assert not [a for a in machine.actions("kubelet") if isinstance(a, CrashNode)]
+    assert not [a for a in machine.actions("kubelet") if isinstance(a, CrashNode)]  # not settled
     assert "settle" in machine.components() and machine.actions("settle") == [Settle()]
+    machine.state = execute(machine.state, [RecoverNode("node-1"), Settle()], scenario.config, ())[0]
+    assert [a for a in machine.actions("kubelet") if isinstance(a, CrashNode)]  # settled, one crash left
+    machine.faults_used = {"node-crash": 2}
+    assert not [a for a in machine.actions("kubelet") if isinstance(a, CrashNode)]  # the budget is spent
+    assert "settle" not in machine.components()
 
 
 # --- each intent kind: violated and held ----------------------------------------------------------------------------
