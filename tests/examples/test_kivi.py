@@ -1,12 +1,16 @@
 """Kivi's failure cases (model/examples/kivi/) decided by kubeproof's check engine with the cases' CheckSpecs.
 
-C3 is explored as ``kubeproof check --spec`` explores it (``properties.check.run`` with the spec's scenario and
-intents; one short run suffices, since the HPA and the scheduler act without users), C4 is driven by its fixed
+C3 and C7 are explored as ``kubeproof check --spec`` explores them (``properties.check.run`` with the spec's scenario
+and intents; one short run suffices, since the cluster acts without users), C4 is driven by its fixed
 maintenance-then-overload action list, as tests/properties/test_spec.py drives the intent scenarios (the explorer's
 search for it takes longer than a unit test should). Each case's "holds" twin is checked the same way.
 """
 
 from __future__ import annotations
+
+import os
+
+import pytest
 
 from model import cluster
 from model.examples.kivi import DIRECTORY
@@ -68,3 +72,18 @@ def test_c4_overloaded_nodes_fail_one_after_another() -> None:
 def test_c4_twin_at_the_request_survives_the_maintenance() -> None:
     scenario, intents = _case("c4-overload", "holds")
     assert _maintenance_then_overload(scenario, intents) == []
+
+
+@pytest.mark.skipif(not os.environ.get("KUBEPROOF_SLOW"), reason="fair execution loops to its step bound before "
+                    "NoOscillation decides (about a minute): KUBEPROOF_SLOW=1 runs it")
+def test_c7_a_pod_named_onto_a_noexecute_node_is_evicted_and_recreated_for_ever() -> None:
+    scenario, intents = _case("c7-nodename-noexecute", "violated")
+    result = run(scenario, intents, ONE_RUN, 0, shrink=False)
+    assert result.violation is not None
+    assert result.violation.violation.property == "app-does-not-flap"
+
+
+def test_c7_twin_on_the_untainted_node_settles() -> None:
+    scenario, intents = _case("c7-nodename-noexecute", "holds")
+    result = run(scenario, intents, ONE_RUN, 0, shrink=False)
+    assert result.violation is None, str(result.violation)
