@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from kubeproof import bench_workers
+from kubeproof import bench_workers, intents_bench, intents_cli
 from kubeproof.arguments import loading, positive_int, without_dangling_owners, writable_dir, writable_file
 from kubeproof.progress import Progress
 from kubeproof.render import table
@@ -31,6 +31,7 @@ from properties.check import PROFILES, CheckResult, Profile, run
 from properties.chunks import check as check_in_chunks
 from properties.explore import Scenario
 from properties.registry import LIVENESS, all_properties, by_name
+from properties.spec import replay_properties
 from properties.vacuity import run_vacuity, scenario_vacuity
 from properties.variants import VARIANTS, variant
 from properties.workers import Workers, default_count
@@ -64,8 +65,8 @@ def _scenario(args: argparse.Namespace) -> Scenario:
 
 
 def _write_trace(result: CheckResult, scenario: Scenario, seed: int, variant_name: str | None,
-                 directory: Path) -> Path:
-    trace = traces.to_json(result.violation, scenario, seed, variant_name)
+                 directory: Path, extra: dict | None = None) -> Path:
+    trace = traces.to_json(result.violation, scenario, seed, variant_name, extra)
     directory.mkdir(parents=True, exist_ok=True)
     stem = f"{variant_name or scenario.name.replace(',', '_')}-{trace['property']}-seed{seed}"
     path = directory / f"{stem}.json"
@@ -125,32 +126,37 @@ def cmd_check(args: argparse.Namespace) -> int:
     writable_dir("--traces", args.traces)
     scenario = _scenario(args)
     _vacuous(scenario_vacuity(scenario.objects), args.allow_vacuous)
+    scenario, properties, extra = intents_cli.with_intents(args, scenario, properties)
     profile = PROFILES[args.profile]
     workers = _workers(args)
     with interrupts.handling():
         try:
             with Progress(profile.examples, f"kubeproof check ({workers.describe()})") as shown:
                 result = check_in_chunks(scenario, properties, profile, args.seed, workers,
-                                         max_seconds=args.max_seconds, progress=shown.update)
+                                         max_seconds=args.max_seconds, progress=shown.update,
+                                         shrink_seconds=args.shrink_seconds)
         except interrupts.Interrupted:  # between two chunks' results: nothing of the search is lost
             result = CheckResult(0, 0, 0.0, None, complete=False)
         if result.complete:
             _vacuous(run_vacuity(result.steps), args.allow_vacuous)
         with interrupts.deferred():
-            return _report_check(args, scenario, properties, profile, result)
+            return _report_check(args, scenario, properties, profile, result, extra)
 
 
 def _report_check(args: argparse.Namespace, scenario: Scenario, properties: tuple, profile: Profile,
-                  result: CheckResult) -> int:
+                  result: CheckResult, extra: dict | None) -> int:
     """Print (and write) a check's results; exit 1 on a violation, 130/143 when a signal cut it short."""
     violated = result.violation.violation.property if result.violation else None
+    detail = result.violation.violation.message if result.violation else ""
+    if result.violation is not None and not getattr(result.violation, "minimal", True):
+        detail += f" (trace not minimal: shrinking stopped after {args.shrink_seconds:g}s)"
     unfinished = "held" if result.complete else "incomplete"
-    rows = [(p.name, "violated" if p.name == violated else unfinished,
-             result.violation.violation.message if p.name == violated else "", result.seconds) for p in properties]
+    rows = [(p.name, "violated" if p.name == violated else unfinished, detail if p.name == violated else "",
+             result.seconds) for p in properties]
     note = _stopped_note(result, profile, args)
     trace_path = None
     if result.violation is not None:
-        trace_path = _write_trace(result, scenario, args.seed, None, Path(args.traces))
+        trace_path = _write_trace(result, scenario, args.seed, None, Path(args.traces), extra)
     if args.junit:
         _junit(args.junit, rows)
     if args.json:
@@ -166,7 +172,9 @@ def _report_check(args: argparse.Namespace, scenario: Scenario, properties: tupl
         if note:
             print(note)
         if trace_path:
-            print(f"counterexample ({len(result.violation.transitions)} steps): {trace_path} (and .md)")
+            minimal = "" if getattr(result.violation, "minimal", True) else \
+                f", not minimal: shrinking stopped after --shrink-seconds {args.shrink_seconds:g}"
+            print(f"counterexample ({len(result.violation.transitions)} steps{minimal}): {trace_path} (and .md)")
     code = interrupts.exit_code()
     if code is not None:
         return code
@@ -200,7 +208,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     trace = traces.load(args.trace)
-    outcome = traces.replay(trace, all_properties(), args.trace)
+    outcome = traces.replay(trace, replay_properties(trace, all_properties()), args.trace)
     if outcome.reproduced:
         print(f"reproduced after {outcome.steps_run} steps: {outcome.message}")
         return EXIT_VIOLATION
@@ -366,6 +374,11 @@ def _bench_markdown(report: dict[str, Any]) -> str:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    writable_dir("--output-dir", args.output_dir)
+    if args.explorer:  # the exhaustive explorer's figures (kubeproof/explore_bench.py)
+        from kubeproof import explore_bench
+        print(explore_bench.run(args.output_dir, lambda text: print(f"  {text} ...", file=sys.stderr, flush=True)))
+        return EXIT_OK
     try:
         chosen = [variant(name) for name in args.variant] if args.variant else list(VARIANTS)
     except ValueError as e:
@@ -376,7 +389,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"  {text} ...", file=sys.stderr, flush=True)
 
-    writable_dir("--output-dir", args.output_dir)
+    if args.intents:
+        return intents_bench.cmd_bench_intents(args, note)
+
     environment = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "python": platform.python_version(),
                    "hypothesis": hypothesis.__version__, "platform": platform.platform(terse=True),
                    "cpus": os.cpu_count(), "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg())}
@@ -440,6 +455,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                          "(e.g. tcp://scheduler:8786; needs kubeproof[dask])")
     check.add_argument("--max-seconds", type=float, help="stop after this many seconds and report what was explored, "
                                                          "marked incomplete")
+    check.add_argument("--shrink-seconds", type=float, default=60.0,
+                       help="time shrinking may take once a violation is found (default 60); then the best trace "
+                            "so far is written, marked \"minimal\": false")
+    intents_cli.add_arguments(check)
     check.set_defaults(run=cmd_check)
 
     trace = sub.add_parser("trace", help="find and print a minimal counterexample for a known bug variant")
@@ -468,6 +487,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--workers", type=int, help="workers for the parallel check (default: the cores available)")
     bench.add_argument("--parallel-profile", choices=[*sorted(PROFILES), "none"], default="ci",
                        help="profile of the check timed with 1 worker and with --workers (none: skip it)")
+    bench.add_argument("--explorer", action="store_true", help="measure the exhaustive explorer instead "
+                                                               "(reports/bench/explore.md)")
+    bench.add_argument("--intents", action="store_true", help="instead: time to counterexample for each intent "
+                                                              "scenario of model/examples/intents (intents.md)")
     bench.set_defaults(run=cmd_bench)
 
     for name, handler, text in (("variants", cmd_variants, "list the known bug variants"),

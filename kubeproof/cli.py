@@ -10,7 +10,7 @@ from pathlib import Path
 
 import attrs
 
-from kubeproof import check_cli, solver_cli
+from kubeproof import check_cli, explore_cli, solver_cli
 from kubeproof.arguments import (
     CommandParser,
     OutputPathError,
@@ -157,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   "is a deprecated alias")
     explain_cmd.set_defaults(run=cmd_explain)
     check_cli.register(sub)
+    explore_cli.register(sub)
     solver_cli.register(sub)
     for name in ("validate", "simulate", "explain", "check", "schedule", "compare"):
         add_validate_option(sub.choices[name])

@@ -14,12 +14,13 @@ from typing import Any
 import attrs
 
 from model import actions as act
-from model import faults, kubeproxy
+from model import faults, kubeproxy, load, metrics_server
 from model.apiserver import requests as rq
 from model.auth.identity import ADMIN
 from model.component import Component, Step
 from model.config import DEFAULT_CONFIG, ModelConfig
 from model.controllers import manager as controller_manager
+from model.deadlines import next_deadline
 from model.kubelet import component as kubelet
 from model.scheduler import component as scheduler
 from model.state import ClusterState, build, deliver_shared, lagging, submit
@@ -78,8 +79,29 @@ def _informers_apply(state: ClusterState, action: act.DeliverWatchEvent, config:
     return Step(state)
 
 
+IDLE_TICK = 1
+"""How far the clock moves when no component waits for anything (:func:`model.deadlines.next_deadline` is None): no
+behaviour depends on how much time passes then, and keeping the clock enabled means an explorer always has an
+action."""
+
+
+WATCH_LATENCY = 1
+"""How far the clock moves at most while a connected watch has events still to deliver: the API server's watches
+deliver within well under a second, so a jump past a timer with a component's informer still behind it would be a
+watch stalled for that long (``watch-relist`` is the fault that breaks a watch), e.g. a ReplicaSet controller's
+expectations expiring after 5 min while its informer has not yet seen its own creates."""
+
+
+def clock_tick(state: ClusterState, config: ModelConfig = DEFAULT_CONFIG) -> act.Tick:
+    """The clock's one action: to the next deadline any component waits for (``model.deadlines``), so a timer costs
+    one action however long it is; one second (:data:`WATCH_LATENCY`) while a watch is behind."""
+    deadline = next_deadline(state, config)
+    seconds = IDLE_TICK if deadline is None else deadline - state.time
+    return act.Tick(min(seconds, WATCH_LATENCY) if lagging(state) else seconds)
+
+
 def _clock_enabled(state: ClusterState, config: ModelConfig) -> Iterable[Any]:
-    return (act.Tick(),)
+    return (clock_tick(state, config),)
 
 
 def _clock_apply(state: ClusterState, action: act.Tick, config: ModelConfig) -> Step:
@@ -92,7 +114,7 @@ CLOCK = Component("clock", (act.Tick,), _clock_enabled, _clock_apply)
 KUBELET = Component("kubelet", kubelet.ACTIONS, kubelet.enabled, kubelet.apply, kubelet.setup)
 FAULTS = faults.component(_observed)
 COMPONENTS: tuple[Component, ...] = (USER, INFORMERS, scheduler.COMPONENT, KUBELET, controller_manager.COMPONENT,
-                                     kubeproxy.COMPONENT, FAULTS, CLOCK)
+                                     kubeproxy.COMPONENT, metrics_server.COMPONENT, load.COMPONENT, FAULTS, CLOCK)
 
 _BY_ACTION: dict[type, Component] = {t: c for c in COMPONENTS for t in c.actions}
 

@@ -133,10 +133,13 @@ def non_zero_requests(pod: Pod) -> dict[str, int]:
 
     PodRequests with NonMissingContainerRequests: every container (app, init, sidecar) without a cpu or
     memory request counts as requesting 100m cpu and 200Mi memory; the sidecar formula and the overhead
-    then apply as in :func:`pod_requests`.
+    then apply as in :func:`pod_requests`. A pod without containers requests nothing, so both are 0 (a missing
+    key of upstream's ResourceList reads as the zero Quantity; noderesources' least_allocated_test.go scores
+    such pods as zero requests).
     """
     requests = _aggregate(pod, _NON_ZERO_DEFAULTS)
-    return {CPU: requests[CPU].milli, MEMORY: requests[MEMORY].value}
+    cpu, memory = requests.get(CPU), requests.get(MEMORY)
+    return {CPU: 0 if cpu is None else cpu.milli, MEMORY: 0 if memory is None else memory.value}
 
 
 def scheduler_resources(resources: Mapping[str, Quantity]) -> dict[str, int]:

@@ -12,8 +12,9 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from properties.explore import PropertyViolated, Scenario, machine_for
 from properties.interrupts import Interrupted, Stopped
-from properties.minimise import minimise
+from properties.minimise import minimise, not_minimal
 from properties.registry import Property
+from properties.shrink_budget import hypothesis_shrink_limit
 
 
 @attrs.frozen
@@ -47,21 +48,30 @@ class CheckResult:
 
 def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, seed_value: int = 0,
         progress: Callable[[int, int], None] | None = None, shrink: bool = True,
-        on_run: Callable[[int], None] | None = None, stop: Callable[[], bool] | None = None) -> CheckResult:
+        on_run: Callable[[int], None] | None = None, stop: Callable[[], bool] | None = None,
+        shrink_seconds: float | None = None) -> CheckResult:
     """Explore ``scenario`` with ``profile``; the same seed gives the same runs and the same trace. Without
     ``shrink`` the first violating run is returned as found (what the benchmark times); with it, Hypothesis's shrunk
-    run is then made 1-minimal (``properties.minimise``). ``on_run(steps)`` is called after each run; when ``stop()``
-    (asked after each run) is true, or a :class:`Stopped` is raised within it, the search ends there and the result,
-    marked incomplete, counts the runs so far; an :class:`Interrupted` (a signal) propagates."""
+    run is then made 1-minimal (``properties.minimise``), both within ``shrink_seconds`` of the first failure when
+    given (``properties.shrink_budget``; past it the best run so far, marked not minimal). ``on_run(steps)`` is
+    called after each run; when ``stop()`` (asked after each run) is true, or a :class:`Stopped` is raised within it,
+    the search ends there and the result, marked incomplete, counts the runs so far; an :class:`Interrupted` (a
+    signal) propagates."""
     machine = machine_for(scenario, properties)
     counted = {"examples": 0, "steps": 0}
+    failed_at: list[float] = []
     teardown = machine.teardown
 
     def counting_teardown(self: machine) -> None:  # type: ignore[valid-type]
         counted["examples"] += 1
         try:
             teardown(self)
+        except PropertyViolated:
+            failed_at.append(time.monotonic())
+            raise
         finally:
+            if self.violated:
+                failed_at.append(time.monotonic())
             counted["steps"] += len(self.transitions)
             if progress is not None:
                 progress(counted["examples"], profile.examples)
@@ -78,13 +88,17 @@ def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, se
     started = time.perf_counter()
     violation, complete = None, True
     try:
-        run_state_machine_as_test(seed(seed_value)(machine), settings=configured)
+        with hypothesis_shrink_limit(shrink_seconds):
+            run_state_machine_as_test(seed(seed_value)(machine), settings=configured)
     except Interrupted:  # the caller's to handle: a result without it would read as a search that found nothing
         raise
     except Stopped:
         complete = False
     except PropertyViolated as found:
-        violation = minimise(scenario, found, properties) if shrink else found
+        deadline = None if shrink_seconds is None else min(failed_at, default=time.monotonic()) + shrink_seconds
+        violation = minimise(scenario, found, properties, deadline) if shrink else found
+        if deadline is not None and time.monotonic() > deadline:
+            violation = not_minimal(violation)
     except Flaky as flaky:  # the model is deterministic: a flaky failure is a bug in kubeproof itself
         raise RuntimeError(f"non-deterministic exploration: {flaky}") from flaky
     return CheckResult(counted["examples"], counted["steps"], time.perf_counter() - started, violation, complete)

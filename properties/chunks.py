@@ -69,9 +69,11 @@ def _counts(result: CheckResult) -> tuple[int, int]:
 
 def check(scenario: Scenario, properties: Sequence[Property], profile: Profile, seed: int = 0,
           workers: Workers = IN_PROCESS, shrink: bool = True, max_seconds: float | None = None,
-          progress: Callable[[int, int, int], None] | None = None) -> CheckResult:
+          progress: Callable[[int, int, int], None] | None = None,
+          shrink_seconds: float | None = None) -> CheckResult:
     """Explore ``scenario`` with ``profile`` on ``workers`` (see the module docstring). ``max_seconds`` bounds the
     wall-clock time; a search cut short by it or by a signal is marked incomplete and keeps any violation found.
+    ``shrink_seconds`` bounds the shrinking of a violation (see :func:`properties.check.run`).
     ``progress(runs, steps, violations)`` receives the totals so far."""
     started = time.perf_counter()
     deadline = None if max_seconds is None else time.time() + max_seconds
@@ -88,7 +90,8 @@ def check(scenario: Scenario, properties: Sequence[Property], profile: Profile, 
     if violation is not None and shrink and mapped.stopped is None:
         try:
             shrunk = run(scenario, properties, chunks[found].profile, chunks[found].seed,
-                         stop=lambda: deadline is not None and time.time() >= deadline)
+                         stop=lambda: deadline is not None and time.time() >= deadline,
+                         shrink_seconds=shrink_seconds)
         except Stopped:  # interrupted while making the run 1-minimal: keep the run as found
             shrunk, complete = None, False
         if shrunk is not None and shrunk.violation is not None:

@@ -1,4 +1,4 @@
-"""What users do during exploration: scale workloads, roll out a new image, delete a pod.
+"""What users do during exploration: scale workloads, roll out a new image, delete a pod, change a container's load.
 
 Each user action is a ``Submit`` of the request ``kubectl`` would send (``kubectl scale``,
 ``kubectl set image``, ``kubectl delete pod``), as the cluster administrator. They are offered only while
@@ -12,9 +12,11 @@ from typing import Any
 
 import attrs
 
+from model import load
 from model.actions import Submit
 from model.apiserver import requests as rq
 from model.auth.identity import ADMIN
+from model.load import LoadChange, TrafficChange
 from model.state import ClusterState
 
 SCALABLE = ("Deployment", "ReplicaSet", "ReplicationController", "StatefulSet")
@@ -36,7 +38,7 @@ def _new_image(obj: Any) -> Any:
     return attrs.evolve(obj, spec=attrs.evolve(obj.spec, template=attrs.evolve(template, spec=spec)))
 
 
-def user_actions(state: ClusterState) -> Iterator[Submit]:
+def user_actions(state: ClusterState) -> Iterator[Submit | LoadChange | TrafficChange]:
     """The user's possible next commands, in a fixed order."""
     for kind in SCALABLE:
         for obj in state.store.list(kind):
@@ -52,3 +54,20 @@ def user_actions(state: ClusterState) -> Iterator[Submit]:
     for pod in state.store.list("Pod"):
         if pod.metadata.deletion_timestamp is None and pod.metadata.owner_references:
             yield Submit(rq.Delete(ADMIN, "Pod", pod.namespace, pod.name))
+    yield from load_changes(state)
+
+
+def load_changes(state: ClusterState) -> Iterator[LoadChange | TrafficChange]:
+    """Traffic: the load of the workloads HorizontalPodAutoscalers scale changes, for the resources their metrics
+    read (one action per workload); a pod that declares a load profile (``kubeproof.io/load``) changes its own
+    containers' load (:mod:`model.load`)."""
+    for hpa in state.store.list("HorizontalPodAutoscaler"):
+        ref = hpa.spec.scale_target_ref
+        if ref.kind not in SCALABLE:
+            continue
+        resources = sorted({m.resource.name if m.type == "Resource" else m.container_resource.name
+                            for m in hpa.spec.metrics if m.type in ("Resource", "ContainerResource")})
+        yield from load.traffic_changes(state, hpa.namespace, ref.kind, ref.name, resources)
+    for pod in state.store.list("Pod"):
+        if load.LOAD_ANNOTATION in pod.metadata.annotations:
+            yield from load.changes(state, pod)

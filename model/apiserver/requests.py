@@ -123,7 +123,33 @@ class List:
     namespace: str | None = None
 
 
-Request = Create | Update | UpdateStatus | Bind | PatchOwnerReferences | Delete | Finalize | Discover | Get | List
+@attrs.frozen
+class GetScale:
+    """GET ``<resource>/scale`` (autoscaling/v1 Scale): answered with the scalable object itself, whose
+    ``spec.replicas``, ``status.replicas`` and ``spec.selector`` are what a Scale carries."""
+
+    user: UserInfo
+    kind: str
+    namespace: str
+    name: str
+
+
+@attrs.frozen
+class UpdateScale:
+    """PUT ``<resource>/scale``: set ``spec.replicas`` (authorized as ``update`` on the ``scale`` subresource, which
+    the HorizontalPodAutoscaler controller may do without ``update`` on the resource itself). A
+    ``resource_version`` is a precondition, as the Scale's ``metadata.resourceVersion``."""
+
+    user: UserInfo
+    kind: str
+    namespace: str
+    name: str
+    replicas: int
+    resource_version: str | None = None
+
+
+Request = Create | Update | UpdateStatus | Bind | PatchOwnerReferences | Delete | Finalize | Discover | Get | List \
+    | GetScale | UpdateScale
 
 
 @attrs.frozen

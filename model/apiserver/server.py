@@ -452,11 +452,11 @@ def _finish_if_finalized(store: Store, obj: Any, events: tuple, resource: str) -
 
 
 def _update(store: Store, request: rq.Update, now: int, config: ModelConfig,
-            quota_lister: Objects | None = None) -> Outcome:
+            quota_lister: Objects | None = None, subresource: str = "") -> Outcome:
     new = request.object
     namespace = new.namespace if new.namespaced else None
     resource = qualified(new)
-    if (denied := _denied(store, request.user, "update", new, namespace, new.name)) is not None:
+    if (denied := _denied(store, request.user, "update", new, namespace, new.name, subresource)) is not None:
         return Outcome(store, denied)
     current = store.get(new.kind, namespace, new.name)
     if current is None:
@@ -807,9 +807,43 @@ def _list(store: Store, request: rq.List, now: int, config: ModelConfig) -> Outc
     return Outcome(store, rq.ok(store.list(request.kind, request.namespace)))
 
 
+SCALABLE_KINDS = ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController")
+"""The modelled kinds with a ``scale`` subresource."""
+
+
+def _get_scale(store: Store, request: rq.GetScale, now: int, config: ModelConfig) -> Outcome:
+    """The scale subresource's GET (pkg/registry/apps/deployment/storage/storage.go ScaleREST.Get and its twins)."""
+    cls = _kind_class(request.kind)
+    if request.kind not in SCALABLE_KINDS or cls is None:
+        return Outcome(store, rq.not_found(request.kind, request.name))
+    if (denied := _denied(store, request.user, "get", cls, request.namespace, request.name, "scale")) is not None:
+        return Outcome(store, denied)
+    obj = store.get(request.kind, request.namespace, request.name)
+    if obj is None:
+        return Outcome(store, rq.not_found(qualified(cls), request.name))
+    return Outcome(store, rq.ok(obj))
+
+
+def _update_scale(store: Store, request: rq.UpdateScale, now: int, config: ModelConfig) -> Outcome:
+    """ScaleREST.Update: the stored object with the new ``spec.replicas``, written as an update authorized on the
+    ``scale`` subresource (the Scale's resourceVersion, when given, is the precondition)."""
+    cls = _kind_class(request.kind)
+    if request.kind not in SCALABLE_KINDS or cls is None:
+        return Outcome(store, rq.not_found(request.kind, request.name))
+    if (denied := _denied(store, request.user, "update", cls, request.namespace, request.name, "scale")) is not None:
+        return Outcome(store, denied)
+    current = store.get(request.kind, request.namespace, request.name)
+    if current is None:
+        return Outcome(store, rq.not_found(qualified(cls), request.name))
+    meta = current.metadata if request.resource_version is None else \
+        attrs.evolve(current.metadata, resource_version=request.resource_version)
+    scaled = attrs.evolve(current, metadata=meta, spec=attrs.evolve(current.spec, replicas=request.replicas))
+    return _update(store, rq.Update(request.user, scaled), now, config, None, subresource="scale")
+
+
 _HANDLERS: dict[type, Callable[..., Outcome]] = {
     rq.Create: _create, rq.Update: _update, rq.UpdateStatus: _update_status, rq.Bind: _bind,
     rq.PatchOwnerReferences: _patch_owner_references, rq.Delete: _delete, rq.Finalize: _finalize,
-    rq.Discover: _discover, rq.Get: _get, rq.List: _list,
+    rq.Discover: _discover, rq.Get: _get, rq.List: _list, rq.GetScale: _get_scale, rq.UpdateScale: _update_scale,
 }
 

@@ -5,6 +5,10 @@ and controller_policy.go (buildControllerRoles, the ``system:controller:<name>``
 below are those in their golden files testdata/cluster-roles.yaml and testdata/controller-roles.yaml.
 Doc: https://kubernetes.io/docs/reference/access-authn-authz/rbac/#default-roles-and-role-bindings
 
+The metrics-server addon's ``system:metrics-server`` ClusterRole and binding (from its own manifests, not
+kube-apiserver's) are included, since the model runs metrics-server (``model.metrics_server``) whenever a
+HorizontalPodAutoscaler needs it.
+
 Deliberate simplifications: ``admin``, ``edit`` and ``view`` carry the rules the clusterrole-aggregation
 controller gives them (the ``system:aggregate-to-*`` roles are folded in, in the controller's order: selected
 roles sorted by name), since that controller is not modelled. Roles for components the model does not run
@@ -20,11 +24,15 @@ from model.frozendict import FrozenDict, freeze
 from model.objects.meta import KubeObject
 from model.objects.rbac import RBAC_GROUP, ClusterRole, ClusterRoleBinding, PolicyRule
 
+METRICS_SERVER = "metrics-server"
+"""metrics-server's service account in kube-system (its manifests' ``system:metrics-server`` ClusterRole and
+binding, github.com/kubernetes-sigs/metrics-server manifests/base/rbac.yaml)."""
+
 CONTROLLERS: tuple[str, ...] = (
     "daemon-set-controller", "deployment-controller", "endpoint-controller", "generic-garbage-collector",
-    "job-controller", "namespace-controller", "node-controller", "persistent-volume-binder",
-    "pod-garbage-collector", "replicaset-controller", "replication-controller", "resourcequota-controller",
-    "statefulset-controller",
+    "horizontal-pod-autoscaler", "job-controller", "namespace-controller", "node-controller",
+    "persistent-volume-binder", "pod-garbage-collector", "replicaset-controller", "replication-controller",
+    "resourcequota-controller", "statefulset-controller",
 )
 """The kube-controller-manager controllers whose roles are shipped (controller_policy.go names)."""
 
@@ -136,6 +144,13 @@ _CLUSTER_ROLES: FrozenDict = FrozenDict({
         _rule("list watch", "*", "*"),
         _rule("create", "", "serviceaccounts/token"),
     ),
+    "system:metrics-server": (
+        _rule("get", "", "nodes/metrics"),
+        _rule("get list watch", "", "nodes pods"),
+        # Model only: metrics-server serves metrics.k8s.io itself through the aggregation layer; here it stores
+        # what it scraped as PodMetrics/NodeMetrics objects (model.metrics_server), so it writes them.
+        _rule("create delete get list update", "metrics.k8s.io", "pods nodes"),
+    ),
     "system:node": (
         _rule("create", "authentication.k8s.io", "tokenreviews"),
         _rule("create", "authorization.k8s.io", "localsubjectaccessreviews subjectaccessreviews"),
@@ -189,6 +204,16 @@ _CONTROLLER_ROLES: FrozenDict = FrozenDict({
     ),
     "generic-garbage-collector": (
         _rule("delete get list patch update watch", "*", "*"),
+        EVENTS,
+    ),
+    "horizontal-pod-autoscaler": (
+        _rule(READ, "autoscaling", "horizontalpodautoscalers"),
+        _rule("update", "autoscaling", "horizontalpodautoscalers/status"),
+        _rule("get update", "*", "*/scale"),
+        _rule("list", "", "pods"),
+        _rule("list", "metrics.k8s.io", "pods"),
+        _rule("get list", "custom.metrics.k8s.io", "*"),
+        _rule("get list", "external.metrics.k8s.io", "*"),
         EVENTS,
     ),
     "job-controller": (
@@ -293,6 +318,8 @@ def _build() -> tuple[KubeObject, ...]:
         _binding("system:kube-scheduler", [{"kind": "User", "name": SCHEDULER.name}]),
         _binding("system:volume-scheduler", [{"kind": "User", "name": SCHEDULER.name}]),
         _binding("system:kube-controller-manager", [{"kind": "User", "name": CONTROLLER_MANAGER.name}]),
+        _binding("system:metrics-server", [{"kind": "ServiceAccount", "name": METRICS_SERVER,
+                                            "namespace": KUBE_SYSTEM}]),
         # Upstream keeps this binding with no subjects: kubelets get their rights from the Node authorizer.
         _binding("system:node", []),
     ]

@@ -17,8 +17,13 @@ as a label. Pods are tracked with the ``batch.kubernetes.io/job-tracking`` final
 recorded in ``status.uncountedTerminatedPods``, then its finalizer is removed, then it moves to the counters, so a
 pod is counted once even across controller restarts and stale caches.
 
-Not modelled (the controller behaves as if they were unset): ``podFailurePolicy``, ``backoffLimitPerIndex`` /
-``maxFailedIndexes``, ``successPolicy``, ``podReplacementPolicy: Failed`` and ``managedBy``.
+``podFailurePolicy`` and ``podReplacementPolicy`` are followed as upstream (:mod:`model.controllers.
+pod_failure_policy`): a FailJob rule fails the Job (reason ``PodFailurePolicy``), an Ignore rule's failures do not
+count towards backoffLimit, and with ``podReplacementPolicy: Failed`` (the default with a podFailurePolicy) a pod
+counts as failed only once Failed, and terminating pods are not replaced until then.
+
+Not modelled (the controller behaves as if they were unset): ``backoffLimitPerIndex`` / ``maxFailedIndexes`` (so a
+FailIndex rule's failure counts as an ordinary one), ``successPolicy`` and ``managedBy``.
 
 Deliberate differences:
 
@@ -48,6 +53,13 @@ import attrs
 from model.apiserver import requests as rq
 from model.auth.identity import UserInfo, controller_identity
 from model.controllers import base
+from model.controllers.pod_failure_policy import (
+    POD_FAILURE_POLICY_REASON,
+    counts_failed,
+    fail_job_message,
+    is_pod_failed,
+    only_replace_failed_pods,
+)
 from model.controllers.replicaset import (
     SLOW_START_INITIAL_BATCH_SIZE,
     ControlleeExpectations,
@@ -221,12 +233,6 @@ def pod_generate_name_with_index(job_name: str, index: int) -> str:
 
 def has_tracking_finalizer(pod: Pod) -> bool:
     return JOB_TRACKING_FINALIZER in pod.metadata.finalizers
-
-
-def is_pod_failed(pod: Pod) -> bool:
-    """``isPodFailed``: Failed, or being deleted before it succeeded (an orphaned pod may never reach Failed)."""
-    phase = pod.status.phase
-    return phase == "Failed" or (pod.metadata.deletion_timestamp is not None and phase != "Succeeded")
 
 
 def is_pod_terminating(pod: Pod) -> bool:
@@ -409,7 +415,7 @@ def new_finished_pods(job: Job, pods: Iterable[Pod], uncounted: UncountedTermina
                 and (not _indexed(job) or valid_index(job, pod)))
     pods = list(pods)
     return ([p for p in pods if valid(p, uncounted.succeeded) and p.status.phase == "Succeeded"],
-            [p for p in pods if valid(p, uncounted.failed) and is_pod_failed(p)])
+            [p for p in pods if valid(p, uncounted.failed) and is_pod_failed(p, job)])
 
 
 def calculate_succeeded_indexes(job: Job, pods: Iterable[Pod]) -> tuple[Intervals, Intervals]:
@@ -774,7 +780,7 @@ class _Sync(base.Sync):
         work = _Work(
             job=working, pods=pods, active_pods=active_pods,
             succeeded=status.succeeded + len(new_succeeded) + len(uncounted.succeeded),
-            failed=status.failed + len(new_failed) + len(uncounted.failed),
+            failed=status.failed + sum(counts_failed(job, p) for p in new_failed) + len(uncounted.failed),
             ready=_ready_count(active_pods), terminating=sum(map(is_pod_terminating, pods)),
             finished=None, prev_succeeded_indexes=(), succeeded_indexes=(),
             new_backoff=memory_of(memory).backoff.get(self.key, BackoffRecord()).updated(new_succeeded, new_failed),
@@ -785,6 +791,8 @@ class _Sync(base.Sync):
             target = find_condition(status.conditions, FAILURE_TARGET)
             if _is_true(target):
                 finished = new_condition(FAILED, "True", target.get("reason", ""), target.get("message", ""), now)
+            elif (message := fail_job_message(job, pods)) is not None:
+                finished = new_condition(FAILURE_TARGET, "True", POD_FAILURE_POLICY_REASON, message, now)
             elif work.failed > spec.backoff_limit or past_backoff_limit_on_failure(job, pods):
                 finished = new_condition(FAILURE_TARGET, "True", *BACKOFF_LIMIT_EXCEEDED, now)
             elif past_active_deadline(job, start_time, now):
@@ -871,7 +879,8 @@ class _Sync(base.Sync):
         if doomed:
             memory = _remember(memory, job_memory.expect(key, 0, len(doomed), now))
             return self._delete_job_pods(work, doomed, active, memory, then)
-        diff = want - active
+        # Only failed pods are replaced (podReplacementPolicy Failed): terminating ones still hold their places.
+        diff = want - (work.terminating if only_replace_failed_pods(job) else 0) - active
         if diff <= 0:
             return then(work, active, None, memory)
         remaining = work.new_backoff.remaining(now)
@@ -1002,7 +1011,7 @@ class _Tracking:
             uid = pod.metadata.uid or ""
             if not has_tracking_finalizer(pod) or uid in work.expected_removals:
                 continue
-            considered_failed = is_pod_failed(pod)
+            considered_failed = is_pod_failed(pod, job)
             if not self._can_remove_finalizer(pod, considered_failed):
                 continue
             to_remove.append(pod)
@@ -1018,7 +1027,8 @@ class _Tracking:
             elif considered_failed or (work.finished is not None
                                        and not _is_true(work.finished, SUCCESS_CRITERIA_MET)):
                 # When the Job is finished, every pod that did not succeed counts as failed.
-                if uid not in work.uncounted_failed and (not indexed or valid_index(job, pod)):
+                if uid not in work.uncounted_failed and (not indexed or valid_index(job, pod)) \
+                        and counts_failed(job, pod):
                     needs_flush = True
                     uncounted_failed.append(uid)
             if len(new_indexes) + len(uncounted_succeeded) + len(uncounted_failed) >= MAX_UNCOUNTED_PODS:

@@ -15,6 +15,7 @@ from model.controllers import (
     deployment,
     endpoints,
     garbage_collector,
+    hpa,
     job,
     namespace,
     node_lifecycle,
@@ -32,7 +33,7 @@ CONTROLLERS: tuple[base.Controller, ...] = (endpoints.CONTROLLER, replicaset.REP
                                             node_lifecycle.CONTROLLER, taint_eviction.CONTROLLER,
                                             daemonset.CONTROLLER, statefulset.CONTROLLER, deployment.CONTROLLER,
                                             persistentvolume.CONTROLLER, job.CONTROLLER, namespace.CONTROLLER,
-                                            garbage_collector.CONTROLLER, resourcequota.CONTROLLER)
+                                            garbage_collector.CONTROLLER, resourcequota.CONTROLLER, hpa.CONTROLLER)
 """Every controller the model runs, each named after its service account (``endpoint-controller`` ...; the
 ``taint-eviction-controller`` uses ``node-controller``'s credentials, as kube-controller-manager runs it)."""
 

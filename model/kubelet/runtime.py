@@ -47,6 +47,10 @@ class ContainerRuntime:
     waits the current entry: 0, 10, 20, 40, ... 300 s."""
     disk: frozenset[str] = frozenset()
     """Tokens written to the container's writable layer in this incarnation."""
+    cpu_load: str | None = None
+    """The container's CPU usage level (:mod:`model.load`; None: idle)."""
+    memory_load: str | None = None
+    """The container's memory usage level (:mod:`model.load`; None: idle)."""
 
     @property
     def running(self) -> bool:

@@ -18,7 +18,8 @@ from model.auth.identity import kubelet_identity
 from model.frozendict import FrozenDict
 from model.kubelet.admission import admit
 from model.kubelet.runtime import RUNNING, TERMINATED, WAITING, ContainerRuntime, PodRuntime
-from model.kubelet.status import phase, pod_status, will_restart
+from model.kubelet.status import KUBELET_CONDITIONS, phase, pod_status, will_restart
+from model.loadprofile import starting_levels
 from model.objects import Node, Pod
 from model.objects.pod import Container
 
@@ -35,8 +36,9 @@ class SyncResult:
 
 
 def new_runtime(pod: Pod) -> PodRuntime:
-    """A freshly admitted pod: every container waiting to be created."""
-    fresh = lambda cs: tuple(ContainerRuntime(c.name) for c in cs)
+    """A freshly admitted pod: every container waiting to be created, at its pod's declared load profile."""
+    levels = starting_levels(pod)
+    fresh = lambda cs: tuple(ContainerRuntime(c.name, **levels) for c in cs)
     empty_dirs = {v.name: frozenset() for v in pod.spec.volumes if v.empty_dir is not None}
     return PodRuntime(pod.metadata.uid or "", pod.namespace or "", pod.name,
                       init_containers=fresh(pod.spec.init_containers), containers=fresh(pod.spec.containers),
@@ -102,8 +104,14 @@ def _kill(runtime: PodRuntime, now: int) -> PodRuntime:
 
 def _report(node_name: str, pod: Pod, runtime: PodRuntime, now: int) -> tuple[PodRuntime, tuple[rq.Request, ...]]:
     """The status manager: compute the status from the last one it sent (its own cache, not the possibly
-    lagging informer) and send it only when it differs from both that and what the informer shows."""
-    base = pod if runtime.reported is None else attrs.evolve(pod, status=runtime.reported)
+    lagging informer) and send it only when it differs from both that and what the informer shows. Conditions the
+    kubelet does not own (DisruptionTarget set by an eviction, preemption or the taint manager, readiness gates)
+    come from the pod as the API server has it (status_manager.go ``mergePodStatus``), not from what it sent."""
+    base = pod
+    if runtime.reported is not None:
+        conditions = tuple(c for c in runtime.reported.conditions if c.type in KUBELET_CONDITIONS) + tuple(
+            c for c in pod.status.conditions if c.type not in KUBELET_CONDITIONS)
+        base = attrs.evolve(pod, status=attrs.evolve(runtime.reported, conditions=conditions))
     status = pod_status(base, runtime, now)
     if status == pod.status or status == runtime.reported:
         return runtime, ()

@@ -1,5 +1,6 @@
 """The Kubernetes kinds the model reads, as frozen attrs classes with ``from_dict``/``to_dict``."""
 
+from model.objects.autoscaling import HorizontalPodAutoscaler, NodeMetrics, PodMetrics
 from model.objects.cluster import Namespace, Node, PriorityClass, ServiceAccount
 from model.objects.meta import KubeObject, LabelSelector, ObjectMeta, OwnerReference
 from model.objects.network import Endpoints, Service
@@ -13,14 +14,15 @@ from model.objects.workloads import DaemonSet, Deployment, Job, ReplicaSet, Repl
 MODELLED_KINDS: tuple[type[KubeObject], ...] = (
     Namespace, Node, Pod, Service, Endpoints, PersistentVolume, PersistentVolumeClaim, ResourceQuota,
     LimitRange, Role, ClusterRole, RoleBinding, ClusterRoleBinding, ReplicationController, ReplicaSet,
-    Deployment, DaemonSet, Job, StatefulSet, PriorityClass, ServiceAccount,
+    Deployment, DaemonSet, Job, StatefulSet, PriorityClass, ServiceAccount, HorizontalPodAutoscaler, PodMetrics,
+    NodeMetrics,
 )
 """Every kind the model interprets; anything else loads as an :class:`OpaqueObject`."""
 
 __all__ = [
     "MODELLED_KINDS", "ClusterRole", "ClusterRoleBinding", "Container", "DaemonSet", "Deployment", "Endpoints",
-    "Job", "KubeObject", "LabelSelector", "LimitRange", "Namespace", "Node", "ObjectMeta", "OpaqueObject",
-    "OwnerReference", "PersistentVolume", "PersistentVolumeClaim", "Pod", "PodSpec", "PodTemplateSpec",
-    "PriorityClass", "ReplicaSet", "ReplicationController", "ResourceQuota", "Role", "RoleBinding", "Service",
-    "ServiceAccount", "StatefulSet",
+    "HorizontalPodAutoscaler", "Job", "KubeObject", "LabelSelector", "LimitRange", "Namespace", "Node", "NodeMetrics",
+    "ObjectMeta", "OpaqueObject", "OwnerReference", "PersistentVolume", "PersistentVolumeClaim", "Pod", "PodMetrics",
+    "PodSpec", "PodTemplateSpec", "PriorityClass", "ReplicaSet", "ReplicationController", "ResourceQuota", "Role",
+    "RoleBinding", "Service", "ServiceAccount", "StatefulSet",
 ]

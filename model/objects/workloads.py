@@ -331,6 +331,104 @@ class DaemonSet(KubeObject):
     status: DaemonSetStatus = field("status", nested(DaemonSetStatus), DaemonSetStatus())
 
 
+MAX_POD_FAILURE_POLICY_RULES = 20
+"""validation.go maxPodFailurePolicyRules (also the most onPodConditions patterns of one rule)."""
+MAX_POD_FAILURE_POLICY_ON_EXIT_CODES_VALUES = 255
+"""validation.go maxPodFailurePolicyOnExitCodesValues."""
+
+
+@attrs.frozen
+class PodFailurePolicyOnExitCodesRequirement(Serializable):
+    """batch/v1 PodFailurePolicyOnExitCodesRequirement: a container (any, when ``containerName`` is unset) that
+    terminated with a non-zero exit code ``In`` / ``NotIn`` ``values``."""
+
+    container_name: str | None = field("containerName", STR)
+    operator: str = field("operator", enum("In", "NotIn"), required=True)
+    values: tuple[int, ...] = field("values", list_of(INT), ())
+
+    def _defaulted(self, path: str) -> PodFailurePolicyOnExitCodesRequirement:
+        """validatePodFailurePolicyRuleOnExitCodes: 1..255 values, strictly ascending, no 0 for ``In``."""
+        values_path = join_path(path, "values")
+        require(len(self.values) > 0, "Required value: at least one value is required", values_path)
+        require(len(self.values) <= MAX_POD_FAILURE_POLICY_ON_EXIT_CODES_VALUES,
+                f"Too many: {len(self.values)}: must have at most {MAX_POD_FAILURE_POLICY_ON_EXIT_CODES_VALUES} items",
+                values_path)
+        for i, value in enumerate(self.values):
+            item = f"{values_path}[{i}]"
+            require(value not in self.values[:i], f"Duplicate value: {value}", item)
+            require(i == 0 or value > self.values[i - 1], f"Invalid value: {value}: must be ordered", item)
+            require(not (self.operator == "In" and value == 0),
+                    "Invalid value: 0: must not be 0 for the In operator", item)
+        return self
+
+
+@attrs.frozen
+class PodFailurePolicyOnPodConditionsPattern(Serializable):
+    """batch/v1 PodFailurePolicyOnPodConditionsPattern (``status`` defaults to True)."""
+
+    type: str = field("type", STR, required=True)
+    status: str = field("status", enum("True", "False", "Unknown"), "True")
+
+
+@attrs.frozen
+class PodFailurePolicyRule(Serializable):
+    """batch/v1 PodFailurePolicyRule: ``action`` for a failed pod matching exactly one of the two requirements."""
+
+    action: str = field("action", enum("FailJob", "FailIndex", "Ignore", "Count"), required=True)
+    on_exit_codes: PodFailurePolicyOnExitCodesRequirement | None = field(
+        "onExitCodes", nested(PodFailurePolicyOnExitCodesRequirement))
+    on_pod_conditions: tuple[PodFailurePolicyOnPodConditionsPattern, ...] | None = field(
+        "onPodConditions", list_of(nested(PodFailurePolicyOnPodConditionsPattern)))
+
+    def _defaulted(self, path: str) -> PodFailurePolicyRule:
+        """validatePodFailurePolicyRule: exactly one of onExitCodes and onPodConditions (at most 20 patterns)."""
+        require(not (self.on_exit_codes is not None and self.on_pod_conditions is not None),
+                "Invalid value: specifying both OnExitCodes and OnPodConditions is not supported", path)
+        require(self.on_exit_codes is not None or self.on_pod_conditions is not None,
+                "Invalid value: specifying one of OnExitCodes and OnPodConditions is required", path)
+        require(len(self.on_pod_conditions or ()) <= MAX_POD_FAILURE_POLICY_RULES,
+                f"Too many: {len(self.on_pod_conditions or ())}: must have at most {MAX_POD_FAILURE_POLICY_RULES} "
+                "items", join_path(path, "onPodConditions"))
+        return self
+
+
+@attrs.frozen
+class PodFailurePolicy(Serializable):
+    """batch/v1 PodFailurePolicy: rules checked in order against a failed pod; the first match decides."""
+
+    rules: tuple[PodFailurePolicyRule, ...] = field("rules", list_of(nested(PodFailurePolicyRule)), ())
+
+    def _defaulted(self, path: str) -> PodFailurePolicy:
+        require(len(self.rules) <= MAX_POD_FAILURE_POLICY_RULES,
+                f"Too many: {len(self.rules)}: must have at most {MAX_POD_FAILURE_POLICY_RULES} items",
+                join_path(path, "rules"))
+        return self
+
+
+TERMINATING_OR_FAILED, FAILED_ONLY = "TerminatingOrFailed", "Failed"
+"""batch/v1 PodReplacementPolicy values."""
+
+
+def _validate_pod_failure_policy(spec: JobSpec, path: str) -> None:
+    """validateJobSpec's podFailurePolicy rules (pkg/apis/batch/validation/validation.go): restartPolicy Never,
+    FailIndex only with backoffLimitPerIndex, onExitCodes' containerName naming a (init) container of the template,
+    and podReplacementPolicy Failed."""
+    template = spec.template.spec
+    require(template.restart_policy == "Never", f'Invalid value: "{template.restart_policy}": only "Never" is '
+            "supported when podFailurePolicy is specified", join_path(path, "template.spec.restartPolicy"))
+    names = {c.name for c in (*template.containers, *template.init_containers)}
+    for i, rule in enumerate(spec.pod_failure_policy.rules):
+        rule_path = f"{join_path(path, 'podFailurePolicy.rules')}[{i}]"
+        require(rule.action != "FailIndex" or spec.backoff_limit_per_index is not None,
+                'Invalid value: "FailIndex": valid only when backoffLimitPerIndex is set',
+                join_path(rule_path, "action"))
+        name = rule.on_exit_codes.container_name if rule.on_exit_codes is not None else None
+        require(name is None or name in names, f'Invalid value: "{name}": must be one of the container or '
+                "initContainer names in the pod template", join_path(rule_path, "onExitCodes.containerName"))
+    require(spec.pod_replacement_policy == FAILED_ONLY, f'Unsupported value: "{spec.pod_replacement_policy}": '
+            f'supported values: "{FAILED_ONLY}"', join_path(path, "podReplacementPolicy"))
+
+
 @attrs.frozen
 class JobSpec(Serializable):
     """batch/v1 JobSpec with SetDefaults_Job: both completions and parallelism unset means 1 and 1;
@@ -347,10 +445,15 @@ class JobSpec(Serializable):
     suspend: bool = field("suspend", BOOL, False)
     manual_selector: bool | None = field("manualSelector", BOOL)
     selector: LabelSelector | None = field("selector", nested(LabelSelector))
-    pod_failure_policy: Any = field("podFailurePolicy", RAW)
+    pod_failure_policy: PodFailurePolicy | None = field("podFailurePolicy", nested(PodFailurePolicy))
+    pod_replacement_policy: str | None = field("podReplacementPolicy", enum(TERMINATING_OR_FAILED, FAILED_ONLY))
 
     def _defaulted(self, path: str) -> JobSpec:
         spec = self
+        if spec.pod_replacement_policy is None:
+            # SetDefaults_Job (JobPodReplacementPolicy, GA in v1.34): Failed with a podFailurePolicy.
+            spec = attrs.evolve(spec, pod_replacement_policy=FAILED_ONLY if spec.pod_failure_policy is not None
+                                else TERMINATING_OR_FAILED)
         if spec.completions is None and spec.parallelism is None:
             spec = attrs.evolve(spec, completions=1, parallelism=1)
         if spec.parallelism is None:
@@ -369,6 +472,8 @@ class JobSpec(Serializable):
         if spec.manual_selector and spec.selector is not None:
             require(spec.selector.matches(spec.template.metadata.labels), "Invalid value: `selector` does not "
                     "match template `labels`", join_path(path, "template.metadata.labels"))
+        if spec.pod_failure_policy is not None:
+            _validate_pod_failure_policy(spec, path)
         return spec
 
 

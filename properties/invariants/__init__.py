@@ -1,6 +1,6 @@
 """Every property kubeproof checks, by area."""
 
-from properties.invariants import apiserver, liveness, nodes, rollouts, services, workloads
+from properties.invariants import apiserver, autoscaling, liveness, nodes, rollouts, services, workloads
 from properties.registry import Property
 
 PROPERTIES: tuple[Property, ...] = (
@@ -20,6 +20,7 @@ PROPERTIES: tuple[Property, ...] = (
     workloads.job_parallelism,
     rollouts.deployment_min_available,
     rollouts.pods_placed_where_tolerated,
+    autoscaling.hpa_replicas_within_bounds,
     liveness.replicasets_converge,
     liveness.bound_pods_run,
     liveness.endpoints_converge,

@@ -11,6 +11,7 @@ from model.config import ModelConfig
 from model.controllers import daemonset, deployment, job, statefulset
 from model.labels import selector_from_set
 from model.state import ClusterState
+from properties.invariants.rollouts import scaling_event
 from properties.registry import liveness
 
 
@@ -106,11 +107,23 @@ def _unschedulable(pods: list[Any]) -> Any | None:
     return None
 
 
+def stuck_scaling_event(d: Any, rss: list[Any]) -> bool:
+    """The upstream state in which a rollout never starts (README, Findings): every sync is a scaling event
+    (:func:`properties.invariants.rollouts.scaling_event`), yet ``scale`` changes nothing, because the only active
+    ReplicaSet already has spec.replicas (someone else scaled it before the controller annotated it) and sync.go
+    returns before updating its desired-replicas annotation (kubernetes/kubernetes PRs #138840, #138036, open)."""
+    new_rs = deployment.find_new_replica_set(d, rss)
+    only = deployment.find_active_or_latest(new_rs, [rs for rs in rss if rs is not new_rs])
+    return scaling_event(d, rss) and only is not None and only.spec.replicas == d.spec.replicas
+
+
 @liveness(
     "deployments-complete",
     "Every Deployment that is not paused ends with its rollout complete: the ReplicaSet of its current template owns "
     "spec.replicas live pods and no older ReplicaSet owns any (unless it reports ReplicaFailure, e.g. a quota refuses "
-    "its pods, or one of its pods cannot be scheduled).",
+    "its pods, or one of its pods cannot be scheduled). Assumes nothing but the Deployment controller scales its "
+    "ReplicaSets: one scaled directly to spec.replicas before the controller annotated it stops the rollout for ever "
+    "upstream too (kubernetes/kubernetes#138840), and is not counted.",
     "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#complete-deployment",
 )
 def deployments_complete(state: ClusterState, config: ModelConfig) -> list[str]:
@@ -119,6 +132,8 @@ def deployments_complete(state: ClusterState, config: ModelConfig) -> list[str]:
         if d.spec.paused:
             continue
         rss = _owned(state, "ReplicaSet", d)
+        if stuck_scaling_event(d, rss):
+            continue
         pods = [p for rs in rss for p in _live_owned(state, rs)]
         failed = _has_condition(d.status, "ReplicaFailure") or any(
             _has_condition(rs.status, "ReplicaFailure") for rs in rss)

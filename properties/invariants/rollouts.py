@@ -8,7 +8,7 @@ from typing import Any
 from model.config import ModelConfig
 from model.controllers.base import Reconcile
 from model.controllers.replicaset import is_pod_available
-from model.rollout import max_unavailable
+from model.rollout import DESIRED_REPLICAS_ANNOTATION, max_unavailable, replicas_annotation
 from model.state import ClusterState
 from model.taints import NO_EXECUTE, NO_SCHEDULE, Taint, first_untolerated
 from properties.registry import step_property
@@ -29,9 +29,25 @@ def _available(state: ClusterState, deployment: Any) -> int:
     return total
 
 
+def scaling_event(deployment: Any, replica_sets: Any) -> bool:
+    """Whether a sync of ``deployment`` seeing ``replica_sets`` is a scaling event (pkg/controller/deployment/
+    sync.go ``isScalingEvent``): an active ReplicaSet it controls records a desired-replicas annotation other than
+    spec.replicas. Such a sync (and a paused Deployment's) runs ``sync``/``scale``, not a rollout."""
+    for rs in replica_sets:
+        ref = rs.metadata.controller_ref()
+        if ref is None or ref.uid != deployment.metadata.uid or rs.spec.replicas <= 0:
+            continue
+        desired = replicas_annotation(rs.metadata.annotations.get(DESIRED_REPLICAS_ANNOTATION))
+        if desired is not None and desired != deployment.spec.replicas:
+            return True
+    return False
+
+
 @step_property(
     "deployment-keeps-min-available",
-    "A Deployment's own scale-downs never take its available pods below replicas - maxUnavailable.",
+    "A Deployment's rollout steps (syncs that are neither a scaling event nor of a paused Deployment, as the "
+    "controller saw it) never take its available pods below replicas - maxUnavailable. Proportional scaling after "
+    "a change of spec.replicas promises nothing about availability (upstream sync.go scale; kubernetes#23885).",
     "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#max-unavailable",
 )
 def deployment_min_available(before: ClusterState, step: Any, after: ClusterState, config: ModelConfig) -> list[str]:
@@ -40,6 +56,10 @@ def deployment_min_available(before: ClusterState, step: Any, after: ClusterStat
         return []
     deployment = after.store.get("Deployment", *action.key)
     if deployment is None or deployment.metadata.deletion_timestamp is not None:
+        return []
+    cache = before.informer(action.controller).cache
+    seen = cache.get("Deployment", *action.key)
+    if seen is None or seen.spec.paused or scaling_event(seen, cache.list("ReplicaSet", seen.namespace)):
         return []
     minimum = deployment.spec.replicas - max_unavailable(deployment)
     was, now = _available(before, deployment), _available(after, deployment)

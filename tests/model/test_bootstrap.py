@@ -42,11 +42,11 @@ def test_policy_is_cluster_roles_then_bindings() -> None:
     kinds = [type(o).__name__ for o in POLICY]
     assert kinds == sorted(kinds, key=lambda k: k != "ClusterRole")
     expected_roles = {"cluster-admin", "admin", "edit", "view", "system:kube-scheduler", "system:volume-scheduler",
-                      "system:kube-controller-manager", "system:node",
+                      "system:kube-controller-manager", "system:node", "system:metrics-server",
                       *(f"system:controller:{c}" for c in CONTROLLERS)}
     assert set(CLUSTER_ROLES) == expected_roles
     assert len(CLUSTER_ROLE_BINDINGS) + len(CLUSTER_ROLES) == len(POLICY)
-    assert len(CONTROLLERS) == 13
+    assert len(CONTROLLERS) == 14
 
 
 def test_every_object_round_trips_and_is_labelled() -> None:
@@ -179,6 +179,13 @@ CONTROLLER_NEEDS = {
          ("update", "apps", "daemonsets", "status", True), ("create", "apps", "controllerrevisions", "", True),
          ("list", "", "nodes", "", False)],
         [("update", "", "nodes", "", False), ("get", "", "nodes", "", False)]),
+    "horizontal-pod-autoscaler": (
+        [("update", "apps", "deployments", "scale", True), ("get", "apps", "statefulsets", "scale", True),
+         ("list", "metrics.k8s.io", "pods", "", True), ("update", "autoscaling", "horizontalpodautoscalers", "status",
+                                                        True), ("list", "", "pods", "", True)],
+        [("update", "apps", "deployments", "", True), ("create", "", "pods", "", True),
+         ("create", "metrics.k8s.io", "pods", "", True), ("update", "autoscaling", "horizontalpodautoscalers", "",
+                                                          True)]),
     "job-controller": (
         [("create", "", "pods", "", True), ("update", "batch", "jobs", "status", True),
          ("patch", "batch", "jobs", "", True)],

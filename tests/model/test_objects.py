@@ -122,6 +122,10 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "StatefulSet": stateful_set(),
     "PriorityClass": doc("PriorityClass", "scheduling.k8s.io/v1", value=1000),
     "ServiceAccount": doc("ServiceAccount", "v1"),
+    "HorizontalPodAutoscaler": doc("HorizontalPodAutoscaler", "autoscaling/v2", spec={
+        "scaleTargetRef": {"kind": "Deployment", "name": "web"}, "maxReplicas": 3}),
+    "PodMetrics": doc("PodMetrics", "metrics.k8s.io/v1beta1"),
+    "NodeMetrics": doc("NodeMetrics", "metrics.k8s.io/v1beta1"),
 }
 
 
@@ -995,8 +999,14 @@ def jobs(draw: st.DrawFn) -> dict[str, Any]:
         "parallelism": st.integers(0, 10), "completions": st.integers(0, 10), "backoffLimit": st.integers(0, 10),
         "activeDeadlineSeconds": st.integers(1, 10**5), "ttlSecondsAfterFinished": st.integers(0, 10**5),
         "suspend": st.booleans(), "completionMode": st.just("NonIndexed"),
-        "podFailurePolicy": st.just({"rules": [{"action": "FailJob", "onExitCodes": {"operator": "In",
-                                                                                    "values": [42]}}]})})))
+        "podFailurePolicy": st.sampled_from([
+            {"rules": [{"action": "FailJob", "onExitCodes": {"operator": "In", "values": [42]}}]},
+            {"rules": [{"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]},
+                       {"action": "Count", "onExitCodes": {"operator": "NotIn", "values": [0, 1]}}]}]),
+        "podReplacementPolicy": st.sampled_from(["TerminatingOrFailed", "Failed"])})))
+    if "podFailurePolicy" in spec:  # validation: only restartPolicy Never, and podReplacementPolicy Failed
+        template_["spec"]["restartPolicy"] = "Never"
+        spec["podReplacementPolicy"] = "Failed"
     if draw(st.booleans()):
         spec.update(completionMode="Indexed", completions=draw(st.integers(1, 10)))
         if draw(st.booleans()):
@@ -1125,7 +1135,8 @@ DEFAULTED_PATHS: dict[str, tuple[str, ...]] = {
             "status.phase"),
     "Deployment": ("spec.replicas", "spec.strategy.type", "spec.revisionHistoryLimit", "spec.progressDeadlineSeconds",
                    "spec.template.spec.restartPolicy"),
-    "Job": ("spec.parallelism", "spec.backoffLimit", "spec.completionMode", "spec.suspend"),
+    "Job": ("spec.parallelism", "spec.backoffLimit", "spec.completionMode", "spec.suspend",
+            "spec.podReplacementPolicy"),
     "StatefulSet": ("spec.replicas", "spec.podManagementPolicy", "spec.updateStrategy.type",
                     "spec.persistentVolumeClaimRetentionPolicy.whenDeleted",
                     "spec.persistentVolumeClaimRetentionPolicy.whenScaled", "spec.revisionHistoryLimit"),

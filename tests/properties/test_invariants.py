@@ -312,6 +312,27 @@ def deployment_min_available() -> list[str]:
     return check(before, transition(step, after), after, CONFIG)
 
 
+def hpa_within_bounds() -> list[str]:
+    """The HPA controller's scale write of 3 is within [2, 4]; one of 5 is not (the target as the write left it)."""
+    hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+           "metadata": {"name": "front", "namespace": "shop", "uid": "hpa-uid", "resourceVersion": "1"},
+           "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "front"},
+                    "minReplicas": 2, "maxReplicas": 4}}
+    before = state_of(deployment_doc(), hpa)
+    check = by_name(["hpa-replicas-within-bounds"])[0].check
+    step = Reconcile("horizontal-pod-autoscaler", ("shop", "front"))
+
+    def scaled(replicas: int) -> tuple[ClusterState, WatchEvent]:
+        doc = deployment_doc()
+        doc["spec"]["replicas"] = replicas
+        after = rewrite(before, doc)
+        return after, WatchEvent(MODIFIED, after.store.get("Deployment", "shop", "front"), after.store.revision)
+    fine, event = scaled(3)
+    assert check(before, transition(step, fine, events=(event,)), fine, CONFIG) == []
+    over, event = scaled(5)
+    return check(before, transition(step, over, events=(event,)), over, CONFIG)
+
+
 def pods_placed_where_tolerated() -> list[str]:
     before = state_of()
     check = by_name(["pods-placed-only-where-tolerated"])[0].check
@@ -400,6 +421,7 @@ CASES: dict[str, tuple[Callable[[], list[str]], tuple[str, ...]]] = {
     "deployment-keeps-min-available": (deployment_min_available, ("Deployment shop/front", "1 available",
                                                                   "from 2")),
     "pods-placed-only-where-tolerated": (pods_placed_where_tolerated, ("shop/agent-b", "node n2", "dedicated")),
+    "hpa-replicas-within-bounds": (hpa_within_bounds, ("HorizontalPodAutoscaler shop/front", "to 5", "[2, 4]")),
     "replicasets-converge": (replicasets_converge, ("ReplicaSet shop/cart", "wants 2", "1 live pods")),
     "bound-pods-run": (bound_pods_run, ("shop/a", "n1", "Pending")),
     "endpoints-converge": (endpoints_converge, ("Service shop/web", "10.244.0.9")),

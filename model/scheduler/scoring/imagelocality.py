@@ -18,7 +18,7 @@ from typing import ClassVar
 import attrs
 
 from model.objects import Node, Pod
-from model.scheduler.scoring.helper import MAX_NODE_SCORE, ProfileLike, ScorePlugin, SnapshotLike
+from model.scheduler.scoring.helper import MAX_NODE_SCORE, ProfileLike, ScorePlugin, SnapshotLike, go_quotient
 
 MB = 1024 * 1024
 MIN_THRESHOLD = 23 * MB
@@ -64,10 +64,15 @@ def scaled_image_score(state: ImageState, total_nodes: int) -> int:
 
 
 def calculate_priority(sum_scores: int, num_containers: int) -> int:
-    """calculatePriority: the summed image scores, clamped to [23MB, 1000MB·containers], mapped onto 0-100."""
+    """calculatePriority: the summed image scores, clamped to [23MB, 1000MB·containers], mapped onto 0-100. The
+    clamp is upstream's if/else (a sum below 23MB is raised to it and not then capped), so a pod without containers
+    (maximum 0) scores 0 / -23MB = 0 as in Go, not 100."""
     max_threshold = MAX_CONTAINER_THRESHOLD * num_containers
-    clamped = min(max(sum_scores, MIN_THRESHOLD), max_threshold)
-    return MAX_NODE_SCORE * (clamped - MIN_THRESHOLD) // (max_threshold - MIN_THRESHOLD)
+    if sum_scores < MIN_THRESHOLD:
+        sum_scores = MIN_THRESHOLD
+    elif sum_scores > max_threshold:
+        sum_scores = max_threshold
+    return go_quotient(MAX_NODE_SCORE * (sum_scores - MIN_THRESHOLD), max_threshold - MIN_THRESHOLD)
 
 
 def image_locality_score(pod: Pod, node: Node, states: Mapping[str, ImageState], total_nodes: int) -> int:

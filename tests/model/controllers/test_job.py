@@ -14,8 +14,8 @@ one ``Reconcile`` of the model's controller against a cluster state holding the 
 requests it sends. Upstream runs each row with the feature gates off unless the row turns them on; the model runs
 v1.33's defaults (JobPodReplacementPolicy, JobManagedBy, JobSuccessPolicy on), so rows whose expectations depend
 on a gate are ported with the expectations of the gate-on twin row (named in the row), and rows testing
-podReplacementPolicy Failed, podFailurePolicy or a disabled gate are left out. Scenario tests then drive the whole
-model (API server, scheduler, kubelets, controllers, clock).
+podReplacementPolicy Failed, podFailurePolicy (both in test_pod_failure_policy.py) or a disabled gate are left
+out. Scenario tests then drive the whole model (API server, scheduler, kubelets, controllers, clock).
 """
 
 from __future__ import annotations

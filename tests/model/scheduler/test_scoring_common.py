@@ -123,6 +123,22 @@ def test_scorers_read_the_defaulted_args_of_a_real_profile() -> None:
     assert {name for name, _ in profile.scores} == set(SCORERS)
 
 
+def test_every_scorer_scores_a_pod_without_containers_as_one_requesting_nothing() -> None:
+    """A pod without containers (the API refuses it, so it is built past validation) is scored as zero requests,
+    as noderesources' least_allocated_test.go "nothing scheduled, nothing requested" scores its container-less
+    pod ([100, 100]); ImageLocality's calculatePriority gives it 0 (Go: 0 / (0 - 23MB))."""
+    nodes = (make_node("n1", allocatable={"cpu": "4", "memory": "10Gi", "pods": "110"}),
+             make_node("n2", allocatable={"cpu": "4", "memory": "10Gi", "pods": "110"}))
+    snapshot = Snapshot(nodes, (make_pod("busy", node="n1", requests=[{"cpu": "1", "memory": "1Gi"}]),))
+    nothing = make_pod(requests=[EMPTY])
+    containerless = attrs.evolve(nothing, spec=attrs.evolve(nothing.spec, containers=()))
+    for name in SCORERS:
+        assert run_plugin(name, containerless, snapshot) == run_plugin(name, nothing, snapshot), name
+    idle = Snapshot(nodes)
+    assert run_plugin("NodeResourcesFit", containerless, idle)[0] == {"n1": 100, "n2": 100}
+    assert run_plugin("ImageLocality", containerless, idle)[0] == {"n1": 0, "n2": 0}
+
+
 # --- helper ---------------------------------------------------------------------------------------------------
 
 

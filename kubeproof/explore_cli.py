@@ -1,0 +1,127 @@
+"""``kubeproof explore``: argument handling and output for the exhaustive small-scope explorer
+(``properties.small_scope``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from kubeproof.check_cli import EXIT_OK, EXIT_VIOLATION, UsageError, _properties, _scenario
+from kubeproof.render import table
+from model.config import FAULTS
+from properties import trace as traces
+from properties.exhaustive import Bounds
+from properties.lasso import mark_loop
+from properties.small_scope import CLOCKS, ExploreResult, Scope, explore
+from properties.variants import BY_NAME as VARIANT_SCENARIOS
+
+
+def _scope(args: argparse.Namespace, users: int, kubectl: bool) -> Scope:
+    for name, value in (("--max-states", args.max_states), ("--max-depth", args.max_depth),
+                        ("--max-seconds", args.max_seconds), ("--users", args.users),
+                        ("--fault-budget", args.fault_budget)):
+        if value is not None and value < 0:
+            raise UsageError(f"{name} must not be negative (got {value})")
+    bounds = Bounds(max_states=args.max_states, max_depth=args.max_depth, max_seconds=args.max_seconds,
+                    max_memory_mb=args.max_memory_mb)
+    return Scope(user_budget=users if args.users is None else args.users, kubectl=kubectl,
+                 fault_budget=args.fault_budget, settle_between_faults=args.settle, bounds=bounds,
+                 symmetry=not args.no_symmetry, liveness=not args.no_liveness, clock=args.clock, por=args.por)
+
+
+def _chosen(args: argparse.Namespace) -> tuple[Any, str | None, int, bool]:
+    """The scenario, the variant it re-creates (if any), the default user budget and whether users run kubectl. With
+    one ``--variant`` and no manifests, the variant's own small scenario (as ``kubeproof trace`` explores)."""
+    variants = args.variant or []
+    if len(variants) == 1 and not args.manifests and not args.cluster and variants[0] in VARIANT_SCENARIOS:
+        chosen = VARIANT_SCENARIOS[variants[0]]
+        if args.fault:
+            raise UsageError("--fault cannot be combined with a variant's own scenario (it sets its faults)")
+        return chosen.scenario(), chosen.name, chosen.user_budget, chosen.kubectl
+    return attrs.evolve(_scenario(args), settled=args.settled), None, 1, True
+
+
+def _write(result: ExploreResult, scenario: Any, variant: str | None, directory: Path) -> Path:
+    trace = traces.to_json(result.violation, scenario, None, variant)
+    markdown = traces.to_markdown(trace)
+    if result.loop_start is not None:
+        trace, markdown = mark_loop(trace, markdown, result.loop_start)
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = f"explore-{variant or scenario.name.replace(',', '_')}-{trace['property']}"
+    path = directory / f"{stem}.json"
+    path.write_text(json.dumps(trace, indent=1))
+    (directory / f"{stem}.md").write_text(markdown)
+    return path
+
+
+def _scope_text(scope: Scope, result: ExploreResult) -> str:
+    faults = ", ".join(f"{k} x{n}" for k, n in zip(result.fault_kinds, result.fault_budgets, strict=True)) or "none"
+    symmetric = "; ".join("=".join(c) for c in result.symmetric_nodes) or "none"
+    return (f"users {scope.user_budget}{' (kubectl)' if scope.kubectl else ''}, faults {faults}"
+            f"{' settled between' if scope.settle_between_faults else ''}, clock {scope.clock}, interchangeable "
+            f"nodes {symmetric}")
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    properties = _properties(args.property)
+    scenario, variant, users, kubectl = _chosen(args)
+    scope = _scope(args, users, kubectl)
+    result = explore(scenario, properties, scope)
+    found = result.search
+    trace_path = _write(result, scenario, variant, Path(args.traces)) if result.violation is not None else None
+    summary = {"scenario": scenario.name, "status": result.status,
+               "property": result.violation.violation.property if result.violation else None,
+               "message": result.violation.violation.message if result.violation else None,
+               "trace": str(trace_path) if trace_path else None,
+               "trace_steps": len(result.violation.transitions) if result.violation else None,
+               "loop_start": result.loop_start, "states": found.states, "transitions": found.transitions,
+               "depth": found.depth, "exhausted": found.exhausted and result.violation is None, "bound": found.bound,
+               "cpu_seconds": round(found.seconds, 2), "scope": _scope_text(scope, result), "notes": list(result.notes)}
+    if args.json:
+        print(json.dumps(summary, indent=1))
+    else:
+        rows = [("verdict", result.status), ("scope", summary["scope"]),
+                ("distinct states", f"{found.states:,}"), ("transitions", f"{found.transitions:,}"),
+                ("depth reached", str(found.depth)),
+                ("exhausted", "yes" if summary["exhausted"] else f"no ({found.bound or 'stopped at the violation'})"),
+                ("CPU seconds", f"{found.seconds:.1f} ({found.states / max(found.seconds, 1e-9):,.0f} states/s)")]
+        if result.violation is not None:
+            rows.insert(1, ("property", f"{summary['property']}: {summary['message']}"))
+            kind = "lasso" if result.loop_start is not None else "shortest trace"
+            rows.append((kind, f"{summary['trace_steps']} steps: {trace_path} (and .md)"))
+        print(table(("", ""), rows).split("\n", 1)[1])
+    return EXIT_VIOLATION if result.violation is not None else EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    explore_cmd = sub.add_parser("explore", help="search every interleaving within a small scope: a proof within the "
+                                                 "scope, a shortest trace, or a livelock lasso")
+    explore_cmd.add_argument("manifests", nargs="*", help="workload manifests (default: the bundled example scenario)")
+    explore_cmd.add_argument("--cluster", nargs="+", help="cluster snapshot or Node manifests")
+    explore_cmd.add_argument("--property", action="append", help="check only this property (repeatable)")
+    explore_cmd.add_argument("--variant", action="append",
+                             help="re-create a known bug; alone and without manifests, explores its own scenario")
+    explore_cmd.add_argument("--fault", action="append", help=f"enable a fault ({', '.join(FAULTS)}; repeatable)")
+    explore_cmd.add_argument("--fault-budget", type=int, default=1, help="faults of each enabled kind (default 1)")
+    explore_cmd.add_argument("--settle", action="store_true", help="a further fault only once the cluster has settled")
+    explore_cmd.add_argument("--users", type=int, help="user commands (default 1; a variant's own budget)")
+    explore_cmd.add_argument("--clock", choices=CLOCKS, default="model",
+                             help="model: the clock ticks as the model offers; frozen: no timer fires")
+    explore_cmd.add_argument("--por", action="store_true",
+                             help="partial-order reduction (with --clock frozen and no faults; traces may be longer)")
+    explore_cmd.add_argument("--settled", action="store_true",
+                             help="start once fair execution has brought the workloads up")
+    explore_cmd.add_argument("--max-states", type=int, default=200_000)
+    explore_cmd.add_argument("--max-depth", type=int)
+    explore_cmd.add_argument("--max-seconds", type=float, help="CPU seconds")
+    explore_cmd.add_argument("--max-memory-mb", type=int, default=4096)
+    explore_cmd.add_argument("--no-symmetry", action="store_true", help="do not merge states of interchangeable nodes")
+    explore_cmd.add_argument("--no-liveness", action="store_true", help="check safety properties only")
+    explore_cmd.add_argument("--traces", default="reports/traces", help="where the trace goes")
+    explore_cmd.add_argument("--json", action="store_true", help="print the result as JSON")
+    explore_cmd.set_defaults(run=cmd_explore)
+

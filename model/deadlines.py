@@ -1,0 +1,115 @@
+"""The deadline clock: the earliest future model time at which any component has something new to do.
+
+Every timer of the model is one of these (the clock's :class:`model.actions.Tick` jumps straight to the earliest, so
+a 300 s toleration costs one action instead of 300):
+
+- kube-controller-manager's work queues (``k8s.io/client-go/util/workqueue``, delaying and rate-limiting queues):
+  every controller expresses its waits as a queued :class:`model.controllers.base.Timer` (``AddAfter``) or a
+  key's requeue delay (``AddRateLimited``, ``Result.requeue_after``). That covers the node monitor grace period and
+  the eviction rate limiter's tokens (node lifecycle), taint-based eviction at toleration expiry, ReplicaSet /
+  StatefulSet / DaemonSet ``minReadySeconds``, Deployment ``progressDeadlineSeconds``, Job
+  ``activeDeadlineSeconds`` and pod-failure back-off, DaemonSet failed-pods back-off, the namespace deletion grace
+  period, the ResourceQuota and PersistentVolume resync periods and every failed sync's back-off.
+- Controller expectations (``pkg/controller/controller_utils.go``: ``ExpectationsTimeout``, 5 min): nothing
+  enqueues a key when they expire, but a sync after expiry does what one before it would not, so their expiry is a
+  time at which a queued reconcile starts to behave differently.
+- The kubelet (``pkg/kubelet``): the node status heartbeat (``nodeStatusUpdateFrequency``) of a running, reachable
+  node, and each terminated container's restart back-off (``may_restart_at``; the CrashLoopBackOff status changes
+  then too).
+- kube-scheduler (``pkg/scheduler/backend/queue/scheduling_queue.go``): a pod's back-off expiry, the 5 min flush
+  of unschedulable pods (``podMaxInUnschedulablePodsDuration``) and VolumeBinding's PreBind timeout.
+- metrics-server's next scrape (every 15 s while an HPA needs it, ``model.metrics_server``); the HPA controller's
+  15 s sync period is a work-queue delay like any controller's.
+
+Not timers in this model (so not deadlines): graceful deletion (the kubelet kills a deleted pod's containers at its
+next sync rather than waiting out ``terminationGracePeriodSeconds``), probe periods (readiness changes are the
+containers' own actions), kube-proxy (it syncs on every change) and the controller manager's 12-24 h informer
+resync (:class:`model.controllers.manager.Resync`, taken only by fair execution once the cluster is idle).
+
+Between two deadlines nothing the components do depends on the time, so jumping from one to the next loses no
+behaviour; ``tests/model/test_deadlines.py`` checks that against one-second steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from model import metrics_server
+from model.config import ModelConfig
+from model.controllers import base
+from model.controllers.manager import BY_NAME
+from model.controllers.replicaset import EXPECTATIONS_TIMEOUT, ControlleeExpectations, Expectations
+from model.informers import Informer
+from model.kubelet.runtime import TERMINATED, NodeRuntime
+from model.scheduler import component as scheduler
+from model.scheduler import volume_binding as vb
+from model.state import ClusterState
+
+
+def next_deadline(state: ClusterState, config: ModelConfig, heartbeats: bool = True) -> int | None:
+    """The earliest time after ``state.time`` at which a component waits to act (None: nothing waits); without
+    ``heartbeats``, the kubelets' node status heartbeats are left out."""
+    now = state.time
+    return min((t for t in deadlines(state, config, heartbeats) if t > now), default=None)
+
+
+def deadlines(state: ClusterState, config: ModelConfig, heartbeats: bool = True) -> Iterator[int]:
+    """Every time some component waits for (past ones included; :func:`next_deadline` keeps the future ones)."""
+    for name in BY_NAME:
+        informer = state.informers.get(name)
+        if informer is not None:
+            yield from _work_queue(informer)
+            yield from _expectations(informer.memory)
+    for runtime in state.nodes.values():
+        yield from _kubelet(runtime, config, heartbeats)
+    informer = state.informers.get(scheduler.NAME)
+    if informer is not None:
+        yield from _scheduler(informer)
+    scrape = metrics_server.next_scrape(state)
+    if scrape is not None:
+        yield scrape
+
+
+def _work_queue(informer: Informer) -> Iterator[int]:
+    """A controller's queued timers (``AddAfter``) and the requeue delays of its queued keys (``AddRateLimited``)."""
+    for entry in informer.queue:
+        if isinstance(entry, base.Timer):
+            yield entry.at
+        elif entry in informer.delayed:
+            yield informer.delayed[entry]
+
+
+def _expectations(memory: Any) -> Iterator[int]:
+    """When each unfulfilled ``ControlleeExpectations`` in a controller's memory expires (``expired``: strictly more
+    than ``ExpectationsTimeout`` after it was set). The ReplicaSet and DaemonSet controllers keep an
+    :class:`Expectations`; the Job controller its ``JobMemory.expectations``."""
+    for value in memory.values():
+        if isinstance(value, Expectations):
+            entries: Any = value.counts.values()
+        else:
+            entries = getattr(value, "expectations", {}).values()
+        for entry in entries:
+            if isinstance(entry, ControlleeExpectations) and not entry.fulfilled():
+                yield entry.timestamp + EXPECTATIONS_TIMEOUT + 1
+
+
+def _kubelet(runtime: NodeRuntime, config: ModelConfig, heartbeats: bool) -> Iterator[int]:
+    """A running node's next heartbeat (while it reaches the API server) and its containers' restart back-offs."""
+    if not runtime.up:
+        return
+    if heartbeats and runtime.reachable and runtime.last_heartbeat is not None:
+        yield runtime.last_heartbeat + config.node_status_update_frequency
+    for pod in runtime.pods.values():
+        for container in pod.init_containers + pod.containers:
+            if container.state == TERMINATED:
+                yield container.may_restart_at()
+
+
+def _scheduler(informer: Informer) -> Iterator[int]:
+    """Back-off expiries, the unschedulable pods' flush, and PreBind timeouts."""
+    memory = informer.memory
+    yield from memory.get("backoff", {}).values()
+    yield from (since + scheduler.MAX_UNSCHEDULABLE_SECONDS for since in memory.get("unschedulable", {}).values())
+    timeout = vb.bind_timeout(scheduler.DEFAULT_PROFILE)
+    yield from (binding.since + timeout for binding in memory.get("prebind", {}).values())

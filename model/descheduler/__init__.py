@@ -1,0 +1,1 @@
+"""The descheduler (kubernetes-sigs/descheduler), an optional component enabled by a DeschedulerPolicy."""

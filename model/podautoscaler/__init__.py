@@ -1,0 +1,1 @@
+"""The HorizontalPodAutoscaler: replica calculation and scaling normalisation (pkg/controller/podautoscaler)."""

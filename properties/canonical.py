@@ -1,0 +1,243 @@
+"""Canonical state keys for the exhaustive explorer: two states that differ only by the names the cluster made up
+for itself get the same key.
+
+What is relabelled (the *atoms*), everywhere in a state (objects in the store, informer caches, the watch-event log,
+work queues, controller memory, node runtimes, strings that embed them):
+
+- resourceVersions and revisions (``metadata.resourceVersion``, a request's ``precondition_resource_version``, the
+  ``revision`` of a watch event, an informer and the store, and digit strings kept in a controller's memory, where
+  the Endpoints controller remembers the resourceVersion it wrote): each becomes its rank among the state's
+  revisions. The model only compares revisions (equality, order; a new one is always the largest), as etcd's
+  clients may (https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions: "clients must not
+  assume resource versions are numeric ... may only compare them for equality"; the model's informers also order
+  them, as the watch cache does), so ranks keep every behaviour.
+- uids (``uid-NNNNNN``, wherever they appear, e.g. an owner reference or a Job's ``controller-uid`` label) and the
+  store's uid counter: ranks among the state's uids (a new one is always the largest).
+- generated names (``metadata.generateName`` plus five characters of ``names.SimpleNameGenerator``'s alphabet,
+  staging/src/k8s.io/apiserver/pkg/storage/names/generate.go), wherever they appear, also inside longer strings:
+  their rank among the state's generated names with the same prefix, so the order of names of one prefix is kept.
+  Deliberate gap: upstream's suffix is random, the model's is a pseudo-random function of the uid counter; merging
+  two states whose names differ only so treats the next name's sort position as upstream does (arbitrary), not as
+  the model's fixed generator would place it.
+
+With ``nodes`` (symmetry reduction) the key is the least over the states obtained by permuting the names of each
+class of interchangeable nodes (see :func:`interchangeable_nodes`) wherever they appear, also inside strings.
+
+Times are kept as they are: the clock is part of the key (a timestamp relative to "now" would need every time field
+of the model to be known here; one missed field would make the key unsound).
+
+Keys are hashes: the structural part is folded into Python's 64-bit ``hash`` per object (memoised by identity, as
+successive states share unchanged objects), the atoms' ranks are kept in full and hashed last. Two different states
+collide with probability about 2**-64 per pair, so the chance of any collision among N stored keys is below
+N**2 / 2**65 (5e-9 for a million states) if ``hash`` behaves as a random function. ``hash`` of strings is salted per
+process (PYTHONHASHSEED), so keys are comparable only within one process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Hashable, Iterable
+from typing import Any
+
+import attrs
+
+from model.apiserver.server import NAME_ALPHABET
+from model.frozendict import FrozenDict
+from model.informers import Informer
+from model.memo import IdentityMemo
+from model.state import ClusterState
+from model.store import Store, WatchEvent
+
+RV, UID, GENERATED = 0, 1, 2
+"""Atom classes: a revision (an int), a uid (its counter), a generated name ((prefix, suffix))."""
+
+_UID = re.compile(r"uid-(\d{6,})")
+_GENERATED = re.compile(rf"([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?-)([{NAME_ALPHABET}]{{5}})(?![-a-z0-9])")
+_RV_FIELDS = frozenset({"resource_version", "precondition_resource_version"})
+_REVISION_OWNERS = (WatchEvent, Informer, Store)
+Shape = tuple[int, tuple]
+"""A value's structure with its atoms taken out (folded into a hash) and its atoms in order."""
+
+
+class Canonicaliser:
+    """Computes canonical keys; holds the memos (one per explorer run). ``nodes``: the classes of interchangeable
+    node names (symmetry reduction), empty for none."""
+
+    def __init__(self, nodes: Iterable[Iterable[str]] = (), memo_size: int = 200_000) -> None:
+        self.classes = tuple(tuple(sorted(c)) for c in nodes if len(tuple(c)) > 1)
+        names = [n for c in self.classes for n in c]
+        self.node_names = frozenset(names)
+        self._node_pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))) \
+            if names else None
+        self._shapes = IdentityMemo(memo_size)
+        self._renamed = IdentityMemo(memo_size)
+        self._strings: dict[str, Shape] = {}
+        self._fields: dict[type, tuple[str, ...]] = {}
+        per_class = [[dict(zip(c, p, strict=True)) for p in itertools.permutations(c)] for c in self.classes]
+        self._maps = [dict(kv for m in combo for kv in m.items()) for combo in itertools.product(*per_class)]
+
+    def key(self, state: ClusterState) -> int:
+        """The canonical key of ``state`` (see the module docstring)."""
+        best = self._plain(state)
+        for index, mapping in enumerate(self._maps[1:], start=1):
+            candidate = self._plain(self._permuted(state, mapping, index))
+            best = candidate if candidate < best else best
+        return best
+
+    def _plain(self, state: ClusterState) -> int:
+        shape_hash, atoms = self._shape(state)
+        ranks = _ranks(atoms)
+        return hash((shape_hash, tuple(ranks[a] for a in atoms)))
+
+    def _permuted(self, value: Any, mapping: dict[str, str], index: int) -> Any:
+        """``value`` with the node names renamed by ``mapping`` wherever they appear (memoised per permutation by
+        identity, so an unchanged object keeps its renamed copy, and that copy its shape)."""
+        if isinstance(value, str):
+            if self._node_pattern is None:
+                return value
+            return self._node_pattern.sub(lambda m: mapping[m.group(0)] if _whole(value, m) else m.group(0), value)
+        if value is None or isinstance(value, (int, float, bool)):
+            return value
+        cached = self._renamed.get((value,), index)
+        if cached is not None:
+            return cached
+        if isinstance(value, FrozenDict):
+            result: Any = FrozenDict({self._permuted(k, mapping, index): self._permuted(v, mapping, index)
+                                      for k, v in value.items()})
+        elif isinstance(value, tuple):
+            result = tuple(self._permuted(v, mapping, index) for v in value)
+        elif isinstance(value, frozenset):
+            result = frozenset(self._permuted(v, mapping, index) for v in value)
+        elif attrs.has(type(value)):
+            changes = {}
+            for field in attrs.fields(type(value)):
+                if field.init:
+                    old = getattr(value, field.name)
+                    new = self._permuted(old, mapping, index)
+                    if new is not old and new != old:
+                        changes[field.name] = new
+            result = attrs.evolve(value, **changes) if changes else value
+        else:
+            result = value
+        self._renamed.put((value,), index, result)
+        return result
+
+    def _shape(self, value: Any, field: str | None = None, owner: type | None = None) -> Shape:
+        if isinstance(value, str):
+            if field in _RV_FIELDS and value.isdigit():
+                return (hash("rv"), ((RV, int(value)),))
+            return self._string(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            if field == "revision" and owner in _REVISION_OWNERS:
+                return (hash("rv"), ((RV, value),))
+            if field == "uids" and owner is Store:
+                return (hash("uid"), ((UID, value),))
+            return (hash(value), ())
+        if value is None or isinstance(value, (bool, float)):
+            return (hash(value), ())
+        cached = self._shapes.get((value,), field)
+        if cached is not None:
+            return cached
+        shape = self._compound(value, field)
+        self._shapes.put((value,), field, shape)
+        return shape
+
+    def _compound(self, value: Any, field: str | None) -> Shape:
+        if isinstance(value, FrozenDict) or isinstance(value, dict):
+            in_memory = field == "memory"
+            parts = sorted(((self._shape(k), self._memory_value(v) if in_memory else self._shape(v))
+                            for k, v in value.items()), key=_item_order)
+            return (hash(("map", tuple((k[0], v[0]) for k, v in parts))),
+                    tuple(a for k, v in parts for a in (*k[1], *v[1])))
+        if isinstance(value, (tuple, list)):
+            parts = [self._shape(v) for v in value]
+            return (hash(("seq", tuple(p[0] for p in parts))), tuple(a for p in parts for a in p[1]))
+        if isinstance(value, (frozenset, set)):
+            parts = sorted(self._shape(v) for v in value)
+            return (hash(("set", tuple(p[0] for p in parts))), tuple(a for p in parts for a in p[1]))
+        cls = type(value)
+        names = self._fields.get(cls)
+        if names is None:
+            names = tuple(f.name for f in attrs.fields(cls)) if attrs.has(cls) else ()
+            self._fields[cls] = names
+        if not names:
+            if isinstance(value, Hashable):
+                return (hash((cls.__qualname__, value)), ())
+            raise TypeError(f"cannot key a {cls.__qualname__}")
+        parts = [self._shape(getattr(value, n), n, cls) for n in names]
+        return (hash((cls.__qualname__, tuple(p[0] for p in parts))), tuple(a for p in parts for a in p[1]))
+
+    def _memory_value(self, value: Any) -> Shape:
+        """A controller's memory: a digit string there is a resourceVersion (the Endpoints controller's)."""
+        if isinstance(value, str) and value.isdigit():
+            return (hash("rv"), ((RV, int(value)),))
+        if isinstance(value, FrozenDict):
+            return self._shape(value, "memory")
+        return self._shape(value)
+
+    def _string(self, text: str) -> Shape:
+        cached = self._strings.get(text)
+        if cached is not None:
+            return cached
+        atoms: list[tuple] = []
+        spans: list[tuple[int, int, tuple]] = []
+        for match in _UID.finditer(text):
+            spans.append((match.start(), match.end(), (UID, int(match.group(1)))))
+        for match in _GENERATED.finditer(text):
+            if not any(s <= match.start() < e for s, e, _ in spans):
+                spans.append((match.start(), match.end(), (GENERATED, match.group(1), match.group(2))))
+        spans.sort()
+        skeleton, last = [], 0
+        for start, end, atom in spans:
+            skeleton.append(text[last:start])
+            skeleton.append("\x00" if atom[0] != GENERATED else f"\x00{atom[1]}")
+            atoms.append(atom)
+            last = end
+        skeleton.append(text[last:])
+        shape = (hash("".join(skeleton)), tuple(atoms))
+        if len(self._strings) < 500_000:
+            self._strings[text] = shape
+        return shape
+
+
+def _whole(text: str, match: re.Match) -> bool:
+    """Whether a node name found in ``text`` stands alone (not part of a longer name)."""
+    before = text[match.start() - 1] if match.start() else ""
+    after = text[match.end()] if match.end() < len(text) else ""
+    return not (before.isalnum() or before == "-") and not (after.isalnum() or after == "-")
+
+
+def _item_order(item: tuple[Shape, Shape]) -> tuple:
+    """Map items in order of their structure, then of their raw atoms (whose order the ranks keep), so that the order
+    does not depend on the names the atoms have."""
+    (key_hash, key_atoms), (value_hash, value_atoms) = item
+    return (key_hash, value_hash, key_atoms, value_atoms)
+
+
+def _ranks(atoms: tuple) -> dict[tuple, Any]:
+    """Each atom's canonical label: its rank within its class (generated names: among those of their prefix)."""
+    labels: dict[tuple, Any] = {}
+    distinct = set(atoms)
+    for cls in (RV, UID):
+        for rank, atom in enumerate(sorted(a for a in distinct if a[0] == cls)):
+            labels[atom] = (cls, rank)
+    generated = sorted(a for a in distinct if a[0] == GENERATED)
+    for prefix, group in itertools.groupby(generated, key=lambda a: a[1]):
+        for rank, atom in enumerate(group):
+            labels[atom] = (GENERATED, prefix, rank)
+    return labels
+
+
+def interchangeable_nodes(state: ClusterState) -> tuple[tuple[str, ...], ...]:
+    """Classes of nodes that differ only by name: the same spec (taints, unschedulable), the same labels but for
+    ``kubernetes.io/hostname``, the same capacity and allocatable. The key is then the least over the permutations
+    within each class. Any permutation of node names keeps the model's behaviour, as long as the model never treats
+    one name differently from another (its scheduler offers every tied node rather than picking by name); the classes
+    only choose the permutations worth trying. Classes of one node are left out."""
+    groups: dict[Any, list[str]] = {}
+    for node in state.store.list("Node"):
+        labels = node.metadata.labels.discard("kubernetes.io/hostname")
+        signature = (node.spec, labels, node.status.capacity, node.status.allocatable)
+        groups.setdefault(signature, []).append(node.name)
+    return tuple(tuple(sorted(names)) for names in groups.values() if len(names) > 1)
