@@ -1,5 +1,5 @@
-"""``kubeproof bench --explorer``: the exhaustive explorer's figures (states per second, symmetry, partial-order
-reduction, each variant's proven shortest trace beside the shrunk one, the evict/recreate lasso and its twin),
+"""``kubeproof bench --explorer``: the exhaustive explorer's figures (states per second, symmetry reduction, each
+variant's proven shortest trace beside the shrunk one, the evict/recreate lasso and its twin),
 written to ``reports/bench/explore.md`` and ``.json``. Seconds are CPU seconds of this process (one core)."""
 
 from __future__ import annotations
@@ -67,16 +67,6 @@ def _symmetry(depth: int) -> dict[str, Any]:
     return rows
 
 
-def _por(depth: int) -> dict[str, Any]:
-    """The livelock twin, clock frozen, without and with partial-order reduction, to ``depth``."""
-    safety = tuple(p for p in all_properties() if p.kind != "liveness")
-    rows = {}
-    for label, por in (("without", False), ("with", True)):
-        scope = Scope(user_budget=0, clock="frozen", liveness=False, por=por, bounds=Bounds(max_depth=depth))
-        rows[label] = _row(explore(evict_recreate(True), safety, scope))
-    return rows
-
-
 def _variants(shrunk: dict[str, int | None], seconds: float) -> list[dict[str, Any]]:
     rows = []
     for chosen in VARIANTS:
@@ -128,9 +118,7 @@ def _markdown(report: dict[str, Any]) -> str:
     lines += _table(sym, ("without", "with"))
     lines += ["", f"Reduction {sym['factor']}x; target {TARGETS['symmetry_factor']}x: "
               f"{_mark(sym['factor'] >= TARGETS['symmetry_factor'])}.", "",
-              "## Partial-order reduction (kube-controller-manager's deliveries; livelock twin, clock frozen)", ""]
-    lines += _table(report["por"], ("without", "with"))
-    lines += ["", "## Known-bug variants: proven shortest trace", "",
+              "## Known-bug variants: proven shortest trace", "",
               "The explorer's trace is a shortest one (breadth-first); `kubeproof trace` shrinks a random one (length "
               "from `reports/bench/exploration.json`).", "",
               "| variant | verdict | explorer trace | `kubeproof trace` | distinct states | CPU s |",
@@ -164,8 +152,6 @@ def run(output_dir: str, note: Callable[[str], None], seconds: float = 20.0) -> 
     report: dict[str, Any] = {"environment": environment, "targets": TARGETS, "throughput": _throughput(seconds)}
     note("symmetry")
     report["symmetry"] = _symmetry(depth=6)
-    note("partial-order reduction")
-    report["por"] = _por(depth=6)
     note("variants")
     report["variants"] = _variants(shrunk, seconds=TARGETS["variant_seconds"] * 2)
     note("livelock")

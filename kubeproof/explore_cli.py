@@ -30,7 +30,7 @@ def _scope(args: argparse.Namespace, users: int, kubectl: bool) -> Scope:
                     max_memory_mb=args.max_memory_mb)
     return Scope(user_budget=users if args.users is None else args.users, kubectl=kubectl,
                  fault_budget=args.fault_budget, settle_between_faults=args.settle, bounds=bounds,
-                 symmetry=not args.no_symmetry, liveness=not args.no_liveness, clock=args.clock, por=args.por)
+                 symmetry=not args.no_symmetry, liveness=not args.no_liveness, clock=args.clock)
 
 
 def _chosen(args: argparse.Namespace) -> tuple[Any, str | None, int, bool]:
@@ -111,8 +111,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     explore_cmd.add_argument("--users", type=int, help="user commands (default 1; a variant's own budget)")
     explore_cmd.add_argument("--clock", choices=CLOCKS, default="model",
                              help="model: the clock ticks as the model offers; frozen: no timer fires")
-    explore_cmd.add_argument("--por", action="store_true",
-                             help="partial-order reduction (with --clock frozen and no faults; traces may be longer)")
     explore_cmd.add_argument("--settled", action="store_true",
                              help="start once fair execution has brought the workloads up")
     explore_cmd.add_argument("--max-states", type=int, default=200_000)
