@@ -91,7 +91,8 @@ def cmd_explore(args: argparse.Namespace) -> int:
                 ("CPU seconds", f"{found.seconds:.1f} ({found.states / max(found.seconds, 1e-9):,.0f} states/s)")]
         if result.violation is not None:
             rows.insert(1, ("property", f"{summary['property']}: {summary['message']}"))
-            kind = "lasso" if result.loop_start is not None else "shortest trace"
+            kind = "lasso" if result.loop_start is not None else \
+                "trace (fair execution)" if result.notes else "shortest trace"
             rows.append((kind, f"{summary['trace_steps']} steps: {trace_path} (and .md)"))
         print(table(("", ""), rows).split("\n", 1)[1])
     return EXIT_VIOLATION if result.violation is not None else EXIT_OK
