@@ -208,7 +208,7 @@ def explore(scenario: Scenario, properties: Sequence[Property], scope: Scope = S
                                  fault_kinds=explorer.kinds, fault_budgets=explorer.budgets)
         raise RuntimeError(f"the explorer's trace for {found.problem.property} does not replay")
     notes: tuple[str, ...] = ()
-    if scope.liveness and any(p.kind == LIVENESS for p in properties):
+    if scope.liveness and found.bound != "interrupted" and any(p.kind == LIVENESS for p in properties):
         from properties.lasso import judge_liveness
         verdict = judge_liveness(explorer, found, [p for p in properties if p.kind == LIVENESS])
         if verdict.violation is not None:
