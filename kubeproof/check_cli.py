@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from kubeproof import intents_bench, intents_cli
 from kubeproof.render import table
 from model import manifests
 from model.config import FAULTS, ModelConfig
@@ -25,6 +26,7 @@ from properties import trace as traces
 from properties.check import PROFILES, CheckResult, Profile, run
 from properties.explore import Scenario
 from properties.registry import LIVENESS, all_properties, by_name
+from properties.spec import replay_properties
 from properties.variants import VARIANTS, variant
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
@@ -65,8 +67,8 @@ def _scenario(args: argparse.Namespace) -> Scenario:
 
 
 def _write_trace(result: CheckResult, scenario: Scenario, seed: int, variant_name: str | None,
-                 directory: Path) -> Path:
-    trace = traces.to_json(result.violation, scenario, seed, variant_name)
+                 directory: Path, extra: dict | None = None) -> Path:
+    trace = traces.to_json(result.violation, scenario, seed, variant_name, extra)
     directory.mkdir(parents=True, exist_ok=True)
     stem = f"{variant_name or scenario.name.replace(',', '_')}-{trace['property']}-seed{seed}"
     path = directory / f"{stem}.json"
@@ -89,16 +91,21 @@ def _junit(path: str, rows: list[tuple[str, str, str, float]]) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     properties = _properties(args.property)
     scenario = _scenario(args)
+    scenario, properties, extra = intents_cli.with_intents(args, scenario, properties)
     profile = PROFILES[args.profile]
-    result = run(scenario, properties, profile, args.seed, _progress(not args.json and sys.stderr.isatty()))
+    result = run(scenario, properties, profile, args.seed, _progress(not args.json and sys.stderr.isatty()),
+                 shrink_seconds=args.shrink_seconds)
     if not args.json and sys.stderr.isatty():
         print(file=sys.stderr)
     violated = result.violation.violation.property if result.violation else None
-    rows = [(p.name, "violated" if p.name == violated else "held",
-             result.violation.violation.message if p.name == violated else "", result.seconds) for p in properties]
+    detail = result.violation.violation.message if result.violation else ""
+    if result.violation is not None and not getattr(result.violation, "minimal", True):
+        detail += f" (trace not minimal: shrinking stopped after {args.shrink_seconds:g}s)"
+    rows = [(p.name, "violated" if p.name == violated else "held", detail if p.name == violated else "",
+             result.seconds) for p in properties]
     trace_path = None
     if result.violation is not None:
-        trace_path = _write_trace(result, scenario, args.seed, None, Path(args.traces))
+        trace_path = _write_trace(result, scenario, args.seed, None, Path(args.traces), extra)
     if args.junit:
         _junit(args.junit, rows)
     if args.json:
@@ -111,7 +118,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"\n{result.examples} runs, {result.steps} steps in {result.seconds:.1f}s "
               f"({result.steps / max(result.seconds, 1e-9):.0f} steps/s), profile {profile.name}, seed {args.seed}")
         if trace_path:
-            print(f"counterexample ({len(result.violation.transitions)} steps): {trace_path} (and .md)")
+            minimal = "" if getattr(result.violation, "minimal", True) else \
+                f", not minimal: shrinking stopped after --shrink-seconds {args.shrink_seconds:g}"
+            print(f"counterexample ({len(result.violation.transitions)} steps{minimal}): {trace_path} (and .md)")
     return EXIT_VIOLATION if result.violation else EXIT_OK
 
 
@@ -140,7 +149,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     trace = traces.load(args.trace)
-    outcome = traces.replay(trace, all_properties())
+    outcome = traces.replay(trace, replay_properties(trace, all_properties()))
     if outcome.reproduced:
         print(f"reproduced after {outcome.steps_run} steps: {outcome.message}")
         return EXIT_VIOLATION
@@ -309,6 +318,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"  {text} ...", file=sys.stderr, flush=True)
 
+    if args.intents:
+        return intents_bench.cmd_bench_intents(args, note)
+
     environment = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "python": platform.python_version(),
                    "hypothesis": hypothesis.__version__, "platform": platform.platform(terse=True),
                    "cpus": os.cpu_count(), "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg())}
@@ -341,6 +353,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--junit", help="write JUnit XML, one test case per property")
     check.add_argument("--traces", default="reports/traces", help="where counterexample traces go")
     check.add_argument("--json", action="store_true", help="print the result as JSON")
+    check.add_argument("--shrink-seconds", type=float, default=60.0,
+                       help="time shrinking may take once a violation is found (default 60); then the best trace "
+                            "so far is written, marked \"minimal\": false")
+    intents_cli.add_arguments(check)
     check.set_defaults(run=cmd_check)
 
     trace = sub.add_parser("trace", help="find and print a minimal counterexample for a known bug variant")
@@ -367,6 +383,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     bench.add_argument("--explorer", action="store_true", help="measure the exhaustive explorer instead "
                                                                "(reports/bench/explore.md)")
+    bench.add_argument("--intents", action="store_true", help="instead: time to counterexample for each intent "
+                                                              "scenario of model/examples/intents (intents.md)")
     bench.set_defaults(run=cmd_bench)
 
     for name, handler, text in (("variants", cmd_variants, "list the known bug variants"),

@@ -17,6 +17,7 @@ from properties import trace as traces
 from properties.exhaustive import Bounds
 from properties.lasso import mark_loop
 from properties.small_scope import CLOCKS, ExploreResult, Scope, explore
+from properties.spec import check_targets, compile_intents, load_spec, scenario_for
 from properties.variants import BY_NAME as VARIANT_SCENARIOS
 
 
@@ -45,8 +46,8 @@ def _chosen(args: argparse.Namespace) -> tuple[Any, str | None, int, bool]:
     return attrs.evolve(_scenario(args), settled=args.settled), None, 1, True
 
 
-def _write(result: ExploreResult, scenario: Any, variant: str | None, directory: Path) -> Path:
-    trace = traces.to_json(result.violation, scenario, None, variant)
+def _write(result: ExploreResult, scenario: Any, variant: str | None, directory: Path, extra: dict) -> Path:
+    trace = traces.to_json(result.violation, scenario, None, variant, extra)
     markdown = traces.to_markdown(trace)
     if result.loop_start is not None:
         trace, markdown = mark_loop(trace, markdown, result.loop_start)
@@ -66,13 +67,28 @@ def _scope_text(scope: Scope, result: ExploreResult) -> str:
             f"nodes {symmetric}")
 
 
+def _with_spec(args: argparse.Namespace, scenario: Any, properties: tuple, scope: Scope) -> tuple[Any, tuple, Scope,
+                                                                                                  dict]:
+    """The scenario, properties and scope under ``--spec``: its intents are checked too, its fault budget and
+    settling bound the faults, and without user actions the user budget is 0."""
+    if not args.spec:
+        return scenario, properties, scope, {}
+    spec = load_spec(args.spec)
+    check_targets(spec, scenario.objects, args.spec)
+    scenario = scenario_for(scenario, spec)
+    scope = attrs.evolve(scope, faults=tuple(scenario.fault_budget or ()),
+                         settle_between_faults=scope.settle_between_faults or scenario.settle_between_faults,
+                         user_budget=scope.user_budget if spec.user_actions else 0)
+    return scenario, (*properties, *compile_intents(spec)), scope, {"spec": spec.document}
+
+
 def cmd_explore(args: argparse.Namespace) -> int:
     properties = _properties(args.property)
     scenario, variant, users, kubectl = _chosen(args)
-    scope = _scope(args, users, kubectl)
+    scenario, properties, scope, extra = _with_spec(args, scenario, properties, _scope(args, users, kubectl))
     result = explore(scenario, properties, scope)
     found = result.search
-    trace_path = _write(result, scenario, variant, Path(args.traces)) if result.violation is not None else None
+    trace_path = _write(result, scenario, variant, Path(args.traces), extra) if result.violation is not None else None
     summary = {"scenario": scenario.name, "status": result.status,
                "property": result.violation.violation.property if result.violation else None,
                "message": result.violation.violation.message if result.violation else None,
@@ -104,6 +120,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     explore_cmd.add_argument("manifests", nargs="*", help="workload manifests (default: the bundled example scenario)")
     explore_cmd.add_argument("--cluster", nargs="+", help="cluster snapshot or Node manifests")
     explore_cmd.add_argument("--property", action="append", help="check only this property (repeatable)")
+    explore_cmd.add_argument("--spec", help="a CheckSpec: its intents are checked too, its fault budget and settling "
+                                            "bound the faults")
     explore_cmd.add_argument("--variant", action="append",
                              help="re-create a known bug; alone and without manifests, explores its own scenario")
     explore_cmd.add_argument("--fault", action="append", help=f"enable a fault ({', '.join(FAULTS)}; repeatable)")

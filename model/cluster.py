@@ -85,11 +85,19 @@ behaviour depends on how much time passes then, and keeping the clock enabled me
 action."""
 
 
+WATCH_LATENCY = 1
+"""How far the clock moves at most while a connected watch has events still to deliver: the API server's watches
+deliver within well under a second, so a jump past a timer with a component's informer still behind it would be a
+watch stalled for that long (``watch-relist`` is the fault that breaks a watch), e.g. a ReplicaSet controller's
+expectations expiring after 5 min while its informer has not yet seen its own creates."""
+
+
 def clock_tick(state: ClusterState, config: ModelConfig = DEFAULT_CONFIG) -> act.Tick:
     """The clock's one action: to the next deadline any component waits for (``model.deadlines``), so a timer costs
-    one action however long it is."""
+    one action however long it is; one second (:data:`WATCH_LATENCY`) while a watch is behind."""
     deadline = next_deadline(state, config)
-    return act.Tick(IDLE_TICK if deadline is None else deadline - state.time)
+    seconds = IDLE_TICK if deadline is None else deadline - state.time
+    return act.Tick(min(seconds, WATCH_LATENCY) if lagging(state) else seconds)
 
 
 def _clock_enabled(state: ClusterState, config: ModelConfig) -> Iterable[Any]:

@@ -44,13 +44,14 @@ from model.scheduler import volume_binding as vb
 from model.state import ClusterState
 
 
-def next_deadline(state: ClusterState, config: ModelConfig) -> int | None:
-    """The earliest time after ``state.time`` at which a component waits to act (None: nothing waits)."""
+def next_deadline(state: ClusterState, config: ModelConfig, heartbeats: bool = True) -> int | None:
+    """The earliest time after ``state.time`` at which a component waits to act (None: nothing waits); without
+    ``heartbeats``, the kubelets' node status heartbeats are left out."""
     now = state.time
-    return min((t for t in deadlines(state, config) if t > now), default=None)
+    return min((t for t in deadlines(state, config, heartbeats) if t > now), default=None)
 
 
-def deadlines(state: ClusterState, config: ModelConfig) -> Iterator[int]:
+def deadlines(state: ClusterState, config: ModelConfig, heartbeats: bool = True) -> Iterator[int]:
     """Every time some component waits for (past ones included; :func:`next_deadline` keeps the future ones)."""
     for name in BY_NAME:
         informer = state.informers.get(name)
@@ -58,7 +59,7 @@ def deadlines(state: ClusterState, config: ModelConfig) -> Iterator[int]:
             yield from _work_queue(informer)
             yield from _expectations(informer.memory)
     for runtime in state.nodes.values():
-        yield from _kubelet(runtime, config)
+        yield from _kubelet(runtime, config, heartbeats)
     informer = state.informers.get(scheduler.NAME)
     if informer is not None:
         yield from _scheduler(informer)
@@ -87,11 +88,11 @@ def _expectations(memory: Any) -> Iterator[int]:
                 yield entry.timestamp + EXPECTATIONS_TIMEOUT + 1
 
 
-def _kubelet(runtime: NodeRuntime, config: ModelConfig) -> Iterator[int]:
+def _kubelet(runtime: NodeRuntime, config: ModelConfig, heartbeats: bool) -> Iterator[int]:
     """A running node's next heartbeat (while it reaches the API server) and its containers' restart back-offs."""
     if not runtime.up:
         return
-    if runtime.reachable and runtime.last_heartbeat is not None:
+    if heartbeats and runtime.reachable and runtime.last_heartbeat is not None:
         yield runtime.last_heartbeat + config.node_status_update_frequency
     for pod in runtime.pods.values():
         for container in pod.init_containers + pod.containers:

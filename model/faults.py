@@ -190,3 +190,12 @@ def apply(state: ClusterState, action: Any, config: ModelConfig, notify: Notify)
 def component(notify: Notify) -> Component:
     """The faults component; ``notify`` is the cluster's dispatch of observed events to every component."""
     return Component("faults", ACTIONS, enabled, lambda state, action, config: apply(state, action, config, notify))
+
+
+def fault_of(action: Any) -> str | None:
+    """The ``FAULTS`` name of a fault action (a node crash, a partition, a container crashing, a controller restart,
+    a broken watch, a failed request), or None for every other action, recoveries included."""
+    if isinstance(action, kubelet.ContainerExit):
+        return "container-crash" if action.exit_code != 0 else None
+    return {kubelet.CrashNode: "node-crash", kubelet.PartitionNode: "partition", RestartController: CONTROLLER_RESTART,
+            WatchReconnect: WATCH_RELIST, FailNextRequest: REQUEST_ERROR}.get(type(action))

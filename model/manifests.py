@@ -145,8 +145,13 @@ def load(paths: str | Path | Iterable[str | Path]) -> list[Object]:
 
 
 def _files(path: Path) -> list[Path]:
+    """The manifest files in ``path``: the file itself, or a folder's, recursively, except in sub-folders that are
+    Python packages of their own (``model/examples/intents``: scenarios bundled beside the default example, not part
+    of it)."""
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in MANIFEST_SUFFIXES
+                      and not any((parent / "__init__.py").exists() for parent in p.parents
+                                  if parent != path and path in parent.parents))
     if not path.exists():
         raise ManifestError("no such file or directory", "", str(path))
     return [path]

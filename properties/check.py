@@ -11,8 +11,9 @@ from hypothesis.errors import Flaky
 from hypothesis.stateful import run_state_machine_as_test
 
 from properties.explore import PropertyViolated, Scenario, machine_for
-from properties.minimise import minimise
+from properties.minimise import minimise, not_minimal
 from properties.registry import Property
+from properties.shrink_budget import hypothesis_shrink_limit
 
 
 @attrs.frozen
@@ -43,19 +44,27 @@ class CheckResult:
 
 
 def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, seed_value: int = 0,
-        progress: Callable[[int, int], None] | None = None, shrink: bool = True) -> CheckResult:
+        progress: Callable[[int, int], None] | None = None, shrink: bool = True,
+        shrink_seconds: float | None = None) -> CheckResult:
     """Explore ``scenario`` with ``profile``; the same seed gives the same runs and the same trace. Without
     ``shrink`` the first violating run is returned as found (what the benchmark times); with it, Hypothesis's shrunk
-    run is then made 1-minimal (``properties.minimise``)."""
+    run is then made 1-minimal (``properties.minimise``), both within ``shrink_seconds`` of the first failure when
+    given (``properties.shrink_budget``; past it the best run so far, marked not minimal)."""
     machine = machine_for(scenario, properties)
     counted = {"examples": 0, "steps": 0}
+    failed_at: list[float] = []
     teardown = machine.teardown
 
     def counting_teardown(self: machine) -> None:  # type: ignore[valid-type]
         counted["examples"] += 1
         try:
             teardown(self)
+        except PropertyViolated:
+            failed_at.append(time.monotonic())
+            raise
         finally:
+            if self.violated:
+                failed_at.append(time.monotonic())
             counted["steps"] += len(self.transitions)
             if progress is not None:
                 progress(counted["examples"], profile.examples)
@@ -68,9 +77,13 @@ def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, se
     started = time.perf_counter()
     violation = None
     try:
-        run_state_machine_as_test(seed(seed_value)(machine), settings=configured)
+        with hypothesis_shrink_limit(shrink_seconds):
+            run_state_machine_as_test(seed(seed_value)(machine), settings=configured)
     except PropertyViolated as found:
-        violation = minimise(scenario, found, properties) if shrink else found
+        deadline = None if shrink_seconds is None else min(failed_at, default=time.monotonic()) + shrink_seconds
+        violation = minimise(scenario, found, properties, deadline) if shrink else found
+        if deadline is not None and time.monotonic() > deadline:
+            violation = not_minimal(violation)
     except Flaky as flaky:  # the model is deterministic: a flaky failure is a bug in kubeproof itself
         raise RuntimeError(f"non-deterministic exploration: {flaky}") from flaky
     return CheckResult(counted["examples"], counted["steps"], time.perf_counter() - started, violation)

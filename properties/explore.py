@@ -60,6 +60,12 @@ class Scenario:
     kubectl: bool = True
     """Whether the user's budget also goes on ``properties.users`` commands (scale, edit, delete); without them it
     only goes on what the model's user offers (force-deleting pods on a down node)."""
+    fault_budget: tuple[tuple[str, int], ...] | None = None
+    """How many faults of each kind (``model.config.FAULTS`` names) a run may take (``properties.budget``); kinds not
+    named, and every kind when None, are not bounded."""
+    settle_between_faults: bool = False
+    """A fault only in a settled state (no component has work); the explorer may also wait for the cluster to settle
+    (``properties.budget.Settle``)."""
 
     def initial(self) -> ClusterState:
         return _settled(self) if self.settled else _initial(self)
@@ -77,6 +83,8 @@ class PropertyViolated(AssertionError):
 def checked_step(state: ClusterState, action: Any, config: ModelConfig, properties: Sequence[Property],
                  transitions: list[Transition]) -> ClusterState:
     """Apply ``action`` and check every property; raises PropertyViolated with the run so far."""
+    if hasattr(action, "run"):  # an environment move made of checked steps (properties.budget.Settle)
+        return action.run(state, config, properties, transitions)
     result = cluster.step(state, action, config)
     transition = Transition(action, result)
     transitions.append(transition)
@@ -161,15 +169,19 @@ def _settled(scenario: Scenario) -> ClusterState:
 
 
 def check_liveness(state: ClusterState, config: ModelConfig, properties: Sequence[Property],
-                   transitions: Sequence[Transition]) -> None:
+                   transitions: Sequence[Transition], since: int | None = None) -> None:
+    """Check the liveness properties in the state fair execution reached (``since``: when users and faults
+    stopped)."""
     for prop in properties:
         if prop.kind == LIVENESS:
-            messages = prop.check(state, config)
+            messages = prop.check(state, config, since) if prop.since_quiet else prop.check(state, config)
             if messages:
                 raise PropertyViolated(Violation(prop.name, messages[0]), transitions)
 
 
 _COMPONENTS = {c.name: c for c in cluster.COMPONENTS}
+SETTLE = "settle"
+"""The machine's name for the environment waiting for the cluster to settle (``properties.budget.Settle``)."""
 
 
 @functools.cache
@@ -181,7 +193,9 @@ def _index(size: int) -> st.SearchStrategy[int]:
 
 def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[RuleBasedStateMachine]:
     """A Hypothesis state machine exploring ``scenario``: each step picks a component, then one of its
-    enabled actions (users while their budget lasts, faults when the configuration enables them)."""
+    enabled actions (users while their budget lasts, faults when the configuration enables them and the scenario's
+    fault budget allows; with ``settle_between_faults`` also waiting for the cluster to settle)."""
+    from properties import budget  # it builds on this module
 
     class ClusterMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -190,6 +204,7 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             self.transitions: list[Transition] = []
             self.user_actions_left = scenario.user_budget
             self.violated = False
+            self.faults_used: dict[str, int] = {}
 
         def _user_commands(self) -> list[Any]:
             if scenario.kubectl and self.user_actions_left > 0 and not self.state.pending:
@@ -201,16 +216,32 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             the clock, always enabled, last: an index draw favours the first option (in name order the clock took
             half of all steps), and shrinking moves towards it. Each component's actions are generated only up to
             the first."""
+            if scenario.fault_budget is not None:
+                names = {c.name for c in cluster.COMPONENTS if self.actions(c.name)}
+                if scenario.settle_between_faults and self._faults_left() and \
+                        not budget.settled(self.state, scenario.config):
+                    names.add(SETTLE)
+                return sorted(names, key=lambda name: (name == "clock", name))
             names = {c.name for c in cluster.COMPONENTS
                      if c.name != "user" and next(iter(c.enabled(self.state, scenario.config)), None) is not None}
             if self.actions("user"):
                 names.add("user")
             return sorted(names, key=lambda name: (name == "clock", name))
 
+        def _faults_left(self) -> bool:
+            """Whether the budget leaves a fault of some kind the configuration enables (settling is offered only
+            then: it is the wait before the next fault)."""
+            return any(self.faults_used.get(kind, 0) < count for kind, count in scenario.fault_budget or ()
+                       if kind in scenario.config.faults)
+
         def actions(self, component: str) -> list[Any]:
             """``component``'s enabled actions, in the order it gives them (then the user's commands); once the
             user's budget is spent it only submits the scenario's remaining manifests."""
+            if component == SETTLE:
+                return [budget.Settle()]
             listed = list(_COMPONENTS[component].enabled(self.state, scenario.config))
+            if scenario.fault_budget is not None:
+                listed = [a for a in listed if budget.fault_allowed(scenario, self.state, a, self.faults_used)]
             if component != "user":
                 return listed
             if self.user_actions_left <= 0:
@@ -230,6 +261,7 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             action = actions[data.draw(_index(len(actions)), label="action")] if len(actions) > 1 else actions[0]
             if component == "user" and not isinstance(action, SubmitPending):
                 self.user_actions_left -= 1
+            budget.count(self.faults_used, action)
             try:
                 self.state = checked_step(self.state, action, scenario.config, properties, self.transitions)
             except PropertyViolated:
@@ -239,7 +271,7 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
         def teardown(self) -> None:
             if not self.violated and any(p.kind == LIVENESS for p in properties):
                 final = converge(self.state, scenario.config, properties, self.transitions)
-                check_liveness(final, scenario.config, properties, self.transitions)
+                check_liveness(final, scenario.config, properties, self.transitions, self.state.time)
 
     ClusterMachine.__name__ = f"Explore_{scenario.name.replace('-', '_')}"
     return ClusterMachine

@@ -10,13 +10,15 @@ taken at that point (others are skipped) and the same property still breaks, unt
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from model import cluster
 from model.actions import Submit
+from properties.budget import Settle, count, fault_allowed
 from properties.explore import PropertyViolated, Scenario, Transition, checked_step
-from properties.registry import LIVENESS, Property, by_name
+from properties.registry import LIVENESS, Property
 from properties.users import user_actions
 
 
@@ -24,6 +26,8 @@ def _possible(scenario: Scenario, state: Any, action: Any) -> bool:
     """Whether the explorer could take ``action`` in ``state`` (a component's enabled action or a user command)."""
     if isinstance(action, Submit) and scenario.kubectl and action in user_actions(state):
         return True
+    if isinstance(action, Settle):
+        return scenario.settle_between_faults
     return action in cluster.enabled(state, scenario.config)
 
 
@@ -32,9 +36,11 @@ def _rerun(scenario: Scenario, actions: Sequence[Any], properties: Sequence[Prop
     as an action that only followed from a dropped one is no longer possible), or None."""
     state = scenario.initial()
     transitions: list[Transition] = []
+    used: dict[str, int] = {}
     for action in actions:
-        if not _possible(scenario, state, action):
+        if not _possible(scenario, state, action) or not fault_allowed(scenario, state, action, used):
             continue
+        count(used, action)
         try:
             state = checked_step(state, action, scenario.config, properties, transitions)
         except PropertyViolated as violated:
@@ -52,12 +58,14 @@ def _removals(length: int) -> Iterator[tuple[int, ...]]:
     yield from itertools.combinations(range(length), 2)
 
 
-def minimise(scenario: Scenario, found: PropertyViolated, properties: Sequence[Property]) -> PropertyViolated:
+def minimise(scenario: Scenario, found: PropertyViolated, properties: Sequence[Property],
+             deadline: float | None = None) -> PropertyViolated:
     """A run no longer than ``found``'s that breaks the same property, from which no single action, pair of actions
     or block of actions can be dropped. A liveness violation is returned as it is (its run ends with fair
-    convergence, not with the failing step)."""
+    convergence, not with the failing step). Past ``deadline`` (``time.monotonic``) it stops with the shortest run so
+    far, marked not minimal."""
     name = found.violation.property
-    if by_name([name])[0].kind == LIVENESS:
+    if next((p.kind for p in properties if p.name == name), None) in (LIVENESS, None):
         return found
     checked = tuple(p for p in properties if p.kind != LIVENESS)
     best, changed = found, True
@@ -65,9 +73,18 @@ def minimise(scenario: Scenario, found: PropertyViolated, properties: Sequence[P
         changed = False
         actions = [t.action for t in best.transitions]
         for dropped in _removals(len(actions)):
+            if deadline is not None and time.monotonic() > deadline:
+                return not_minimal(best)
             kept = [a for i, a in enumerate(actions) if i not in dropped]
             shorter = _rerun(scenario, kept, checked)
             if shorter is not None and shorter.violation.property == name:
                 best, changed = shorter, True
                 break
     return best
+
+
+def not_minimal(violation: PropertyViolated) -> PropertyViolated:
+    """Mark a counterexample whose shrinking ran out of time (``kubeproof check --shrink-seconds``): the trace says
+    ``"minimal": false``."""
+    violation.minimal = False  # type: ignore[attr-defined]
+    return violation

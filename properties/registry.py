@@ -31,6 +31,9 @@ class Property:
     store_only: bool = False
     """The invariant reads only the API server's store, so it need not be re-checked after a step that wrote
     nothing."""
+    since_quiet: bool = False
+    """A liveness check that also takes the model time at which users and faults stopped (``check(state, config,
+    since)``), e.g. to bound how long convergence took."""
 
 
 @attrs.frozen

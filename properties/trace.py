@@ -3,7 +3,10 @@ people, and exported as the kubectl commands that would drive a real cluster the
 
 JSON schema (top level): ``variant`` (bug variant name or null), ``property``, ``message``, ``seed``,
 ``initial`` (``scenario``, ``settled`` (whether the run starts once fair execution has brought the workloads
-up), ``config`` with ``faults``/``variants``, ``manifests``: the objects the initial state is built from),
+up), ``config`` with ``faults``/``variants``, ``manifests``: the objects the initial state is built from, ``seed``;
+with a fault budget ``faultBudget``, ``settleBetweenFaults`` and ``userActions``; with ``kubeproof check --spec``
+the ``spec`` as written, with ``--properties-module`` its ``propertiesModule``, with ``--only-intents``
+``onlyIntents``), ``minimal`` (false when shrinking ran out of its ``--shrink-seconds``),
 ``steps``: one entry per action with ``action`` (its type and fields, requests with their user and object
 manifest), ``description``, ``responses`` (code, reason, message) and ``changed``
 (each object written: event, kind, namespace, name, resourceVersion).
@@ -37,6 +40,8 @@ def _action_types() -> dict[str, type]:
     for request in (rq.Create, rq.Update, rq.UpdateStatus, rq.Bind, rq.Delete, rq.Get, rq.List,
                     rq.PatchOwnerReferences):
         types[request.__name__] = request
+    from properties.budget import Settle
+    types[Settle.__name__] = Settle
     return types
 
 
@@ -71,7 +76,9 @@ def decode_value(value: Any, types: dict[str, type] | None = None) -> Any:
     return value
 
 
-def to_json(violation: PropertyViolated, scenario: Scenario, seed: int | None, variant: str | None) -> dict:
+def to_json(violation: PropertyViolated, scenario: Scenario, seed: int | None, variant: str | None,
+            extra: dict | None = None) -> dict:
+    """The trace; ``extra`` goes into ``initial`` too (a user's CheckSpec, their properties module)."""
     steps = []
     for transition in violation.transitions:
         result = transition.result
@@ -89,14 +96,26 @@ def to_json(violation: PropertyViolated, scenario: Scenario, seed: int | None, v
         "property": violation.violation.property,
         "message": violation.violation.message,
         "seed": seed,
+        "minimal": getattr(violation, "minimal", True),
         "initial": {
             "scenario": scenario.name,
             "settled": scenario.settled,
             "config": {"faults": sorted(scenario.config.faults), "variants": sorted(scenario.config.variants)},
             "manifests": [obj.to_dict() for obj in scenario.objects],
+            "seed": seed,
+            **_budget(scenario),
+            **(extra or {}),
         },
         "steps": steps,
     }
+
+
+def _budget(scenario: Scenario) -> dict:
+    """The run's fault budget, settling and user actions, when they differ from the defaults."""
+    if scenario.fault_budget is None and not scenario.settle_between_faults and scenario.kubectl:
+        return {}
+    return {"faultBudget": None if scenario.fault_budget is None else dict(scenario.fault_budget),
+            "settleBetweenFaults": scenario.settle_between_faults, "userActions": scenario.kubectl}
 
 
 def scenario_of(trace: dict) -> Scenario:
@@ -104,7 +123,11 @@ def scenario_of(trace: dict) -> Scenario:
     config = ModelConfig(faults=frozenset(initial["config"].get("faults", ())),
                          variants=frozenset(initial["config"].get("variants", ())))
     objects = tuple(from_dict(doc) for doc in initial["manifests"])
-    return Scenario(initial["scenario"], objects, config, settled=bool(initial.get("settled", False)))
+    budget = initial.get("faultBudget")
+    return Scenario(initial["scenario"], objects, config, settled=bool(initial.get("settled", False)),
+                    kubectl=bool(initial.get("userActions", True)),
+                    fault_budget=None if budget is None else tuple(sorted(budget.items())),
+                    settle_between_faults=bool(initial.get("settleBetweenFaults", False)))
 
 
 def load(path: str) -> dict:

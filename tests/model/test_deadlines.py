@@ -148,8 +148,8 @@ def test_a_crash_looping_container_s_back_off_is_a_deadline() -> None:
     state, crashed = INITIAL, None
     for _ in range(2):
         state = settle(state)
-        crashed = next(a for a in cluster.enabled(state, SLOW_HEARTBEATS) if isinstance(a, ContainerExit) and a.exit_code
-                       and (crashed is None or a.uid == crashed.uid))
+        crashed = next(a for a in cluster.enabled(state, SLOW_HEARTBEATS)
+                       if isinstance(a, ContainerExit) and a.exit_code and (crashed is None or a.uid == crashed.uid))
         state = cluster.apply(state, crashed, SLOW_HEARTBEATS)
     state = settle(state)
     container = state.nodes[crashed.node].pods[crashed.uid].containers[0]
@@ -160,3 +160,25 @@ def test_a_crash_looping_container_s_back_off_is_a_deadline() -> None:
     assert not syncs(_at(state, restart - 1)) and syncs(_at(state, restart))
     state = cluster.apply(state, cluster.clock_tick(state, SLOW_HEARTBEATS), SLOW_HEARTBEATS)
     assert state.time == restart
+
+
+def test_the_clock_stops_at_the_scheduler_s_flush_of_an_unschedulable_pod() -> None:
+    """A pod that fits nowhere is parked; 5 minutes later kube-scheduler's flush moves it back to the queue. Jumping
+    with nothing else acting lands on that moment rather than past it."""
+    from model.examples.intents import DIRECTORY
+    from model.manifests import load
+    from model.scheduler.component import MAX_UNSCHEDULABLE_SECONDS, NAME, FlushUnschedulable
+    state = cluster.initial_state(load([DIRECTORY / "schedulable" / "violated.yaml"]))
+    parked = lambda s: s.informer(NAME).memory.get("unschedulable", {})  # noqa: E731
+    for _ in range(600):
+        actions = [a for a in cluster.enabled(state) if not isinstance(a, Tick)]
+        if not actions and parked(state):
+            break
+        state = cluster.apply(state, actions[0] if actions else cluster.clock_tick(state))
+    (since,) = parked(state).values()
+    flush = since + MAX_UNSCHEDULABLE_SECONDS
+    visited = []
+    while state.time < flush:
+        state = cluster.apply(state, cluster.clock_tick(state))
+        visited.append(state.time)
+    assert flush in visited and FlushUnschedulable() in cluster.enabled(state)
