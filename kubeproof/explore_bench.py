@@ -139,7 +139,7 @@ def _markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(output_dir: str, note: Callable[[str], None], seconds: float = 20.0) -> str:
+def run(output_dir: str, note: Callable[[str], None], seconds: float = 10.0) -> str:
     """Measure, write ``explore.md`` and ``explore.json`` under ``output_dir``; returns the Markdown."""
     environment = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "python": platform.python_version(),
                    "platform": platform.platform(terse=True), "cpus": os.cpu_count(),
@@ -151,7 +151,7 @@ def run(output_dir: str, note: Callable[[str], None], seconds: float = 20.0) -> 
     note("throughput")
     report: dict[str, Any] = {"environment": environment, "targets": TARGETS, "throughput": _throughput(seconds)}
     note("symmetry")
-    report["symmetry"] = _symmetry(depth=6)
+    report["symmetry"] = _symmetry(depth=4)
     note("variants")
     report["variants"] = _variants(shrunk, seconds=TARGETS["variant_seconds"] * 2)
     note("livelock")
