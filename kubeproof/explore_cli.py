@@ -31,7 +31,7 @@ def _scope(args: argparse.Namespace, users: int, kubectl: bool) -> Scope:
                     max_memory_mb=args.max_memory_mb)
     return Scope(user_budget=users if args.users is None else args.users, kubectl=kubectl,
                  fault_budget=args.fault_budget, settle_between_faults=args.settle, bounds=bounds,
-                 symmetry=not args.no_symmetry, liveness=not args.no_liveness, clock=args.clock)
+                 symmetry=args.symmetry, liveness=not args.no_liveness, clock=args.clock)
 
 
 def _chosen(args: argparse.Namespace) -> tuple[Any, str | None, int, bool]:
@@ -136,7 +136,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     explore_cmd.add_argument("--max-depth", type=int)
     explore_cmd.add_argument("--max-seconds", type=float, help="CPU seconds")
     explore_cmd.add_argument("--max-memory-mb", type=int, default=4096)
-    explore_cmd.add_argument("--no-symmetry", action="store_true", help="do not merge states of interchangeable nodes")
+    explore_cmd.add_argument("--symmetry", action="store_true", help="merge states of interchangeable nodes")
     explore_cmd.add_argument("--no-liveness", action="store_true", help="check safety properties only")
     explore_cmd.add_argument("--traces", default="reports/traces", help="where the trace goes")
     explore_cmd.add_argument("--json", action="store_true", help="print the result as JSON")
