@@ -17,6 +17,7 @@ from properties import trace as traces
 from properties.exhaustive import Bounds
 from properties.lasso import mark_loop
 from properties.small_scope import CLOCKS, ExploreResult, Scope, explore
+from properties.spec import check_targets, compile_intents, load_spec, scenario_for
 from properties.variants import BY_NAME as VARIANT_SCENARIOS
 
 
@@ -30,7 +31,7 @@ def _scope(args: argparse.Namespace, users: int, kubectl: bool) -> Scope:
                     max_memory_mb=args.max_memory_mb)
     return Scope(user_budget=users if args.users is None else args.users, kubectl=kubectl,
                  fault_budget=args.fault_budget, settle_between_faults=args.settle, bounds=bounds,
-                 symmetry=not args.no_symmetry, liveness=not args.no_liveness, clock=args.clock, por=args.por)
+                 symmetry=args.symmetry, liveness=not args.no_liveness, clock=args.clock)
 
 
 def _chosen(args: argparse.Namespace) -> tuple[Any, str | None, int, bool]:
@@ -45,8 +46,8 @@ def _chosen(args: argparse.Namespace) -> tuple[Any, str | None, int, bool]:
     return attrs.evolve(_scenario(args), settled=args.settled), None, 1, True
 
 
-def _write(result: ExploreResult, scenario: Any, variant: str | None, directory: Path) -> Path:
-    trace = traces.to_json(result.violation, scenario, None, variant)
+def _write(result: ExploreResult, scenario: Any, variant: str | None, directory: Path, extra: dict) -> Path:
+    trace = traces.to_json(result.violation, scenario, None, variant, extra)
     markdown = traces.to_markdown(trace)
     if result.loop_start is not None:
         trace, markdown = mark_loop(trace, markdown, result.loop_start)
@@ -66,13 +67,28 @@ def _scope_text(scope: Scope, result: ExploreResult) -> str:
             f"nodes {symmetric}")
 
 
+def _with_spec(args: argparse.Namespace, scenario: Any, properties: tuple, scope: Scope) -> tuple[Any, tuple, Scope,
+                                                                                                  dict]:
+    """The scenario, properties and scope under ``--spec``: its intents are checked too, its fault budget and
+    settling bound the faults, and without user actions the user budget is 0."""
+    if not args.spec:
+        return scenario, properties, scope, {}
+    spec = load_spec(args.spec)
+    check_targets(spec, scenario.objects, args.spec)
+    scenario = scenario_for(scenario, spec)
+    scope = attrs.evolve(scope, faults=tuple(scenario.fault_budget or ()),
+                         settle_between_faults=scope.settle_between_faults or scenario.settle_between_faults,
+                         user_budget=scope.user_budget if spec.user_actions else 0)
+    return scenario, (*properties, *compile_intents(spec)), scope, {"spec": spec.document}
+
+
 def cmd_explore(args: argparse.Namespace) -> int:
     properties = _properties(args.property)
     scenario, variant, users, kubectl = _chosen(args)
-    scope = _scope(args, users, kubectl)
+    scenario, properties, scope, extra = _with_spec(args, scenario, properties, _scope(args, users, kubectl))
     result = explore(scenario, properties, scope)
     found = result.search
-    trace_path = _write(result, scenario, variant, Path(args.traces)) if result.violation is not None else None
+    trace_path = _write(result, scenario, variant, Path(args.traces), extra) if result.violation is not None else None
     summary = {"scenario": scenario.name, "status": result.status,
                "property": result.violation.violation.property if result.violation else None,
                "message": result.violation.violation.message if result.violation else None,
@@ -91,7 +107,8 @@ def cmd_explore(args: argparse.Namespace) -> int:
                 ("CPU seconds", f"{found.seconds:.1f} ({found.states / max(found.seconds, 1e-9):,.0f} states/s)")]
         if result.violation is not None:
             rows.insert(1, ("property", f"{summary['property']}: {summary['message']}"))
-            kind = "lasso" if result.loop_start is not None else "shortest trace"
+            kind = "lasso" if result.loop_start is not None else \
+                "trace (fair execution)" if result.notes else "shortest trace"
             rows.append((kind, f"{summary['trace_steps']} steps: {trace_path} (and .md)"))
         print(table(("", ""), rows).split("\n", 1)[1])
     return EXIT_VIOLATION if result.violation is not None else EXIT_OK
@@ -103,6 +120,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     explore_cmd.add_argument("manifests", nargs="*", help="workload manifests (default: the bundled example scenario)")
     explore_cmd.add_argument("--cluster", nargs="+", help="cluster snapshot or Node manifests")
     explore_cmd.add_argument("--property", action="append", help="check only this property (repeatable)")
+    explore_cmd.add_argument("--spec", help="a CheckSpec: its intents are checked too, its fault budget and settling "
+                                            "bound the faults")
     explore_cmd.add_argument("--variant", action="append",
                              help="re-create a known bug; alone and without manifests, explores its own scenario")
     explore_cmd.add_argument("--fault", action="append", help=f"enable a fault ({', '.join(FAULTS)}; repeatable)")
@@ -111,15 +130,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     explore_cmd.add_argument("--users", type=int, help="user commands (default 1; a variant's own budget)")
     explore_cmd.add_argument("--clock", choices=CLOCKS, default="model",
                              help="model: the clock ticks as the model offers; frozen: no timer fires")
-    explore_cmd.add_argument("--por", action="store_true",
-                             help="partial-order reduction (with --clock frozen and no faults; traces may be longer)")
     explore_cmd.add_argument("--settled", action="store_true",
                              help="start once fair execution has brought the workloads up")
     explore_cmd.add_argument("--max-states", type=int, default=200_000)
     explore_cmd.add_argument("--max-depth", type=int)
     explore_cmd.add_argument("--max-seconds", type=float, help="CPU seconds")
     explore_cmd.add_argument("--max-memory-mb", type=int, default=4096)
-    explore_cmd.add_argument("--no-symmetry", action="store_true", help="do not merge states of interchangeable nodes")
+    explore_cmd.add_argument("--symmetry", action="store_true", help="merge states of interchangeable nodes")
     explore_cmd.add_argument("--no-liveness", action="store_true", help="check safety properties only")
     explore_cmd.add_argument("--traces", default="reports/traces", help="where the trace goes")
     explore_cmd.add_argument("--json", action="store_true", help="print the result as JSON")

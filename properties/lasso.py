@@ -42,6 +42,12 @@ class LivenessVerdict:
     notes: tuple[str, ...] = ()
 
 
+def _failing(prop: Property, state: Any, config: Any) -> list[str]:
+    """A liveness property's messages in ``state`` (an intent judged since the cluster was left alone is judged over
+    the whole run: ``since`` None)."""
+    return prop.check(state, config, None) if getattr(prop, "since_quiet", False) else prop.check(state, config)
+
+
 def _acting(explorer: Any, node: Any) -> frozenset[str]:
     """The components (not the clock) with a cluster-alone action enabled in ``node``."""
     from properties.small_scope import quiet
@@ -103,7 +109,7 @@ def _lassos(explorer: Any, found: Result, properties: Sequence[Property]) -> lis
         if not required <= taken:
             continue  # a component that could always act never does: not a fair run
         for prop in properties:
-            messages = {k: prop.check(found.nodes[k].state, explorer.config) for k in component}
+            messages = {k: _failing(prop, found.nodes[k].state, explorer.config) for k in component}
             failing = [k for k, m in messages.items() if m]
             if failing:
                 entry = min(failing, key=order.__getitem__)
@@ -163,7 +169,7 @@ def _fair_lasso(explorer: Any, node: Any, run: Sequence[Transition],
         if not required <= taken:
             continue
         for prop in properties:
-            failing = [m for m in (prop.check(st, explorer.config) for st in loop) if m]
+            failing = [m for m in (_failing(prop, st, explorer.config) for st in loop) if m]
             if failing:
                 return first - 1, index - 1, prop, failing[0][0]
     return None
@@ -243,7 +249,7 @@ def replay_lasso(trace: dict, properties: Sequence[Property]) -> tuple[bool, int
     states = [initial, *(t.result.state for t in transitions)]
     keys = Canonicaliser(interchangeable_nodes(initial))
     closes = keys.key(states[start]) == keys.key(states[-1])
-    failing = [m for st in states[start:] for m in (prop.check(st, scenario.config) if prop else [])]
+    failing = [m for st in states[start:] for m in (_failing(prop, st, scenario.config) if prop else [])]
     if closes and failing:
         return True, len(actions), (f"{trace['property']}: the loop of steps {start + 1}-{len(actions)} returns to the "
                                     f"state it left, and the property fails in it: {failing[0]}")

@@ -74,7 +74,7 @@ def identical_nodes(scenario: Scenario) -> Scenario:
 def test_symmetry_never_hides_a_violation(name: str) -> None:
     scenario = identical_nodes(variant(name).scenario())
     without = explore(scenario, SAFETY, scope_for(name, symmetry=False))
-    with_symmetry = explore(scenario, SAFETY, scope_for(name))
+    with_symmetry = explore(scenario, SAFETY, scope_for(name, symmetry=True))
     assert with_symmetry.symmetric_nodes == (("node-a", "node-b"),)
     assert without.status == with_symmetry.status
     assert (without.violation is None) == (with_symmetry.violation is None)
