@@ -86,29 +86,18 @@ action."""
 
 
 WATCH_LATENCY = 1
-"""How far the clock moves at most while a connected watch has events still to deliver, or a healthy node's heartbeat
-is due: the API server's watches deliver within well under a second and kubelets heartbeat on time, so a jump past
-a timer with a component's informer still behind it would be a watch stalled for that long (``watch-relist`` is
-the fault that breaks a watch; e.g. a ReplicaSet controller's expectations expiring after 5 min while its informer
-has not yet seen its own creates), and a jump past a due heartbeat a healthy node silent for that long (a
-partition). One-second steps keep those paths as costly as they were before the clock could jump."""
-
-
-def _heartbeat_due(state: ClusterState, config: ModelConfig) -> bool:
-    """Some running node that reaches the API server has a heartbeat due: kubelets heartbeat on time, so a jump past
-    it would silence a healthy node for as long as the jump (that is the ``partition`` fault's job)."""
-    return any(r.up and r.reachable and (r.last_heartbeat is None
-                                         or state.time - r.last_heartbeat >= config.node_status_update_frequency)
-               and state.store.get("Node", None, name) is not None for name, r in state.nodes.items())
+"""How far the clock moves at most while a connected watch has events still to deliver: the API server's watches
+deliver within well under a second, so a jump past a timer with a component's informer still behind it would be a
+watch stalled for that long (``watch-relist`` is the fault that breaks a watch), e.g. a ReplicaSet controller's
+expectations expiring after 5 min while its informer has not yet seen its own creates."""
 
 
 def clock_tick(state: ClusterState, config: ModelConfig = DEFAULT_CONFIG) -> act.Tick:
     """The clock's one action: to the next deadline any component waits for (``model.deadlines``), so a timer costs
-    one action however long it is; one second (:data:`WATCH_LATENCY`) while a watch is behind or a heartbeat due."""
+    one action however long it is; one second (:data:`WATCH_LATENCY`) while a watch is behind."""
     deadline = next_deadline(state, config)
     seconds = IDLE_TICK if deadline is None else deadline - state.time
-    slow = lagging(state) or _heartbeat_due(state, config)
-    return act.Tick(min(seconds, WATCH_LATENCY) if slow else seconds)
+    return act.Tick(min(seconds, WATCH_LATENCY) if lagging(state) else seconds)
 
 
 def _clock_enabled(state: ClusterState, config: ModelConfig) -> Iterable[Any]:
