@@ -45,10 +45,13 @@ def _timed(work: Any) -> tuple[Any, float]:
     return result, round(time.process_time() - started, 2)
 
 
-def measure(seed: int, note: Any) -> list[dict[str, Any]]:
+def measure(seed: int, note: Any, only: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """One row per scenario (those named in ``only``, or all)."""
     rows = []
     profile = PROFILES["ci"]
     for case, kind, violated, holds, variant in CASES:
+        if only and case not in only:
+            continue
         note(f"intent scenario {case} ({kind})")
         scenario, properties = _scenario(case, violated, variant)
         first, cpu_first = _timed(lambda s=scenario, p=properties: run(s, p, profile, seed, shrink=False))
