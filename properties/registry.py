@@ -31,19 +31,23 @@ class Property:
     store_only: bool = False
     """The invariant reads only the API server's store, so it need not be re-checked after a step that wrote
     nothing."""
-    since_quiet: bool = False
-    """A liveness check that also takes the model time at which users and faults stopped (``check(state, config,
-    since)``), e.g. to bound how long convergence took."""
-
     reads: frozenset[str] | None = None
     """The :class:`ClusterState` fields the invariant reads (None: any), so it need not be re-checked after a step
     that left them all the same objects (``store_only`` is ``{"store"}``)."""
+    since_quiet: bool = False
+    """A liveness check that also takes the model time at which users and faults stopped (``check(state, config,
+    since)``), e.g. to bound how long convergence took."""
+    origin: tuple[str, str, tuple] | None = None
+    """For a property built at run time (an intent, a user's module's), how to build it again in another process:
+    ``(module, function, arguments)``; its check is a closure, which cannot be pickled."""
 
     def __reduce__(self) -> str | tuple[Any, ...]:
         """A registered property pickles as its name (its check, wrapped by a decorator, cannot be pickled by
         reference), so worker processes can receive it; any other pickles field by field."""
         if self.name in _registered() and _registered()[self.name] is self:
             return _by_name, (self.name,)
+        if self.origin is not None:
+            return _rebuild, self.origin
         return super().__reduce__()
 
 
@@ -51,6 +55,12 @@ class Property:
 class Violation:
     property: str
     message: str
+
+
+def _rebuild(module: str, function: str, arguments: tuple) -> Property:
+    """The property ``module.function(*arguments)`` builds (see ``Property.origin``)."""
+    import importlib
+    return getattr(importlib.import_module(module), function)(*arguments)
 
 
 def invariant(name: str, statement: str, reference: str, store_only: bool = False,

@@ -36,12 +36,13 @@ TOP_LEVEL = {"schema": True, "variant": False, "property": True, "message": Fals
 loop of a liveness counterexample from ``kubeproof explore``)."""
 INITIAL = {"scenario": True, "settled": False, "config": True, "manifests": True, "spec": False,
            "propertiesModule": False, "onlyIntents": False, "faultBudget": False, "settleBetweenFaults": False,
-           "userActions": False}
-"""Keys of ``initial``: a user's CheckSpec (``spec``, ``propertiesModule``, ``onlyIntents``) and the run's fault
-budget and user actions, as ``trace.to_json`` writes them; ``trace.scenario_of`` reads them."""
+           "userActions": False, "seed": False}
+"""Keys of ``initial``: the seed, a user's CheckSpec (``spec``, ``propertiesModule``, ``onlyIntents``) and the run's
+fault budget and user actions, as ``trace.to_json`` writes them; ``trace.scenario_of`` reads them."""
 INITIAL_TYPES = {"settled": (bool, "a boolean"), "spec": (dict, "an object"), "propertiesModule": (str, "a string"),
                  "onlyIntents": (bool, "a boolean"), "faultBudget": ((dict, type(None)), "an object or null"),
-                 "settleBetweenFaults": (bool, "a boolean"), "userActions": (bool, "a boolean")}
+                 "settleBetweenFaults": (bool, "a boolean"), "userActions": (bool, "a boolean"),
+                 "seed": ((int, type(None)), "an integer or null")}
 CONFIG = {"faults": False, "variants": False}
 STEP = {"action": True, "description": False, "responses": False, "changed": False}
 ALWAYS_APPLICABLE = (Tick, Resync, Submit)

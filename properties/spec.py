@@ -231,7 +231,12 @@ def check_targets(spec: CheckSpec, objects: Sequence[Any], source: str) -> None:
 
 def compile_intents(spec: CheckSpec) -> tuple[Property, ...]:
     """The spec's intents as properties, in the spec's order."""
-    return tuple(KINDS[intent.kind].build(intent) for intent in spec.intents)
+    return tuple(build_intent(intent) for intent in spec.intents)
+
+
+def build_intent(intent: Intent) -> Property:
+    """One intent as a property, which worker processes can build again from the intent (``Property.origin``)."""
+    return attrs.evolve(KINDS[intent.kind].build(intent), origin=("properties.spec", "build_intent", (intent,)))
 
 
 # --- oracles --------------------------------------------------------------------------------------------------------
@@ -544,7 +549,13 @@ def module_properties(name: str) -> tuple[Property, ...]:
         found = tuple(v for v in vars(module).values() if isinstance(v, Property))
     if not found or not all(isinstance(p, Property) for p in found):
         raise ManifestError("defines no properties (use the properties.registry decorators)", "", name)
-    return tuple(found)
+    return tuple(attrs.evolve(p, origin=("properties.spec", "module_property", (name, p.name))) for p in found)
+
+
+def module_property(module: str, name: str) -> Property:
+    """The property called ``name`` of a user's module, as :func:`module_properties` gives it (for worker
+    processes, which import the module themselves)."""
+    return next(p for p in module_properties(module) if p.name == name)
 
 
 def replay_properties(trace: dict, builtin: Sequence[Property]) -> tuple[Property, ...]:
