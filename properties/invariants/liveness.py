@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from model.config import ModelConfig
-from model.controllers import daemonset, deployment, job, statefulset
+from model.controllers import deployment, job, statefulset
 from model.labels import selector_from_set
 from model.state import ClusterState
+from properties.oracles import could_any_node_take, daemon_placement, pod_target_node
 from properties.registry import liveness
 
 
@@ -95,13 +96,14 @@ def endpoints_converge(state: ClusterState, config: ModelConfig) -> list[str]:
     return messages
 
 
-def _unschedulable(pods: list[Any]) -> Any | None:
-    """The first pod the scheduler has found no node for (the cluster cannot hold the desired state: no
-    controller guarantees progress then)."""
+def _unschedulable(pods: list[Any], state: ClusterState) -> Any | None:
+    """The first pod the scheduler has found no node for and that a reference check confirms no node could take
+    (``properties.oracles.could_any_node_take``): the cluster cannot hold the desired state, so no controller
+    guarantees progress. The scheduler's own verdict alone is no excuse: a bug in its filters would excuse itself."""
     for pod in pods:
         condition = pod.status.condition("PodScheduled")
         if not pod.node_name and condition is not None and condition.status == "False" and \
-                condition.reason == "Unschedulable":
+                condition.reason == "Unschedulable" and not could_any_node_take(pod, state.store):
             return pod
     return None
 
@@ -122,7 +124,7 @@ def deployments_complete(state: ClusterState, config: ModelConfig) -> list[str]:
         pods = [p for rs in rss for p in _live_owned(state, rs)]
         failed = _has_condition(d.status, "ReplicaFailure") or any(
             _has_condition(rs.status, "ReplicaFailure") for rs in rss)
-        if failed or _unschedulable(pods) is not None:
+        if failed or _unschedulable(pods, state) is not None:
             continue
         new_rs = deployment.find_new_replica_set(d, rss)
         new = 0 if new_rs is None else len(_live_owned(state, new_rs))
@@ -136,7 +138,8 @@ def deployments_complete(state: ClusterState, config: ModelConfig) -> list[str]:
 @liveness(
     "daemonsets-converge",
     "Every DaemonSet ends with exactly one live pod on each node that should run it (its node selector, affinity "
-    "and taints allow it) and none on any other node.",
+    "and taints allow it), at most one where a running pod may stay (only a NoSchedule taint it does not tolerate) "
+    "and none on any other node (judged by the DaemonSet docs' rules, not the controller's predicate).",
     "https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/",
 )
 def daemonsets_converge(state: ClusterState, config: ModelConfig) -> list[str]:
@@ -145,13 +148,15 @@ def daemonsets_converge(state: ClusterState, config: ModelConfig) -> list[str]:
     for ds in _standing(state, "DaemonSet"):
         on_node: dict[str, int] = {}
         for pod in _live_owned(state, ds):
-            target = daemonset.target_node_name(pod) or ""
+            target = pod_target_node(pod) or ""
             on_node[target] = on_node.get(target, 0) + 1
         for node in nodes:
-            wanted = 1 if daemonset.node_should_run_daemon_pod(node, ds)[0] else 0
-            if on_node.get(node.name, 0) != wanted:
-                messages.append(f"DaemonSet {ds.namespace}/{ds.name} has {on_node.get(node.name, 0)} live pods for "
-                                f"node {node.name}, which should run {wanted}")
+            should_run, may_stay = daemon_placement(ds, node)
+            count = on_node.get(node.name, 0)
+            if count > 1 or (should_run and count == 0) or (not may_stay and count):
+                wanted = "should run 1" if should_run else "may keep 1" if may_stay else "should run none"
+                messages.append(f"DaemonSet {ds.namespace}/{ds.name} has {count} live pods for node {node.name}, "
+                                f"which {wanted}")
     return messages
 
 
@@ -165,7 +170,7 @@ def jobs_finish(state: ClusterState, config: ModelConfig) -> list[str]:
     for j in _standing(state, "Job"):
         if j.spec.suspend or job.is_job_finished(j):
             continue
-        if _unschedulable(_owned(state, "Pod", j)) is None:
+        if _unschedulable(_owned(state, "Pod", j), state) is None:
             messages.append(f"Job {j.namespace}/{j.name} has neither completed nor failed "
                             f"({j.status.succeeded or 0} succeeded, {j.status.active or 0} active)")
     return messages
@@ -181,7 +186,7 @@ def statefulsets_converge(state: ClusterState, config: ModelConfig) -> list[str]
     messages = []
     for sts in _standing(state, "StatefulSet"):
         pods = _live_owned(state, sts)
-        if _unschedulable(pods) is not None:
+        if _unschedulable(pods, state) is not None:
             continue
         wanted = {f"{sts.name}-{k}" for k in range(sts.spec.replicas)}
         ready = {p.name for p in pods if statefulset.is_running_and_ready(p)}

@@ -236,10 +236,12 @@ def only_authorized() -> list[str]:
     before = state_of()
     new = pod("intruder", node=None)
     check = by_name(["only-authorized-requests-succeed"])[0].check
-    as_admin = transition(Submit(rq.Create(ADMIN, from_dict(new))), before, created(new))
-    assert check(before, as_admin, before, CONFIG) == []
-    as_mallory = transition(Submit(rq.Create(user("mallory"), from_dict(new))), before, created(new))
-    return check(before, as_mallory, before, CONFIG)
+    def create_as(who: Any) -> Transition:
+        request = rq.Create(who, from_dict(new))
+        return transition(Submit(request), before, attrs.evolve(created(new), request=request, served=before.store))
+
+    assert check(before, create_as(ADMIN), before, CONFIG) == []
+    return check(before, create_as(user("mallory")), before, CONFIG)
 
 
 def names_unique() -> list[str]:
