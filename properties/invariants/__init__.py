@@ -1,6 +1,6 @@
 """Every property kubeproof checks, by area."""
 
-from properties.invariants import apiserver, liveness, nodes, rollouts, services, workloads
+from properties.invariants import apiserver, liveness, nodes, refusals, rollouts, services, workloads
 from properties.registry import Property
 
 PROPERTIES: tuple[Property, ...] = (
@@ -15,6 +15,8 @@ PROPERTIES: tuple[Property, ...] = (
     apiserver.only_authorized,
     apiserver.names_unique,
     apiserver.resource_versions_increase,
+    refusals.refusals_justified,
+    refusals.no_lost_updates,
     nodes.scheduled_pods_fit,
     workloads.replicaset_bound,
     workloads.job_parallelism,

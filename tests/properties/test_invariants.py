@@ -380,6 +380,42 @@ def statefulsets_converge() -> list[str]:
     return check(state_of(stateful_set(), pod("web-0", owners=owned)), CONFIG)
 
 
+def served(response: rq.Response, request: Any, store: Any) -> rq.Response:
+    """``response`` as ``model.state.submit`` hands it out: with the request and the store that served it."""
+    return attrs.evolve(response, request=request, served=store)
+
+
+def refusals_justified() -> list[str]:
+    """A Conflict is justified only by a stale resourceVersion; an RBAC refusal only when nothing grants it."""
+    before = state_of(pod("a"))
+    stored = before.store.get("Pod", "shop", "a")
+    check = by_name(["refusals-justified"])[0].check
+
+    def refused(version: str, who: Any = ADMIN) -> Transition:
+        obj = attrs.evolve(stored, metadata=attrs.evolve(stored.metadata, resource_version=version))
+        request = rq.Update(who, obj)
+        answer = rq.conflict("pods", "a", rq.STALE) if who is ADMIN else rq.forbidden('User "x" cannot update')
+        return transition(Submit(request), before, served(answer, request, before.store))
+
+    assert check(before, refused("0"), before, CONFIG) == []
+    assert check(before, refused(stored.metadata.resource_version, user("mallory")), before, CONFIG) == []
+    return check(before, refused(stored.metadata.resource_version), before, CONFIG)
+
+
+def no_lost_updates() -> list[str]:
+    before = state_of(pod("a"))
+    stored = before.store.get("Pod", "shop", "a")
+    check = by_name(["no-lost-updates"])[0].check
+
+    def accepted(version: str) -> Transition:
+        obj = attrs.evolve(stored, metadata=attrs.evolve(stored.metadata, resource_version=version))
+        request = rq.UpdateStatus(ADMIN, obj)
+        return transition(Submit(request), before, served(rq.ok(obj), request, before.store))
+
+    assert check(before, accepted(stored.metadata.resource_version), before, CONFIG) == []
+    return check(before, accepted("0"), before, CONFIG)
+
+
 CASES: dict[str, tuple[Callable[[], list[str]], tuple[str, ...]]] = {
     "quota-never-exceeded": (quota, ("ResourceQuota shop/pods", "pods used 2", "hard 1")),
     "node-capacity": (node_capacity, ("Node n1", "shop/b")),
@@ -394,6 +430,9 @@ CASES: dict[str, tuple[Callable[[], list[str]], tuple[str, ...]]] = {
     "statefulset-stable-storage": (statefulset_storage, ("shop/web-1", "data-web-0", "data-web-1")),
     "only-authorized-requests-succeed": (only_authorized, ("mallory", "create", "pods", "shop/intruder")),
     "names-unique": (names_unique, ("Pod shop/a",)),
+    "refusals-justified": (refusals_justified, ("kubernetes-admin", "Update of Pod/shop/a", "Conflict",
+                                                "was the current one")),
+    "no-lost-updates": (no_lost_updates, ("UpdateStatus of Pod/shop/a", "resourceVersion 0")),
     "resource-versions-increase": (resource_versions_increase, ("Pod shop/a", "resourceVersion")),
     "scheduled-pods-fit-their-node": (scheduled_pods_fit, ("shop/a", "n2", "dedicated")),
     "replicaset-never-exceeds-replicas": (replicaset_bound, ("ReplicaSet shop/cart", "2 live pods", "replicas 1",
