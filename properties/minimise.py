@@ -14,7 +14,6 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from model import cluster
-from model.actions import Submit
 from properties.explore import PropertyViolated, Scenario, Transition, checked_step
 from properties.registry import LIVENESS, Property, by_name
 from properties.users import user_actions
@@ -22,7 +21,7 @@ from properties.users import user_actions
 
 def _possible(scenario: Scenario, state: Any, action: Any) -> bool:
     """Whether the explorer could take ``action`` in ``state`` (a component's enabled action or a user command)."""
-    if isinstance(action, Submit) and scenario.kubectl and action in user_actions(state):
+    if scenario.kubectl and action in user_actions(state):
         return True
     return action in cluster.enabled(state, scenario.config)
 

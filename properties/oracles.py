@@ -66,6 +66,70 @@ def overcommitted(node: Any, pods: Iterable[Any]) -> list[str]:
     return over
 
 
+# --- quota (https://kubernetes.io/docs/concepts/policy/resource-quotas/) -----------------------------------------
+
+
+def candidates(container: Any, limit_ranges: tuple[Any, ...], resource: str) -> tuple[list[int], list[int]]:
+    """Every value the container's request and limit of ``resource`` could have once LimitRange defaults apply
+    (https://kubernetes.io/docs/concepts/policy/limit-range/: explicit values, else ``defaultRequest``/``default``;
+    a request defaults to the limit), in nano-units."""
+    requests, limits = container.resources.requests, container.resources.limits
+    limit = [limits[resource].nano] if resource in limits else []
+    request = [requests[resource].nano] if resource in requests else list(limit)
+    for lr in limit_ranges:
+        for item in lr.spec.limits:
+            if item.type != "Container":
+                continue
+            if resource not in limits and resource in item.default:
+                limit.append(item.default[resource].nano)
+            if resource not in requests:
+                request += [m[resource].nano for m in (item.default_request, item.default) if resource in m]
+    return request, limit
+
+
+def _pod_charge(pod: Any, limit_ranges: tuple[Any, ...], name: str) -> int:
+    """An upper bound on what ``pod`` adds to quota resource ``name`` (every container counted, each at its highest
+    possible value)."""
+    if name in ("pods", "count/pods"):
+        return 10**9
+    kind, _, resource = name.partition(".") if name.startswith(("requests.", "limits.")) else ("requests", "", name)
+    total = 0
+    for container in (*pod.spec.containers, *pod.spec.init_containers):
+        request, limit = candidates(container, limit_ranges, resource)
+        total += max((limit if kind == "limits" else request) or [0])
+    return total
+
+
+def quota_charge(obj: Any, limit_ranges: tuple[Any, ...], name: str) -> int:
+    """An upper bound on what creating ``obj`` adds to quota resource ``name`` (#object-count-quota,
+    #compute-resource-quota, #storage-resource-quota)."""
+    if obj.kind == "Pod":
+        return _pod_charge(obj, limit_ranges, name)
+    counted = {f"count/{obj.resource}" + (f".{obj.api_group}" if obj.api_group else "")}
+    if obj.kind == "PersistentVolumeClaim":
+        counted.add("persistentvolumeclaims")
+        storage = obj.spec.resources.requests.get("storage")
+        if name.endswith("requests.storage") and storage is not None:
+            return storage.nano
+        if name.endswith(".storageclass.storage.k8s.io/persistentvolumeclaims"):
+            return 10**9
+    if obj.kind == "Service":
+        counted.add("services")
+        if name in ("services.nodeports", "services.loadbalancers"):
+            return 10**9 * max(1, len(obj.spec.ports))
+    return 10**9 if name in counted else 0
+
+
+def quota_blocks(store: Store, namespace: str, template: Any) -> bool:
+    """Whether a quota in ``namespace`` is too full for one more pod of ``template``: its recorded usage plus an
+    upper bound on the pod's charge exceeds a hard limit (a controller's creates are then refused until usage
+    falls)."""
+    limit_ranges = tuple(store.list("LimitRange", namespace))
+    return any(used.nano + _pod_charge(template, limit_ranges, name) > hard.nano
+               for quota in store.list("ResourceQuota", namespace) for name, hard in quota.status.hard.items()
+               if (used := quota.status.used.get(name)) is not None)
+
+
 # --- placement (https://kubernetes.io/docs/concepts/scheduling-eviction/) -------------------------------------
 
 

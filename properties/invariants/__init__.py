@@ -1,6 +1,6 @@
 """Every property kubeproof checks, by area."""
 
-from properties.invariants import apiserver, liveness, nodes, refusals, rollouts, services, workloads
+from properties.invariants import apiserver, guarantees, liveness, nodes, refusals, rollouts, services, workloads
 from properties.registry import Property
 
 PROPERTIES: tuple[Property, ...] = (
@@ -8,6 +8,7 @@ PROPERTIES: tuple[Property, ...] = (
     nodes.kubelet_runs_own_pods,
     services.routes_only_to_ready_pods,
     workloads.job_completions,
+    guarantees.job_outcome,
     workloads.daemonset_one_per_node,
     workloads.statefulset_identity,
     workloads.statefulset_storage,
@@ -17,6 +18,13 @@ PROPERTIES: tuple[Property, ...] = (
     apiserver.resource_versions_increase,
     refusals.refusals_justified,
     refusals.no_lost_updates,
+    guarantees.kubelet_ready_only_when_probed,
+    guarantees.job_backoff,
+    guarantees.statefulset_ordered_startup,
+    guarantees.statefulset_ordered_termination,
+    guarantees.rollout_within_surge,
+    guarantees.gc_spares_owned,
+    guarantees.adopt_only_selected,
     nodes.scheduled_pods_fit,
     workloads.replicaset_bound,
     workloads.job_parallelism,
@@ -29,4 +37,6 @@ PROPERTIES: tuple[Property, ...] = (
     liveness.daemonsets_converge,
     liveness.jobs_finish,
     liveness.statefulsets_converge,
+    guarantees.jobs_complete,
+    guarantees.quota_released,
 )

@@ -8,15 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from model.config import ModelConfig
-from model.controllers import deployment, job, statefulset
+from model.controllers import deployment
 from model.labels import selector_from_set
 from model.state import ClusterState
-from properties.oracles import could_any_node_take, daemon_placement, pod_target_node
+from properties.oracles import could_any_node_take, daemon_placement, pod_target_node, quota_blocks
 from properties.registry import liveness
 
 
 def _conditions(status: Any) -> list[dict]:
-    return [dict(c) for c in (status.conditions or ())]
+    return [{"type": c.type, "status": c.status} if hasattr(c, "type") else dict(c) for c in (status.conditions or ())]
 
 
 def _has_condition(status: Any, type_: str, value: str = "True") -> bool:
@@ -96,6 +96,11 @@ def endpoints_converge(state: ClusterState, config: ModelConfig) -> list[str]:
     return messages
 
 
+def _quota_full(state: ClusterState, owner: Any) -> bool:
+    """A quota in the owner's namespace has no room for another of its pods (its creates are refused)."""
+    return quota_blocks(state.store, owner.namespace, owner.spec.template)
+
+
 def _unschedulable(pods: list[Any], state: ClusterState) -> Any | None:
     """The first pod the scheduler has found no node for and that a reference check confirms no node could take
     (``properties.oracles.could_any_node_take``): the cluster cannot hold the desired state, so no controller
@@ -124,7 +129,7 @@ def deployments_complete(state: ClusterState, config: ModelConfig) -> list[str]:
         pods = [p for rs in rss for p in _live_owned(state, rs)]
         failed = _has_condition(d.status, "ReplicaFailure") or any(
             _has_condition(rs.status, "ReplicaFailure") for rs in rss)
-        if failed or _unschedulable(pods, state) is not None:
+        if failed or _unschedulable(pods, state) is not None or _quota_full(state, d):
             continue
         new_rs = deployment.find_new_replica_set(d, rss)
         new = 0 if new_rs is None else len(_live_owned(state, new_rs))
@@ -162,13 +167,15 @@ def daemonsets_converge(state: ClusterState, config: ModelConfig) -> list[str]:
 
 @liveness(
     "jobs-finish",
-    "Every Job that is not suspended ends Complete or Failed (unless one of its pods cannot be scheduled).",
+    "Every Job that is not suspended ends Complete or Failed (unless one of its pods cannot be scheduled, or a "
+    "quota has no room for one).",
     "https://kubernetes.io/docs/concepts/workloads/controllers/job/#job-termination-and-cleanup",
 )
 def jobs_finish(state: ClusterState, config: ModelConfig) -> list[str]:
     messages = []
     for j in _standing(state, "Job"):
-        if j.spec.suspend or job.is_job_finished(j):
+        if j.spec.suspend or _has_condition(j.status, "Complete") or _has_condition(j.status, "Failed") or \
+                _quota_full(state, j):
             continue
         if _unschedulable(_owned(state, "Pod", j), state) is None:
             messages.append(f"Job {j.namespace}/{j.name} has neither completed nor failed "
@@ -179,17 +186,17 @@ def jobs_finish(state: ClusterState, config: ModelConfig) -> list[str]:
 @liveness(
     "statefulsets-converge",
     "Every StatefulSet ends with pods of ordinals 0..replicas-1, each Running and Ready, and no other live member "
-    "(unless one of its pods cannot be scheduled).",
+    "(unless one of its pods cannot be scheduled, or a quota has no room for one).",
     "https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#deployment-and-scaling-guarantees",
 )
 def statefulsets_converge(state: ClusterState, config: ModelConfig) -> list[str]:
     messages = []
     for sts in _standing(state, "StatefulSet"):
         pods = _live_owned(state, sts)
-        if _unschedulable(pods, state) is not None:
+        if _unschedulable(pods, state) is not None or _quota_full(state, sts):
             continue
         wanted = {f"{sts.name}-{k}" for k in range(sts.spec.replicas)}
-        ready = {p.name for p in pods if statefulset.is_running_and_ready(p)}
+        ready = {p.name for p in pods if p.status.phase == "Running" and _has_condition(p.status, "Ready")}
         extra = sorted({p.name for p in pods} - wanted)
         if ready != wanted or extra:
             messages.append(f"StatefulSet {sts.namespace}/{sts.name} has ready {sorted(ready)} (wants "

@@ -15,7 +15,7 @@ from model.config import ModelConfig
 from model.state import QUOTA_LISTER, ClusterState
 from model.store import Store
 from properties.invariants.apiserver import _write_attributes
-from properties.oracles import rbac_grants
+from properties.oracles import candidates, quota_charge, rbac_grants
 from properties.registry import step_property
 
 _OBJECT_REQUESTS = (rq.Create, rq.Update, rq.UpdateStatus, rq.Finalize)
@@ -46,63 +46,12 @@ def _precondition(request: Any) -> tuple[str | None, str | None]:
 # --- quota (https://kubernetes.io/docs/concepts/policy/resource-quotas/) ----------------------------------------
 
 
-def _candidates(container: Any, limit_ranges: tuple[Any, ...], resource: str) -> tuple[list[int], list[int]]:
-    """Every value the container's request and limit of ``resource`` could have once LimitRange defaults apply
-    (https://kubernetes.io/docs/concepts/policy/limit-range/: explicit values, else ``defaultRequest``/``default``;
-    a request defaults to the limit), in nano-units."""
-    requests, limits = container.resources.requests, container.resources.limits
-    limit = [limits[resource].nano] if resource in limits else []
-    request = [requests[resource].nano] if resource in requests else list(limit)
-    for lr in limit_ranges:
-        for item in lr.spec.limits:
-            if item.type != "Container":
-                continue
-            if resource not in limits and resource in item.default:
-                limit.append(item.default[resource].nano)
-            if resource not in requests:
-                request += [m[resource].nano for m in (item.default_request, item.default) if resource in m]
-    return request, limit
-
-
-def _pod_charge(pod: Any, limit_ranges: tuple[Any, ...], name: str) -> int:
-    """An upper bound on what ``pod`` adds to quota resource ``name`` (every container counted, each at its highest
-    possible value)."""
-    if name in ("pods", "count/pods"):
-        return 10**9
-    kind, _, resource = name.partition(".") if name.startswith(("requests.", "limits.")) else ("requests", "", name)
-    total = 0
-    for container in (*pod.spec.containers, *pod.spec.init_containers):
-        request, limit = _candidates(container, limit_ranges, resource)
-        total += max((limit if kind == "limits" else request) or [0])
-    return total
-
-
-def _charge(obj: Any, limit_ranges: tuple[Any, ...], name: str) -> int:
-    """An upper bound on what creating ``obj`` adds to quota resource ``name`` (#object-count-quota,
-    #compute-resource-quota, #storage-resource-quota)."""
-    if obj.kind == "Pod":
-        return _pod_charge(obj, limit_ranges, name)
-    counted = {f"count/{obj.resource}" + (f".{obj.api_group}" if obj.api_group else "")}
-    if obj.kind == "PersistentVolumeClaim":
-        counted.add("persistentvolumeclaims")
-        storage = obj.spec.resources.requests.get("storage")
-        if name.endswith("requests.storage") and storage is not None:
-            return storage.nano
-        if name.endswith(".storageclass.storage.k8s.io/persistentvolumeclaims"):
-            return 10**9
-    if obj.kind == "Service":
-        counted.add("services")
-        if name in ("services.nodeports", "services.loadbalancers"):
-            return 10**9 * max(1, len(obj.spec.ports))
-    return 10**9 if name in counted else 0
-
-
 def _quota_exceeded(request: Any, served: Store, lister: Any) -> bool:
     obj = request.object
     limit_ranges = tuple(served.list("LimitRange", obj.namespace))
     quotas = [*served.list("ResourceQuota", obj.namespace),
               *(lister.list("ResourceQuota", obj.namespace) if lister is not None else ())]
-    return any(used.nano + _charge(obj, limit_ranges, name) > hard.nano
+    return any(used.nano + quota_charge(obj, limit_ranges, name) > hard.nano
                for quota in quotas for name, hard in quota.status.hard.items()
                if (used := quota.status.used.get(name)) is not None)
 
@@ -130,7 +79,7 @@ def _pod_limit_violated(pod: Any, item: Any, limit_ranges: tuple[Any, ...]) -> b
     ``item``'s min and max, or exceeds its maxLimitRequestRatio."""
     containers = [*pod.spec.containers, *pod.spec.init_containers]
     for resource in {*item.min, *item.max, *item.max_limit_request_ratio}:
-        values = [_candidates(c, limit_ranges, resource) for c in containers]
+        values = [candidates(c, limit_ranges, resource) for c in containers]
         if item.type == "Pod":
             values = [([sum(max(r or [0]) for r, _ in values), sum(min(r or [0]) for r, _ in values)],
                        [sum(max(v or [0]) for _, v in values), sum(min(v or [0]) for _, v in values)])]
