@@ -25,6 +25,7 @@ from properties import trace as traces
 from properties.check import PROFILES, CheckResult, Profile, run
 from properties.explore import Scenario
 from properties.registry import LIVENESS, all_properties, by_name
+from properties.starts import run_both_starts
 from properties.variants import VARIANTS, variant
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
@@ -90,7 +91,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     properties = _properties(args.property)
     scenario = _scenario(args)
     profile = PROFILES[args.profile]
-    result = run(scenario, properties, profile, args.seed, _progress(not args.json and sys.stderr.isatty()))
+    result, scenario = run_both_starts(scenario, properties, profile, args.seed,
+                                       _progress(not args.json and sys.stderr.isatty()))
     if not args.json and sys.stderr.isatty():
         print(file=sys.stderr)
     violated = result.violation.violation.property if result.violation else None

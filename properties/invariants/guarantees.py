@@ -77,10 +77,17 @@ def kubelet_ready_only_when_probed(before: ClusterState, step: Any, after: Clust
 # --- Jobs (https://kubernetes.io/docs/concepts/workloads/controllers/job/) ------------------------------------------
 
 
+def _never_restarts(job: Any) -> bool:
+    """restartPolicy Never: each failure is a failed pod (with OnFailure the back-off counts container restarts,
+    which leave no trace once the Job's pods are gone)."""
+    return job.spec.template.spec.restart_policy == "Never"
+
+
 @invariant(
     "job-outcome-matches-counts",
     "A Job is never both Complete and Failed; Complete only with as many succeeded pods as completions (one, "
-    "without completions), and Failed for BackoffLimitExceeded only with more failed pods than backoffLimit.",
+    "without completions), and (restartPolicy Never) Failed for BackoffLimitExceeded only with more failed pods "
+    "than backoffLimit.",
     "https://kubernetes.io/docs/concepts/workloads/controllers/job/#pod-backoff-failure-policy",
     store_only=True,
 )
@@ -95,7 +102,7 @@ def job_outcome(state: ClusterState, config: ModelConfig) -> list[str]:
         elif complete and succeeded < (job.spec.completions or 1):
             messages.append(f"{where} is Complete with {succeeded} succeeded pods for completions "
                             f"{job.spec.completions}")
-        elif failed and failed.get("reason") == "BackoffLimitExceeded" and \
+        elif failed and failed.get("reason") == "BackoffLimitExceeded" and _never_restarts(job) and \
                 failures <= (6 if job.spec.backoff_limit is None else job.spec.backoff_limit):
             messages.append(f"{where} failed for BackoffLimitExceeded with {failures} failed pods for backoffLimit "
                             f"{job.spec.backoff_limit}")
@@ -126,7 +133,7 @@ def job_backoff(before: ClusterState, step: Any, after: ClusterState, config: Mo
 
 @liveness(
     "jobs-end-complete-without-failures",
-    "In a run without faults, a Job none of whose pods failed ends Complete, not Failed for back-off.",
+    "In a run without faults, a Job (restartPolicy Never) none of whose pods failed is never Failed for back-off.",
     "https://kubernetes.io/docs/concepts/workloads/controllers/job/#job-termination-and-cleanup",
 )
 def jobs_complete(state: ClusterState, config: ModelConfig) -> list[str]:
@@ -137,7 +144,8 @@ def jobs_complete(state: ClusterState, config: ModelConfig) -> list[str]:
         failed = _true(job.status.conditions, "Failed")
         any_failed = any(_owned_by(p, job.metadata.uid) and p.status.phase == "Failed"
                          for p in state.store.list("Pod", job.namespace))
-        if failed and failed.get("reason") == "BackoffLimitExceeded" and not any_failed and not job.status.failed:
+        if failed and failed.get("reason") == "BackoffLimitExceeded" and _never_restarts(job) and not any_failed \
+                and not job.status.failed:
             messages.append(f"Job {job.namespace}/{job.name} failed for BackoffLimitExceeded though none of its "
                             "pods failed")
     return messages

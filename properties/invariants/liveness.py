@@ -143,7 +143,8 @@ def deployments_complete(state: ClusterState, config: ModelConfig) -> list[str]:
 @liveness(
     "daemonsets-converge",
     "Every DaemonSet ends with exactly one live pod on each node that should run it (its node selector, affinity "
-    "and taints allow it), at most one where a running pod may stay (only a NoSchedule taint it does not tolerate) "
+    "and taints allow it), at most one where a pod already running may stay (only a NoSchedule taint it does not "
+    "tolerate) "
     "and none on any other node (judged by the DaemonSet docs' rules, not the controller's predicate).",
     "https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/",
 )
@@ -152,13 +153,16 @@ def daemonsets_converge(state: ClusterState, config: ModelConfig) -> list[str]:
     nodes = state.store.list("Node")
     for ds in _standing(state, "DaemonSet"):
         on_node: dict[str, int] = {}
+        unbound: dict[str, int] = {}
         for pod in _live_owned(state, ds):
             target = pod_target_node(pod) or ""
             on_node[target] = on_node.get(target, 0) + 1
+            unbound[target] = unbound.get(target, 0) + (not pod.spec.node_name)
         for node in nodes:
             should_run, may_stay = daemon_placement(ds, node)
             count = on_node.get(node.name, 0)
-            if count > 1 or (should_run and count == 0) or (not may_stay and count):
+            if count > 1 or (should_run and count == 0) or (not may_stay and count) or \
+                    (not should_run and unbound.get(node.name, 0)):
                 wanted = "should run 1" if should_run else "may keep 1" if may_stay else "should run none"
                 messages.append(f"DaemonSet {ds.namespace}/{ds.name} has {count} live pods for node {node.name}, "
                                 f"which {wanted}")

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from model.affinity import pod_matches_node
 from model.config import ModelConfig
 from model.scheduler.component import NAME as SCHEDULER
 from model.scheduler.component import SchedulePod
 from model.state import ClusterState
-from model.taints import NO_EXECUTE, NO_SCHEDULE, first_untolerated
-from properties.oracles import overcommitted
+from properties.oracles import overcommitted, selects_node, untolerated
 from properties.registry import invariant, step_property
 
 
@@ -51,10 +49,10 @@ def scheduled_pods_fit(before: ClusterState, step: Any, after: ClusterState, con
     if pod is None or node is None:
         return []
     messages = []
-    taint = first_untolerated(node.taints, pod.spec.tolerations, lambda t: t.effect in (NO_SCHEDULE, NO_EXECUTE))
-    if taint is not None:
-        messages.append(f"pod {pod.namespace}/{pod.name} was bound to {node.name} despite its taint {taint}")
-    if not pod_matches_node(pod, node):
+    taints = untolerated(node, pod.spec.tolerations)
+    if taints:
+        messages.append(f"pod {pod.namespace}/{pod.name} was bound to {node.name} despite its taint {taints[0]}")
+    if not selects_node(pod.spec, node):
         messages.append(f"pod {pod.namespace}/{pod.name} was bound to {node.name}, which fails its node "
                         "selector or required affinity")
     return messages
