@@ -120,6 +120,37 @@ def quota_charge(obj: Any, limit_ranges: tuple[Any, ...], name: str) -> int:
     return 10**9 if name in counted else 0
 
 
+def pod_limit_violated(pod: Any, item: Any, limit_ranges: tuple[Any, ...]) -> bool:
+    """Some possible request or limit of a container (or, for a Pod item, of the containers together) lies outside
+    ``item``'s min and max, or exceeds its maxLimitRequestRatio."""
+    containers = [*pod.spec.containers, *pod.spec.init_containers]
+    for resource in {*item.min, *item.max, *item.max_limit_request_ratio}:
+        values = [candidates(c, limit_ranges, resource) for c in containers]
+        if item.type == "Pod":
+            values = [([sum(max(r or [0]) for r, _ in values), sum(min(r or [0]) for r, _ in values)],
+                       [sum(max(v or [0]) for _, v in values), sum(min(v or [0]) for _, v in values)])]
+        for request, limit in values:
+            if resource in item.min and (not request or min(request + limit) < item.min[resource].nano):
+                return True
+            if resource in item.max and (not limit or max(request + limit) > item.max[resource].nano):
+                return True
+            ratio = item.max_limit_request_ratio.get(resource)
+            if ratio is not None and limit and (not request or min(request) == 0 or
+                                                 max(limit) * 10**9 > ratio.nano * min(request)):
+                return True
+    return False
+
+
+def admission_blocks(store: Store, namespace: str, template: Any) -> bool:
+    """Whether admission would refuse one more pod of ``template`` in ``namespace``: a quota too full for it
+    (:func:`quota_blocks`) or a LimitRange min, max or ratio it violates (https://kubernetes.io/docs/concepts/policy/
+    limit-range/): its owner's controller cannot reach its desired state then."""
+    limit_ranges = tuple(store.list("LimitRange", namespace))
+    return quota_blocks(store, namespace, template) or any(
+        pod_limit_violated(template, item, limit_ranges) for lr in limit_ranges for item in lr.spec.limits
+        if item.type in ("Container", "Pod"))
+
+
 def quota_blocks(store: Store, namespace: str, template: Any) -> bool:
     """Whether a quota in ``namespace`` is too full for one more pod of ``template``: its recorded usage plus an
     upper bound on the pod's charge exceeds a hard limit (a controller's creates are then refused until usage

@@ -10,7 +10,7 @@ from model.apiserver import requests as rq
 from model.auth.identity import node_identity
 from model.config import ModelConfig
 from model.manifests import KINDS
-from model.state import ClusterState
+from model.state import QUOTA_LISTER, ClusterState
 from model.store import Objects
 from properties.oracles import rbac_grants
 from properties.registry import step_property
@@ -45,7 +45,8 @@ def _used(quota: Any, listed: tuple[Any, ...]) -> dict:
 
 @step_property(
     "quota-never-exceeded",
-    "No write takes the objects stored in a namespace over a ResourceQuota's hard limit (or further over it), unless "
+    "No write takes the objects stored in a namespace over a ResourceQuota's hard limit (the one admission enforces: "
+    "status.hard, which follows an edited spec.hard once the quota controller syncs) or further over it, unless "
     "the quota's recorded usage had fallen below what was stored: the quota controller recounts from informer "
     "caches that can lag admission, and a recount that misses an object admission just charged lowers the usage "
     "admission then trusts (an upstream race: the 'latent list' of kubernetes/kubernetes#20113, never fixed).",
@@ -66,14 +67,21 @@ def quota_never_exceeded(before: ClusterState, step: Any, after: ClusterState, c
         used = _used(quota, stored(after, quota.namespace, True))
         prior = before.store.get(*quota.key)
         used_before = {} if prior is None else _used(prior, stored(before, quota.namespace, False))
+        lister = before.informers.get(QUOTA_LISTER)
+        seen = None if lister is None else lister.cache.get(*quota.key)
         for resource, hard in sorted(quota.spec.hard.items()):
+            # Admission enforces status.hard as the API server's lister has it, which the quota controller brings
+            # up to date with spec.hard only on its next sync: a lowered hard limit binds from then on.
+            enforced = max([hard, *(q.status.hard[resource] for q in (prior, seen)
+                                    if q is not None and resource in q.status.hard)])
             now, was = used.get(resource), used_before.get(resource)
-            if now is None or now <= hard or (was is not None and now <= was):
+            if now is None or now <= enforced or (was is not None and now <= was):
                 continue
             recorded = None if prior is None else prior.status.used.get(resource)
             if recorded is not None and was is not None and recorded < was:
                 continue
-            messages.append(f"ResourceQuota {quota.namespace}/{quota.name}: {resource} used {now} exceeds hard {hard}")
+            messages.append(f"ResourceQuota {quota.namespace}/{quota.name}: {resource} used {now} exceeds hard "
+                            f"{enforced}")
     return messages
 
 

@@ -11,7 +11,7 @@ from model.config import ModelConfig
 from model.controllers import deployment
 from model.labels import selector_from_set
 from model.state import ClusterState
-from properties.oracles import could_any_node_take, daemon_placement, pod_target_node, quota_blocks
+from properties.oracles import admission_blocks, could_any_node_take, daemon_placement, pod_target_node
 from properties.registry import liveness
 
 
@@ -97,8 +97,9 @@ def endpoints_converge(state: ClusterState, config: ModelConfig) -> list[str]:
 
 
 def _quota_full(state: ClusterState, owner: Any) -> bool:
-    """A quota in the owner's namespace has no room for another of its pods (its creates are refused)."""
-    return quota_blocks(state.store, owner.namespace, owner.spec.template)
+    """Admission would refuse another of the owner's pods: a quota in its namespace has no room for one, or a
+    LimitRange forbids its template's resources."""
+    return admission_blocks(state.store, owner.namespace, owner.spec.template)
 
 
 def _unschedulable(pods: list[Any], state: ClusterState) -> Any | None:
@@ -172,7 +173,7 @@ def daemonsets_converge(state: ClusterState, config: ModelConfig) -> list[str]:
 @liveness(
     "jobs-finish",
     "Every Job that is not suspended ends Complete or Failed (unless one of its pods cannot be scheduled, or a "
-    "quota has no room for one).",
+    "full quota or a LimitRange refuses one).",
     "https://kubernetes.io/docs/concepts/workloads/controllers/job/#job-termination-and-cleanup",
 )
 def jobs_finish(state: ClusterState, config: ModelConfig) -> list[str]:
@@ -190,7 +191,7 @@ def jobs_finish(state: ClusterState, config: ModelConfig) -> list[str]:
 @liveness(
     "statefulsets-converge",
     "Every StatefulSet ends with pods of ordinals 0..replicas-1, each Running and Ready, and no other live member "
-    "(unless one of its pods cannot be scheduled, or a quota has no room for one).",
+    "(unless one of its pods cannot be scheduled, or admission refuses one: a full quota or a LimitRange).",
     "https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#deployment-and-scaling-guarantees",
 )
 def statefulsets_converge(state: ClusterState, config: ModelConfig) -> list[str]:

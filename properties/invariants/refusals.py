@@ -15,7 +15,7 @@ from model.config import ModelConfig
 from model.state import QUOTA_LISTER, ClusterState
 from model.store import Store
 from properties.invariants.apiserver import _write_attributes
-from properties.oracles import candidates, quota_charge, rbac_grants
+from properties.oracles import pod_limit_violated, quota_charge, rbac_grants
 from properties.registry import step_property
 
 _OBJECT_REQUESTS = (rq.Create, rq.Update, rq.UpdateStatus, rq.Finalize)
@@ -69,29 +69,8 @@ def _limit_violated(obj: Any, served: Store) -> bool:
                 if storage is None or (low and storage < low) or (high and storage > high):
                     return True
             if obj.kind == "Pod" and item.type in ("Container", "Pod"):
-                if _pod_limit_violated(obj, item, limit_ranges):
+                if pod_limit_violated(obj, item, limit_ranges):
                     return True
-    return False
-
-
-def _pod_limit_violated(pod: Any, item: Any, limit_ranges: tuple[Any, ...]) -> bool:
-    """Some possible request or limit of a container (or, for a Pod item, of the containers together) lies outside
-    ``item``'s min and max, or exceeds its maxLimitRequestRatio."""
-    containers = [*pod.spec.containers, *pod.spec.init_containers]
-    for resource in {*item.min, *item.max, *item.max_limit_request_ratio}:
-        values = [candidates(c, limit_ranges, resource) for c in containers]
-        if item.type == "Pod":
-            values = [([sum(max(r or [0]) for r, _ in values), sum(min(r or [0]) for r, _ in values)],
-                       [sum(max(v or [0]) for _, v in values), sum(min(v or [0]) for _, v in values)])]
-        for request, limit in values:
-            if resource in item.min and (not request or min(request + limit) < item.min[resource].nano):
-                return True
-            if resource in item.max and (not limit or max(request + limit) > item.max[resource].nano):
-                return True
-            ratio = item.max_limit_request_ratio.get(resource)
-            if ratio is not None and limit and (not request or min(request) == 0 or
-                                                 max(limit) * 10**9 > ratio.nano * min(request)):
-                return True
     return False
 
 
