@@ -74,6 +74,10 @@ class Outcome:
     seconds: float = 0.0
 
 
+BASELINE = Mutant("baseline", "model/__init__.py", "", "")
+"""The unmutated tree: checked first, since a violation on the faithful model would make every mutant look killed."""
+
+
 # --- curated mutants -------------------------------------------------------------------------------------------
 
 
@@ -165,8 +169,9 @@ def _occurrence(source: str, lines: list[str], node: ast.AST, text: str) -> int:
 def _tree_copy(mutant: Mutant, into: Path) -> None:
     for name in COPIED:
         shutil.copytree(ROOT / name, into / name, ignore=shutil.ignore_patterns("__pycache__"))
-    target = into / mutant.file
-    target.write_text(apply(mutant, target.read_text()))
+    if mutant is not BASELINE:
+        target = into / mutant.file
+        target.write_text(apply(mutant, target.read_text()))
 
 
 def run_one(mutant: Mutant, profile: str, faults: Sequence[str], seed: int = 0) -> Outcome:
@@ -290,6 +295,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {outcome.mutant.id:40} {outcome.status:10} {outcome.killed_by or ''} ({outcome.seconds:.0f}s)",
                   file=sys.stderr, flush=True)
 
+    baseline = run_one(BASELINE, args.profile, args.fault, args.seed)
+    if baseline.status != SURVIVED:
+        print(f"mutate: the unmutated model does not pass the check ({baseline.status}: "
+              f"{baseline.killed_by or ''} {baseline.detail}); no score", file=sys.stderr)
+        return 1
     outcomes = run_all(mutants, args.profile, args.fault, args.jobs, args.seed, shown)
     if args.json:
         killed, total = score(outcomes)
