@@ -139,6 +139,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             result = CheckResult(0, 0, 0.0, None, complete=False)
         if result.complete:
             _vacuous(run_vacuity(result.steps), args.allow_vacuous)
+        scenario = result.scenario or scenario
         with interrupts.deferred():
             return _report_check(args, scenario, properties, profile, result, extra)
 

@@ -87,15 +87,18 @@ def _trimmed(state: ClusterState) -> ClusterState:
 def submit(state: ClusterState, request: rq.Request,
            config: ModelConfig = DEFAULT_CONFIG) -> tuple[ClusterState, rq.Response, tuple[WatchEvent, ...]]:
     """Serve one API request against the state's store at the state's time: the next state, the
-    response and the watch events the request caused. A request whose user is marked ``failing`` is not served:
+    response (carrying the request and the store that served it) and the watch events the request caused. A
+    request whose user is marked ``failing`` is not served:
     it gets the marked error, the store is untouched and the mark is spent."""
     if state.failing:
         error = state.failing.get(request.user.name)
         if error is not None:
+            error = attrs.evolve(error, request=request, served=state.store)
             return attrs.evolve(state, failing=state.failing.discard(request.user.name)), error, ()
     lister = state.informers.get(QUOTA_LISTER)
     outcome = handle(state.store, request, state.time, config, None if lister is None else lister.cache)
-    return state.record(outcome.store, outcome.events), outcome.response, outcome.events
+    response = attrs.evolve(outcome.response, request=request, served=state.store)
+    return state.record(outcome.store, outcome.events), response, outcome.events
 
 
 def deliver(state: ClusterState, component: str) -> tuple[ClusterState, WatchEvent | None, Any]:

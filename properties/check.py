@@ -44,6 +44,8 @@ class CheckResult:
     violation: PropertyViolated | None
     complete: bool = True
     """False when the search stopped before its end (an interrupt, a time limit, or a cancelled worker)."""
+    scenario: Scenario | None = None
+    """The start the violation was found from, when a check explores more than one (``properties.chunks``)."""
 
 
 def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, seed_value: int = 0,

@@ -9,6 +9,11 @@ shrunk once, here, by searching that chunk again with shrinking (Hypothesis find
 it). Runs and steps count every chunk up to it. So the same seed and profile give the same verdicts, counts and
 trace with one worker, several, or a Dask cluster.
 
+A scenario that does not start settled is checked from both starts: even-numbered chunks begin from the
+manifests (workloads still being created, so faults strike before pods are Ready), odd-numbered ones from the settled
+cluster (``Scenario.settled``: workloads up, so users and faults act on a running system). The trace records the
+start its violation was found from (``initial.settled``), so replay builds the same initial state.
+
 The price of chunking: each chunk's search starts over with Hypothesis's simplest run, so a profile of ``n`` runs
 repeats that run once per chunk (one run in CHUNK_RUNS).
 """
@@ -51,9 +56,11 @@ class Chunk:
 
 
 def plan(scenario: Scenario, properties: Sequence[Property], profile: Profile, seed: int) -> list[Chunk]:
-    """The chunks of a check, in order: ``profile.examples`` runs in chunks of CHUNK_RUNS (the last may be smaller)."""
+    """The chunks of a check, in order: ``profile.examples`` runs in chunks of CHUNK_RUNS (the last may be smaller),
+    alternately from the manifests and from the settled cluster unless the scenario already starts settled."""
     sizes = [min(CHUNK_RUNS, profile.examples - start) for start in range(0, profile.examples, CHUNK_RUNS)]
-    return [Chunk(i, chunk_seed(seed, i), Profile(f"{profile.name}/{i}", size, profile.steps), scenario,
+    starts = (scenario,) if scenario.settled else (scenario, attrs.evolve(scenario, settled=True))
+    return [Chunk(i, chunk_seed(seed, i), Profile(f"{profile.name}/{i}", size, profile.steps), starts[i % len(starts)],
                   tuple(properties)) for i, size in enumerate(sizes)]
 
 
@@ -89,7 +96,7 @@ def check(scenario: Scenario, properties: Sequence[Property], profile: Profile, 
         examples, steps = max(examples, mapped.reported[0]), max(steps, mapped.reported[1])
     if violation is not None and shrink and mapped.stopped is None:
         try:
-            shrunk = run(scenario, properties, chunks[found].profile, chunks[found].seed,
+            shrunk = run(chunks[found].scenario, properties, chunks[found].profile, chunks[found].seed,
                          stop=lambda: deadline is not None and time.time() >= deadline,
                          shrink_seconds=shrink_seconds)
         except Stopped:  # interrupted while making the run 1-minimal: keep the run as found
@@ -100,4 +107,5 @@ def check(scenario: Scenario, properties: Sequence[Property], profile: Profile, 
             violation = shrunk.violation
         elif shrunk is not None:
             complete = False
-    return CheckResult(examples, steps, time.perf_counter() - started, violation, complete)
+    start = None if found is None else chunks[found].scenario
+    return CheckResult(examples, steps, time.perf_counter() - started, violation, complete, start)

@@ -215,7 +215,7 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             self.faults_used: dict[str, int] = {}
 
         def _user_commands(self) -> list[Any]:
-            if scenario.kubectl and self.user_actions_left > 0 and not self.state.pending:
+            if scenario.kubectl and self.user_actions_left > 0:
                 return list(user_actions(self.state))
             return []
 

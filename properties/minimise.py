@@ -15,8 +15,6 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from model import cluster
-from model.actions import Submit
-from model.load import LoadChange, TrafficChange
 from properties.budget import Settle, count, fault_allowed
 from properties.explore import PropertyViolated, Scenario, Transition, checked_step
 from properties.registry import LIVENESS, Property
@@ -25,11 +23,11 @@ from properties.users import user_actions
 
 def _possible(scenario: Scenario, state: Any, action: Any) -> bool:
     """Whether the explorer could take ``action`` in ``state`` (a component's enabled action or a user command)."""
-    if isinstance(action, (Submit, LoadChange, TrafficChange)) and scenario.kubectl and action in user_actions(state):
-        return True
     if isinstance(action, Settle):
         return scenario.settle_between_faults
-    return action in cluster.enabled(state, scenario.config)
+    if action in cluster.enabled(state, scenario.config):
+        return True
+    return scenario.kubectl and action in user_actions(state)
 
 
 def _rerun(scenario: Scenario, actions: Sequence[Any], properties: Sequence[Property]) -> PropertyViolated | None:

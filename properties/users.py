@@ -18,6 +18,7 @@ from model.apiserver import requests as rq
 from model.auth.identity import ADMIN
 from model.load import LoadChange, TrafficChange
 from model.state import ClusterState
+from properties.environment import environment_actions
 
 SCALABLE = ("Deployment", "ReplicaSet", "ReplicationController", "StatefulSet")
 MAX_REPLICAS = 4
@@ -38,8 +39,9 @@ def _new_image(obj: Any) -> Any:
     return attrs.evolve(obj, spec=attrs.evolve(obj.spec, template=attrs.evolve(template, spec=spec)))
 
 
-def user_actions(state: ClusterState) -> Iterator[Submit | LoadChange | TrafficChange]:
-    """The user's possible next commands, in a fixed order."""
+def user_actions(state: ClusterState) -> Iterator[Any]:
+    """The user's possible next commands, then the environment's further moves (``properties.environment``), in a
+    fixed order."""
     for kind in SCALABLE:
         for obj in state.store.list(kind):
             if obj.metadata.deletion_timestamp is not None:
@@ -55,6 +57,7 @@ def user_actions(state: ClusterState) -> Iterator[Submit | LoadChange | TrafficC
         if pod.metadata.deletion_timestamp is None and pod.metadata.owner_references:
             yield Submit(rq.Delete(ADMIN, "Pod", pod.namespace, pod.name))
     yield from load_changes(state)
+    yield from environment_actions(state)
 
 
 def load_changes(state: ClusterState) -> Iterator[LoadChange | TrafficChange]:

@@ -161,6 +161,11 @@ class Response:
     message: str = ""
     object: Any = None
     field: str = ""
+    request: Any = attrs.field(default=None, eq=False, repr=False)
+    """The request this answers and the store it was served against (set by ``model.state.submit``; not part of
+    the value: two equal answers compare equal whatever they answered). Properties judge refusals and lost
+    updates with them."""
+    served: Any = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def ok(self) -> bool:

@@ -83,6 +83,20 @@ class ContainerBecomesReady:
 
 
 @attrs.frozen
+class ContainerBecomesUnready:
+    """A running container's readiness probe starts failing (the prober's result turns to Failure; the container
+    keeps running, and a later success, :class:`ContainerBecomesReady`, makes it ready again). No component offers it:
+    the environment does (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-probes)."""
+
+    node: str
+    uid: str
+    container: str
+
+    def describe(self) -> str:
+        return f"readiness probe of {self.container} in pod {self.uid} on {self.node} fails"
+
+
+@attrs.frozen
 class ContainerWrites:
     """A running container writes data: to its own writable layer and to every volume it mounts."""
 
@@ -145,7 +159,7 @@ class HealPartition:
 
 
 ACTIONS = (KubeletSyncPod, ContainerExit, ContainerBecomesReady, ContainerWrites, NodeHeartbeat, CrashNode,
-           RecoverNode, PartitionNode, HealPartition)
+           RecoverNode, PartitionNode, HealPartition, ContainerBecomesUnready)
 
 
 def setup(state: ClusterState) -> ClusterState:
@@ -372,6 +386,11 @@ def _apply_ready(state: ClusterState, action: ContainerBecomesReady, config: Mod
                                 lambda c: attrs.evolve(c, ready=True)))
 
 
+def _apply_unready(state: ClusterState, action: ContainerBecomesUnready, config: ModelConfig) -> Step:
+    return Step(_with_container(state, action.node, action.uid, action.container,
+                                lambda c: attrs.evolve(c, ready=False)))
+
+
 def _apply_write(state: ClusterState, action: ContainerWrites, config: ModelConfig) -> Step:
     """The token lands in the container's own layer, its pod's mounted emptyDirs and its mounted claims' volumes."""
     runtime = state.nodes[action.node]
@@ -475,4 +494,5 @@ _APPLY = {
     KubeletSyncPod: _apply_sync, ContainerExit: _apply_exit, ContainerBecomesReady: _apply_ready,
     ContainerWrites: _apply_write, NodeHeartbeat: _apply_heartbeat, CrashNode: _apply_crash,
     RecoverNode: _apply_recover, PartitionNode: _apply_partition, HealPartition: _apply_heal,
+    ContainerBecomesUnready: _apply_unready,
 }

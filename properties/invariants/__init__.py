@@ -1,6 +1,16 @@
 """Every property kubeproof checks, by area."""
 
-from properties.invariants import apiserver, autoscaling, liveness, nodes, rollouts, services, workloads
+from properties.invariants import (
+    apiserver,
+    autoscaling,
+    guarantees,
+    liveness,
+    nodes,
+    refusals,
+    rollouts,
+    services,
+    workloads,
+)
 from properties.registry import Property
 
 PROPERTIES: tuple[Property, ...] = (
@@ -8,6 +18,7 @@ PROPERTIES: tuple[Property, ...] = (
     nodes.kubelet_runs_own_pods,
     services.routes_only_to_ready_pods,
     workloads.job_completions,
+    guarantees.job_outcome,
     workloads.daemonset_one_per_node,
     workloads.statefulset_identity,
     workloads.statefulset_storage,
@@ -15,6 +26,15 @@ PROPERTIES: tuple[Property, ...] = (
     apiserver.only_authorized,
     apiserver.names_unique,
     apiserver.resource_versions_increase,
+    refusals.refusals_justified,
+    refusals.no_lost_updates,
+    guarantees.kubelet_ready_only_when_probed,
+    guarantees.job_backoff,
+    guarantees.statefulset_ordered_startup,
+    guarantees.statefulset_ordered_termination,
+    guarantees.rollout_within_surge,
+    guarantees.gc_spares_owned,
+    guarantees.adopt_only_selected,
     nodes.scheduled_pods_fit,
     workloads.replicaset_bound,
     workloads.job_parallelism,
@@ -28,4 +48,6 @@ PROPERTIES: tuple[Property, ...] = (
     liveness.daemonsets_converge,
     liveness.jobs_finish,
     liveness.statefulsets_converge,
+    guarantees.jobs_complete,
+    guarantees.quota_released,
 )

@@ -7,12 +7,13 @@ from typing import Any
 
 from model.admission import resourcequota
 from model.apiserver import requests as rq
-from model.auth.node import authorize
-from model.auth.rbac import RequestAttributes
+from model.auth.identity import node_identity
 from model.config import ModelConfig
+from model.manifests import KINDS
 from model.memo import IdentityMemo
-from model.state import ClusterState
+from model.state import QUOTA_LISTER, ClusterState
 from model.store import Objects
+from properties.oracles import rbac_grants
 from properties.registry import step_property
 
 _LISTED = IdentityMemo(256)
@@ -56,7 +57,8 @@ def _used(quota: Any, listed: tuple[Any, ...]) -> dict:
 
 @step_property(
     "quota-never-exceeded",
-    "No write takes the objects stored in a namespace over a ResourceQuota's hard limit (or further over it), unless "
+    "No write takes the objects stored in a namespace over a ResourceQuota's hard limit (the one admission enforces: "
+    "status.hard, which follows an edited spec.hard once the quota controller syncs) or further over it, unless "
     "the quota's recorded usage had fallen below what was stored: the quota controller recounts from informer "
     "caches that can lag admission, and a recount that misses an object admission just charged lowers the usage "
     "admission then trusts (an upstream race: the 'latent list' of kubernetes/kubernetes#20113, never fixed).",
@@ -77,51 +79,64 @@ def quota_never_exceeded(before: ClusterState, step: Any, after: ClusterState, c
         used = _used(quota, stored(after, quota.namespace, True))
         prior = before.store.get(*quota.key)
         used_before = {} if prior is None else _used(prior, stored(before, quota.namespace, False))
+        lister = before.informers.get(QUOTA_LISTER)
+        seen = None if lister is None else lister.cache.get(*quota.key)
         for resource, hard in sorted(quota.spec.hard.items()):
+            # Admission enforces status.hard as the API server's lister has it, which the quota controller brings
+            # up to date with spec.hard only on its next sync: a lowered hard limit binds from then on.
+            enforced = max([hard, *(q.status.hard[resource] for q in (prior, seen)
+                                    if q is not None and resource in q.status.hard)])
             now, was = used.get(resource), used_before.get(resource)
-            if now is None or now <= hard or (was is not None and now <= was):
+            if now is None or now <= enforced or (was is not None and now <= was):
                 continue
             recorded = None if prior is None else prior.status.used.get(resource)
             if recorded is not None and was is not None and recorded < was:
                 continue
-            messages.append(f"ResourceQuota {quota.namespace}/{quota.name}: {resource} used {now} exceeds hard {hard}")
+            messages.append(f"ResourceQuota {quota.namespace}/{quota.name}: {resource} used {now} exceeds hard "
+                            f"{enforced}")
     return messages
 
 
-def _attributes(request: Any) -> RequestAttributes | None:
-    """The authorization attributes of a successful write, as the API server resolves them."""
+def _write_attributes(request: Any) -> tuple[str, str, str, str | None, str] | None:
+    """(verb, API group, resource[/subresource], namespace, name) of a write, as the RBAC docs name them
+    (https://kubernetes.io/docs/reference/access-authn-authz/authorization/#determine-the-request-verb)."""
     if isinstance(request, rq.Bind):
-        return RequestAttributes(request.user, "create", "", "pods", "binding", request.namespace, request.name)
-    obj = getattr(request, "object", None)
-    if isinstance(request, (rq.Create, rq.Update, rq.UpdateStatus)) and obj is not None:
+        return "create", "", "pods/binding", request.namespace, request.name
+    if isinstance(request, (rq.Create, rq.Update, rq.UpdateStatus, rq.Finalize)):
+        obj = request.object
         verb = "create" if isinstance(request, rq.Create) else "update"
-        sub = "status" if isinstance(request, rq.UpdateStatus) else ""
-        return RequestAttributes(request.user, verb, obj.api_group, obj.resource, sub,
-                                 obj.namespace if obj.namespaced else None, obj.name)
+        sub = {rq.UpdateStatus: "/status", rq.Finalize: "/finalize"}.get(type(request), "")
+        return (verb, obj.api_group, obj.resource + sub, obj.namespace if obj.namespaced else None,
+                obj.name or "")
+    if isinstance(request, (rq.Delete, rq.PatchOwnerReferences)):
+        cls = KINDS.get(request.kind)
+        if cls is None:
+            return None
+        verb = "delete" if isinstance(request, rq.Delete) else "patch"
+        return verb, cls.API_VERSION.rpartition("/")[0], cls.RESOURCE, request.namespace, request.name
     return None
 
 
 @step_property(
     "only-authorized-requests-succeed",
-    "No user's write succeeds unless RBAC (or the Node authorizer) grants it in that namespace.",
+    "No write by a user, controller or scheduler succeeds unless an RBAC binding grants it in that namespace "
+    "(judged by a small reference reading of the RBAC docs, not the API server's authorizer); kubelets' writes "
+    "are the Node authorizer's and NodeRestriction's, which this property does not judge.",
     "https://kubernetes.io/docs/reference/access-authn-authz/rbac/",
 )
 def only_authorized(before: ClusterState, step: Any, after: ClusterState, config: ModelConfig) -> list[str]:
-    request = getattr(getattr(step, "action", None), "request", None)
-    if request is None or not step.result.responses or not step.result.responses[0].ok:
-        return []
-    attributes = _attributes(request)
-    if attributes is None:
-        return []
-    store = before.store
-    decision = authorize(attributes, pods=store.list("Pod"), persistent_volumes=store.list("PersistentVolume"),
-                         roles=store.list("Role"), cluster_roles=store.list("ClusterRole"),
-                         role_bindings=store.list("RoleBinding"),
-                         cluster_role_bindings=store.list("ClusterRoleBinding"))
-    if decision.allowed:
-        return []
-    return [f"{request.user.name}'s {attributes.verb} of {attributes.combined_resource} "
-            f"{attributes.namespace or ''}/{attributes.name} succeeded without a granting rule"]
+    messages = []
+    for response in step.result.responses:
+        request = response.request
+        if not response.ok or request is None or response.served is None or node_identity(request.user):
+            continue
+        attributes = _write_attributes(request)
+        if attributes is None or rbac_grants(response.served, request.user, *attributes):
+            continue
+        verb, _, resource, namespace, name = attributes
+        messages.append(f"{request.user.name}'s {verb} of {resource} {namespace or ''}/{name} succeeded without a "
+                        "granting rule")
+    return messages
 
 
 @step_property(

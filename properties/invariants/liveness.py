@@ -8,15 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 from model.config import ModelConfig
-from model.controllers import daemonset, deployment, job, statefulset
+from model.controllers import deployment
 from model.labels import selector_from_set
 from model.state import ClusterState
 from properties.invariants.rollouts import scaling_event
+from properties.oracles import admission_blocks, could_any_node_take, daemon_placement, pod_target_node
 from properties.registry import liveness
 
 
 def _conditions(status: Any) -> list[dict]:
-    return [dict(c) for c in (status.conditions or ())]
+    return [{"type": c.type, "status": c.status} if hasattr(c, "type") else dict(c) for c in (status.conditions or ())]
 
 
 def _has_condition(status: Any, type_: str, value: str = "True") -> bool:
@@ -96,13 +97,20 @@ def endpoints_converge(state: ClusterState, config: ModelConfig) -> list[str]:
     return messages
 
 
-def _unschedulable(pods: list[Any]) -> Any | None:
-    """The first pod the scheduler has found no node for (the cluster cannot hold the desired state: no
-    controller guarantees progress then)."""
+def _quota_full(state: ClusterState, owner: Any) -> bool:
+    """Admission would refuse another of the owner's pods: a quota in its namespace has no room for one, or a
+    LimitRange forbids its template's resources."""
+    return admission_blocks(state.store, owner.namespace, owner.spec.template)
+
+
+def _unschedulable(pods: list[Any], state: ClusterState) -> Any | None:
+    """The first pod the scheduler has found no node for and that a reference check confirms no node could take
+    (``properties.oracles.could_any_node_take``): the cluster cannot hold the desired state, so no controller
+    guarantees progress. The scheduler's own verdict alone is no excuse: a bug in its filters would excuse itself."""
     for pod in pods:
         condition = pod.status.condition("PodScheduled")
         if not pod.node_name and condition is not None and condition.status == "False" and \
-                condition.reason == "Unschedulable":
+                condition.reason == "Unschedulable" and not could_any_node_take(pod, state.store):
             return pod
     return None
 
@@ -137,7 +145,7 @@ def deployments_complete(state: ClusterState, config: ModelConfig) -> list[str]:
         pods = [p for rs in rss for p in _live_owned(state, rs)]
         failed = _has_condition(d.status, "ReplicaFailure") or any(
             _has_condition(rs.status, "ReplicaFailure") for rs in rss)
-        if failed or _unschedulable(pods) is not None:
+        if failed or _unschedulable(pods, state) is not None or _quota_full(state, d):
             continue
         new_rs = deployment.find_new_replica_set(d, rss)
         new = 0 if new_rs is None else len(_live_owned(state, new_rs))
@@ -151,7 +159,9 @@ def deployments_complete(state: ClusterState, config: ModelConfig) -> list[str]:
 @liveness(
     "daemonsets-converge",
     "Every DaemonSet ends with exactly one live pod on each node that should run it (its node selector, affinity "
-    "and taints allow it) and none on any other node.",
+    "and taints allow it), at most one where a pod already running may stay (only a NoSchedule taint it does not "
+    "tolerate) "
+    "and none on any other node (judged by the DaemonSet docs' rules, not the controller's predicate).",
     "https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/",
 )
 def daemonsets_converge(state: ClusterState, config: ModelConfig) -> list[str]:
@@ -159,28 +169,35 @@ def daemonsets_converge(state: ClusterState, config: ModelConfig) -> list[str]:
     nodes = state.store.list("Node")
     for ds in _standing(state, "DaemonSet"):
         on_node: dict[str, int] = {}
+        unbound: dict[str, int] = {}
         for pod in _live_owned(state, ds):
-            target = daemonset.target_node_name(pod) or ""
+            target = pod_target_node(pod) or ""
             on_node[target] = on_node.get(target, 0) + 1
+            unbound[target] = unbound.get(target, 0) + (not pod.spec.node_name)
         for node in nodes:
-            wanted = 1 if daemonset.node_should_run_daemon_pod(node, ds)[0] else 0
-            if on_node.get(node.name, 0) != wanted:
-                messages.append(f"DaemonSet {ds.namespace}/{ds.name} has {on_node.get(node.name, 0)} live pods for "
-                                f"node {node.name}, which should run {wanted}")
+            should_run, may_stay = daemon_placement(ds, node)
+            count = on_node.get(node.name, 0)
+            if count > 1 or (should_run and count == 0) or (not may_stay and count) or \
+                    (not should_run and unbound.get(node.name, 0)):
+                wanted = "should run 1" if should_run else "may keep 1" if may_stay else "should run none"
+                messages.append(f"DaemonSet {ds.namespace}/{ds.name} has {count} live pods for node {node.name}, "
+                                f"which {wanted}")
     return messages
 
 
 @liveness(
     "jobs-finish",
-    "Every Job that is not suspended ends Complete or Failed (unless one of its pods cannot be scheduled).",
+    "Every Job that is not suspended ends Complete or Failed (unless one of its pods cannot be scheduled, or a "
+    "full quota or a LimitRange refuses one).",
     "https://kubernetes.io/docs/concepts/workloads/controllers/job/#job-termination-and-cleanup",
 )
 def jobs_finish(state: ClusterState, config: ModelConfig) -> list[str]:
     messages = []
     for j in _standing(state, "Job"):
-        if j.spec.suspend or job.is_job_finished(j):
+        if j.spec.suspend or _has_condition(j.status, "Complete") or _has_condition(j.status, "Failed") or \
+                _quota_full(state, j):
             continue
-        if _unschedulable(_owned(state, "Pod", j)) is None:
+        if _unschedulable(_owned(state, "Pod", j), state) is None:
             messages.append(f"Job {j.namespace}/{j.name} has neither completed nor failed "
                             f"({j.status.succeeded or 0} succeeded, {j.status.active or 0} active)")
     return messages
@@ -189,17 +206,17 @@ def jobs_finish(state: ClusterState, config: ModelConfig) -> list[str]:
 @liveness(
     "statefulsets-converge",
     "Every StatefulSet ends with pods of ordinals 0..replicas-1, each Running and Ready, and no other live member "
-    "(unless one of its pods cannot be scheduled).",
+    "(unless one of its pods cannot be scheduled, or admission refuses one: a full quota or a LimitRange).",
     "https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#deployment-and-scaling-guarantees",
 )
 def statefulsets_converge(state: ClusterState, config: ModelConfig) -> list[str]:
     messages = []
     for sts in _standing(state, "StatefulSet"):
         pods = _live_owned(state, sts)
-        if _unschedulable(pods) is not None:
+        if _unschedulable(pods, state) is not None or _quota_full(state, sts):
             continue
         wanted = {f"{sts.name}-{k}" for k in range(sts.spec.replicas)}
-        ready = {p.name for p in pods if statefulset.is_running_and_ready(p)}
+        ready = {p.name for p in pods if p.status.phase == "Running" and _has_condition(p.status, "Ready")}
         extra = sorted({p.name for p in pods} - wanted)
         if ready != wanted or extra:
             messages.append(f"StatefulSet {sts.namespace}/{sts.name} has ready {sorted(ready)} (wants "

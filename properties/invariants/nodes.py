@@ -5,20 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from model.affinity import pod_matches_node
 from model.config import ModelConfig
-from model.resources import fits
 from model.scheduler.component import NAME as SCHEDULER
 from model.scheduler.component import SchedulePod
 from model.state import ClusterState
-from model.taints import NO_EXECUTE, NO_SCHEDULE, first_untolerated
+from properties.oracles import overcommitted, selects_node, untolerated
 from properties.registry import invariant, step_property
 
 
 @invariant(
     "node-capacity",
     "The pods bound to a node (not finished) never request more than its allocatable, for any resource or "
-    "the pod count.",
+    "the pod count (judged by plain sums of the containers' requests, not the scheduler's fit check).",
     "https://kubernetes.io/docs/concepts/scheduling-eviction/kube-scheduler/#kube-scheduler-implementation",
     store_only=True,
 )
@@ -26,13 +24,10 @@ def node_capacity(state: ClusterState, config: ModelConfig) -> list[str]:
     messages = []
     pods = [p for p in state.store.list("Pod") if p.node_name and not p.is_terminated]
     for node in state.store.list("Node"):
-        on_node = [p for p in pods if p.node_name == node.name]
-        for i, pod in enumerate(on_node):
-            ok, reasons = fits(pod, node, on_node[:i])
-            if not ok:
-                messages.append(f"Node {node.name} is overcommitted once pod {pod.namespace}/{pod.name} is counted: "
-                                f"{', '.join(reasons)}")
-                break
+        here = [p for p in pods if p.node_name == node.name]
+        if over := overcommitted(node, here):
+            messages.append(f"Node {node.name} is overcommitted by pods "
+                            f"{', '.join(f'{p.namespace}/{p.name}' for p in here)}: requests {', '.join(over)}")
     return messages
 
 
@@ -54,10 +49,10 @@ def scheduled_pods_fit(before: ClusterState, step: Any, after: ClusterState, con
     if pod is None or node is None:
         return []
     messages = []
-    taint = first_untolerated(node.taints, pod.spec.tolerations, lambda t: t.effect in (NO_SCHEDULE, NO_EXECUTE))
-    if taint is not None:
-        messages.append(f"pod {pod.namespace}/{pod.name} was bound to {node.name} despite its taint {taint}")
-    if not pod_matches_node(pod, node):
+    taints = untolerated(node, pod.spec.tolerations)
+    if taints:
+        messages.append(f"pod {pod.namespace}/{pod.name} was bound to {node.name} despite its taint {taints[0]}")
+    if not selects_node(pod.spec, node):
         messages.append(f"pod {pod.namespace}/{pod.name} was bound to {node.name}, which fails its node "
                         "selector or required affinity")
     return messages

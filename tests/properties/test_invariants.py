@@ -19,12 +19,14 @@ import pytest
 from model import cluster
 from model.actions import Submit, SubmitPending, Tick
 from model.apiserver import requests as rq
-from model.auth.identity import ADMIN, user
+from model.auth.identity import ADMIN, kubelet_identity, user
 from model.component import Step
 from model.config import ModelConfig
 from model.controllers.base import Reconcile
 from model.examples import DIRECTORY as EXAMPLES
+from model.kubelet.component import KubeletSyncPod
 from model.manifests import from_dict, load, load_text
+from model.objects.meta import OwnerReference
 from model.scheduler.component import SchedulePod
 from model.state import ClusterState
 from model.store import MODIFIED, WatchEvent
@@ -236,10 +238,12 @@ def only_authorized() -> list[str]:
     before = state_of()
     new = pod("intruder", node=None)
     check = by_name(["only-authorized-requests-succeed"])[0].check
-    as_admin = transition(Submit(rq.Create(ADMIN, from_dict(new))), before, created(new))
-    assert check(before, as_admin, before, CONFIG) == []
-    as_mallory = transition(Submit(rq.Create(user("mallory"), from_dict(new))), before, created(new))
-    return check(before, as_mallory, before, CONFIG)
+    def create_as(who: Any) -> Transition:
+        request = rq.Create(who, from_dict(new))
+        return transition(Submit(request), before, attrs.evolve(created(new), request=request, served=before.store))
+
+    assert check(before, create_as(ADMIN), before, CONFIG) == []
+    return check(before, create_as(user("mallory")), before, CONFIG)
 
 
 def names_unique() -> list[str]:
@@ -399,6 +403,176 @@ def statefulsets_converge() -> list[str]:
     return check(state_of(stateful_set(), pod("web-0", owners=owned)), CONFIG)
 
 
+def served(response: rq.Response, request: Any, store: Any) -> rq.Response:
+    """``response`` as ``model.state.submit`` hands it out: with the request and the store that served it."""
+    return attrs.evolve(response, request=request, served=store)
+
+
+def refusals_justified() -> list[str]:
+    """A Conflict is justified only by a stale resourceVersion; an RBAC refusal only when nothing grants it."""
+    before = state_of(pod("a"))
+    stored = before.store.get("Pod", "shop", "a")
+    check = by_name(["refusals-justified"])[0].check
+
+    def refused(version: str, who: Any = ADMIN) -> Transition:
+        obj = attrs.evolve(stored, metadata=attrs.evolve(stored.metadata, resource_version=version))
+        request = rq.Update(who, obj)
+        answer = rq.conflict("pods", "a", rq.STALE) if who is ADMIN else rq.forbidden('User "x" cannot update')
+        return transition(Submit(request), before, served(answer, request, before.store))
+
+    assert check(before, refused("0"), before, CONFIG) == []
+    assert check(before, refused(stored.metadata.resource_version, user("mallory")), before, CONFIG) == []
+    return check(before, refused(stored.metadata.resource_version), before, CONFIG)
+
+
+def no_lost_updates() -> list[str]:
+    before = state_of(pod("a"))
+    stored = before.store.get("Pod", "shop", "a")
+    check = by_name(["no-lost-updates"])[0].check
+
+    def accepted(version: str) -> Transition:
+        obj = attrs.evolve(stored, metadata=attrs.evolve(stored.metadata, resource_version=version))
+        request = rq.UpdateStatus(ADMIN, obj)
+        return transition(Submit(request), before, served(rq.ok(obj), request, before.store))
+
+    assert check(before, accepted(stored.metadata.resource_version), before, CONFIG) == []
+    return check(before, accepted("0"), before, CONFIG)
+
+
+def kubelet_ready_only_when_probed() -> list[str]:
+    """The kubelet's Ready report is judged by its runtime: a stopped container makes it a lie."""
+    state = state_of(pod("a"))
+    stored = state.store.get("Pod", "shop", "a")
+    check = by_name(["kubelet-reports-ready-only-when-probed"])[0].check
+    request = rq.UpdateStatus(kubelet_identity("n1"), stored)
+
+    def reported(after: ClusterState) -> Transition:
+        action = KubeletSyncPod("n1", stored.metadata.uid, "shop", "a")
+        return transition(action, after, served(rq.ok(stored), request, state.store))
+
+    assert check(state, reported(state), state, CONFIG) == []
+    runtime = state.nodes["n1"]
+    pod_runtime = runtime.pod(stored.metadata.uid)
+    stopped = pod_runtime.with_container(pod_runtime.containers[0].stop(0, 1, "Error"))
+    broken = state.with_node("n1", runtime.with_pod(stopped))
+    return check(state, reported(broken), broken, CONFIG)
+
+
+def job_outcome() -> list[str]:
+    check = by_name(["job-outcome-matches-counts"])[0].check
+    complete = [{"type": "Complete", "status": "True"}]
+    assert check(state_of({**job(), "status": {"succeeded": 1, "conditions": complete}}), CONFIG) == []
+    return check(state_of({**job(), "status": {"succeeded": 0, "conditions": complete}}), CONFIG)
+
+
+def job_backoff() -> list[str]:
+    owned = owner("Job", "batch", "job-uid", "batch/v1")
+    limited = job()
+    limited["spec"] = {**limited["spec"], "backoffLimit": 1}
+    check = by_name(["job-stops-at-backoff-limit"])[0].check
+    new = pod("batch-new", node=None, owners=owned)
+    request = rq.Create(user("job"), from_dict(new))
+
+    def creating_after(failures: int) -> list[str]:
+        before = state_of(limited, *(pod(f"batch-{i}", phase="Failed", owners=owned) for i in range(failures)))
+        step = transition(Reconcile("job-controller", ("shop", "batch")), before,
+                          served(created(new), request, before.store))
+        return check(before, step, before, CONFIG)
+
+    assert creating_after(1) == []
+    return creating_after(2)
+
+
+def statefulset_ordered_startup() -> list[str]:
+    owned = owner("StatefulSet", "web", "sts-uid")
+    check = by_name(["statefulset-ordered-startup"])[0].check
+    new = pod("web-1", node=None, owners=owned)
+    request = rq.Create(user("sts"), from_dict(new))
+
+    def creating_after(first: dict) -> list[str]:
+        before = state_of(stateful_set(), first)
+        step = transition(Reconcile("statefulset-controller", ("shop", "web")), before,
+                          served(created(new), request, before.store))
+        return check(before, step, before, CONFIG)
+
+    assert creating_after(pod("web-0", owners=owned)) == []
+    return creating_after(pod("web-0", owners=owned, conditions=NOT_READY))
+
+
+def statefulset_ordered_termination() -> list[str]:
+    owned = owner("StatefulSet", "web", "sts-uid")
+    one = {**stateful_set(), "spec": {**stateful_set()["spec"], "replicas": 1}}
+    before = state_of(one, *(pod(f"web-{k}", owners=owned) for k in range(3)))
+    check = by_name(["statefulset-ordered-termination"])[0].check
+
+    def deleting(name: str) -> list[str]:
+        request = rq.Delete(user("sts"), "Pod", "shop", name)
+        step = transition(Reconcile("statefulset-controller", ("shop", "web")), before,
+                          served(rq.ok(None), request, before.store))
+        return check(before, step, before, CONFIG)
+
+    assert deleting("web-2") == []
+    return deleting("web-1")
+
+
+def rollout_within_surge() -> list[str]:
+    rs_owner = owner("Deployment", "front", "d-uid")
+    before = state_of(deployment_doc(), replica_set(2, owners=rs_owner))
+    check = by_name(["rollout-within-max-surge"])[0].check
+    step = Reconcile("deployment-controller", ("shop", "front"))
+    within = rewrite(before, replica_set(3, owners=rs_owner))
+    assert check(before, transition(step, within), within, CONFIG) == []
+    beyond = rewrite(before, replica_set(4, owners=rs_owner))
+    return check(before, transition(step, beyond), beyond, CONFIG)
+
+
+def gc_spares_owned() -> list[str]:
+    owned = owner("ReplicaSet", "cart", "rs-uid")
+    check = by_name(["gc-spares-owned-objects"])[0].check
+    request = rq.Delete(user("system:serviceaccount:kube-system:generic-garbage-collector"), "Pod", "shop", "a")
+
+    def deleted_from(before: ClusterState) -> list[str]:
+        step = transition(Reconcile("generic-garbage-collector", ("shop", "a")), before,
+                          served(rq.ok(None), request, before.store))
+        return check(before, step, before, CONFIG)
+
+    assert deleted_from(state_of(pod("a", owners=owned))) == []
+    return deleted_from(state_of(replica_set(1), pod("a", owners=owned)))
+
+
+def adopt_only_selected() -> list[str]:
+    check = by_name(["controllers-adopt-only-selected-pods"])[0].check
+
+    def adopting(labels: dict) -> list[str]:
+        before = state_of(replica_set(1), pod("stray", labels=labels))
+        reference = OwnerReference(api_version="apps/v1", kind="ReplicaSet", name="cart", uid="rs-uid",
+                                   controller=True)
+        request = rq.PatchOwnerReferences(user("rs"), "Pod", "shop", "stray", add=(reference,))
+        step = transition(Reconcile("replicaset-controller", ("shop", "cart")), before,
+                          served(rq.ok(None), request, before.store))
+        return check(before, step, before, CONFIG)
+
+    assert adopting({"app": "web"}) == []
+    return adopting({"app": "other"})
+
+
+def jobs_complete() -> list[str]:
+    check = by_name(["jobs-end-complete-without-failures"])[0].check
+    failed = [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]
+    assert check(state_of({**job(), "status": {"failed": 7, "conditions": failed}}), CONFIG) == []
+    return check(state_of({**job(), "status": {"conditions": failed}}), CONFIG)
+
+
+def quota_released() -> list[str]:
+    def quota(used: str) -> dict:
+        return {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "pods", "namespace": "shop"},
+                "spec": {"hard": {"pods": "5"}}, "status": {"hard": {"pods": "5"}, "used": {"pods": used}}}
+    check = by_name(["quota-releases-terminal-pods"])[0].check
+    pods = (pod("a"), pod("done", phase="Succeeded"))
+    assert check(rewrite(state_of(*pods), quota("1")), CONFIG) == []
+    return check(rewrite(state_of(*pods), quota("2")), CONFIG)
+
+
 CASES: dict[str, tuple[Callable[[], list[str]], tuple[str, ...]]] = {
     "quota-never-exceeded": (quota, ("ResourceQuota shop/pods", "pods used 2", "hard 1")),
     "node-capacity": (node_capacity, ("Node n1", "shop/b")),
@@ -413,6 +587,9 @@ CASES: dict[str, tuple[Callable[[], list[str]], tuple[str, ...]]] = {
     "statefulset-stable-storage": (statefulset_storage, ("shop/web-1", "data-web-0", "data-web-1")),
     "only-authorized-requests-succeed": (only_authorized, ("mallory", "create", "pods", "shop/intruder")),
     "names-unique": (names_unique, ("Pod shop/a",)),
+    "refusals-justified": (refusals_justified, ("kubernetes-admin", "Update of Pod/shop/a", "Conflict",
+                                                "was the current one")),
+    "no-lost-updates": (no_lost_updates, ("UpdateStatus of Pod/shop/a", "resourceVersion 0")),
     "resource-versions-increase": (resource_versions_increase, ("Pod shop/a", "resourceVersion")),
     "scheduled-pods-fit-their-node": (scheduled_pods_fit, ("shop/a", "n2", "dedicated")),
     "replicaset-never-exceeds-replicas": (replicaset_bound, ("ReplicaSet shop/cart", "2 live pods", "replicas 1",
@@ -429,6 +606,17 @@ CASES: dict[str, tuple[Callable[[], list[str]], tuple[str, ...]]] = {
     "daemonsets-converge": (daemonsets_converge, ("DaemonSet shop/agent", "0 live pods", "node n1")),
     "jobs-finish": (jobs_finish, ("Job shop/batch", "neither completed nor failed")),
     "statefulsets-converge": (statefulsets_converge, ("StatefulSet shop/web", "web-1")),
+    "kubelet-reports-ready-only-when-probed": (kubelet_ready_only_when_probed, ("n1", "shop/a", "not running")),
+    "job-outcome-matches-counts": (job_outcome, ("Job shop/batch", "Complete with 0 succeeded")),
+    "job-stops-at-backoff-limit": (job_backoff, ("Job shop/batch", "2 of its pods failed", "backoffLimit 1")),
+    "statefulset-ordered-startup": (statefulset_ordered_startup, ("StatefulSet shop/web", "web-1", "web-0")),
+    "statefulset-ordered-termination": (statefulset_ordered_termination, ("StatefulSet shop/web", "web-1",
+                                                                          "web-2")),
+    "rollout-within-max-surge": (rollout_within_surge, ("Deployment shop/front", "4 replicas", "allows 3")),
+    "gc-spares-owned-objects": (gc_spares_owned, ("Pod shop/a", "ReplicaSet cart")),
+    "controllers-adopt-only-selected-pods": (adopt_only_selected, ("ReplicaSet shop/cart", "stray")),
+    "jobs-end-complete-without-failures": (jobs_complete, ("Job shop/batch", "BackoffLimitExceeded")),
+    "quota-releases-terminal-pods": (quota_released, ("ResourceQuota shop/pods", "pods used 2", "use 1")),
 }
 
 
