@@ -78,7 +78,8 @@ def _status_lags(deployment: Any, replica_sets: Any) -> bool:
     the old ReplicaSets below the minimum: a finding, not a model bug."""
     for rs in replica_sets:
         ref = rs.metadata.controller_ref()
-        if ref is not None and ref.uid == deployment.metadata.uid and (rs.status.available_replicas or 0) > rs.spec.replicas:
+        owned = ref is not None and ref.uid == deployment.metadata.uid
+        if owned and (rs.status.available_replicas or 0) > rs.spec.replicas:
             return True
     return False
 
