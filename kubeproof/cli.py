@@ -131,6 +131,8 @@ EXIT_CODES = {
     "bench": "0 measured (targets missed are reported, not an error); 2 bad input",
     "schedule": "0 a result was printed (whatever its status); 2 bad input",
     "compare": "0 the report was written; 2 bad input",
+    "explore": "0 held within the scope (or incomplete: a bound was hit first); 1 a property was violated (its "
+               "trace is written); 2 bad input",
 }
 """What each command's exit code means (shown at the end of its ``--help``)."""
 

@@ -118,7 +118,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     explore_cmd = sub.add_parser("explore", help="search every interleaving within a small scope: a proof within the "
                                                  "scope, a shortest trace, or a livelock lasso")
     explore_cmd.add_argument("manifests", nargs="*", help="workload manifests (default: the bundled example scenario)")
-    explore_cmd.add_argument("--cluster", nargs="+", help="cluster snapshot or Node manifests")
+    explore_cmd.add_argument("--cluster", action="append",
+                             help="cluster snapshot or Node manifests; one path, repeatable")
     explore_cmd.add_argument("--property", action="append", help="check only this property (repeatable)")
     explore_cmd.add_argument("--spec", help="a CheckSpec: its intents are checked too, its fault budget and settling "
                                             "bound the faults")
@@ -132,10 +133,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                              help="model: the clock ticks as the model offers; frozen: no timer fires")
     explore_cmd.add_argument("--settled", action="store_true",
                              help="start once fair execution has brought the workloads up")
-    explore_cmd.add_argument("--max-states", type=int, default=200_000)
-    explore_cmd.add_argument("--max-depth", type=int)
+    explore_cmd.add_argument("--max-states", type=int, default=200_000,
+                             help="stop, incomplete, after this many distinct states (default 200,000)")
+    explore_cmd.add_argument("--max-depth", type=int, help="explore no deeper than this many actions")
     explore_cmd.add_argument("--max-seconds", type=float, help="CPU seconds")
-    explore_cmd.add_argument("--max-memory-mb", type=int, default=4096)
+    explore_cmd.add_argument("--max-memory-mb", type=int, default=4096,
+                             help="stop, incomplete, when the visited set would pass this (default 4096)")
     explore_cmd.add_argument("--symmetry", action="store_true", help="merge states of interchangeable nodes")
     explore_cmd.add_argument("--no-liveness", action="store_true", help="check safety properties only")
     explore_cmd.add_argument("--traces", default="reports/traces", help="where the trace goes")

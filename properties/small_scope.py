@@ -21,9 +21,10 @@ import attrs
 
 from model import cluster
 from model.actions import ForceDeletePod, Submit, SubmitPending, Tick
-from model.faults import FailNextRequest, RestartController, WatchReconnect
-from model.kubelet.component import ContainerExit, CrashNode, PartitionNode
+from model.faults import fault_of as fault_kind
+from model.kubelet.component import ContainerBecomesUnready, ContainerExit
 from model.kubeproxy import RouteRequest
+from model.load import LoadChange, TrafficChange
 from model.state import ClusterState
 from properties.canonical import Canonicaliser, interchangeable_nodes
 from properties.exhaustive import VIOLATED, Bounds, Result, search
@@ -35,27 +36,15 @@ USER_ACTIONS = (Submit, ForceDeletePod)
 """User actions that spend the user budget (submitting the scenario's own manifests does not)."""
 
 
-def fault_kind(action: Any) -> str | None:
-    """The fault (a name of ``model.config.FAULTS``) an action is, or None for any other action."""
-    if isinstance(action, CrashNode):
-        return "node-crash"
-    if isinstance(action, PartitionNode):
-        return "partition"
-    if isinstance(action, ContainerExit):
-        return "container-crash" if action.exit_code != 0 else None
-    if isinstance(action, RestartController):
-        return "controller-restart"
-    if isinstance(action, WatchReconnect):
-        return "watch-relist"
-    if isinstance(action, FailNextRequest):
-        return "request-error"
-    return None
+ENVIRONMENT_ACTIONS = (LoadChange, TrafficChange, ContainerExit, ContainerBecomesUnready)
+"""What the environment does besides faults (load, a container exiting on its own or failing its probe): not part
+of the cluster left alone."""
 
 
 def quiet(action: Any) -> bool:
     """Whether an action belongs to the cluster left alone (no user command, no fault, no client traffic): the
     transitions liveness is judged over, as fair execution (``properties.explore.converge``) takes them."""
-    return not isinstance(action, (*USER_ACTIONS, RouteRequest)) and fault_kind(action) is None
+    return not isinstance(action, (*USER_ACTIONS, *ENVIRONMENT_ACTIONS, RouteRequest)) and fault_kind(action) is None
 
 
 @attrs.frozen
@@ -155,22 +144,30 @@ class Explorer:
             elif isinstance(action, USER_ACTIONS) and node.users <= 0:
                 continue
             yield action
+        yield from self.user_side(node)
+
+    def user_side(self, node: Node) -> Iterator[Any]:
+        """The user's commands and the environment's moves (``properties.users``), while the user budget lasts."""
         if self.scope.kubectl and node.users > 0 and not node.state.pending:
             yield from user_actions(node.state)
 
-    def successor(self, node: Node, action: Any) -> tuple[Node, Transition]:
+    def successor(self, node: Node, action: Any, user: bool | None = None) -> tuple[Node, Transition]:
+        """The node after ``action``; ``user`` says whether it came from :meth:`user_side` (None: judge by its type),
+        so that, say, a container exit the environment chose spends the user budget, not the fault budget."""
+        user = isinstance(action, USER_ACTIONS) if user is None else user
         step = cluster.step(node.state, action, self.config)
-        users = node.users - 1 if isinstance(action, USER_ACTIONS) else node.users
+        users = node.users - 1 if user else node.users
         faults = node.faults
-        kind = fault_kind(action)
+        kind = None if user else fault_kind(action)
         if kind is not None:
             index = self.kinds.index(kind)
             faults = (*faults[:index], faults[index] - 1, *faults[index + 1:])
         return Node(step.state, users, faults), Transition(action, step)
 
     def expand(self, node: Node) -> Iterator[tuple[Any, Node, Violation | None]]:
+        user_side = set(self.user_side(node))
         for action in self.actions(node):
-            following, transition = self.successor(node, action)
+            following, transition = self.successor(node, action, action in user_side)
             broken = check_step(node.state, transition, following.state, self.config, self.checked)
             yield action, following, broken[0] if broken else None
 

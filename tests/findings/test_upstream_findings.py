@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
+import pytest
 
 from model import cluster
 from model.actions import DeliverWatchEvent, Submit, Tick
@@ -29,7 +30,7 @@ from model.kubelet.component import NodeHeartbeat
 from model.manifests import from_dict
 from model.rollout import DESIRED_REPLICAS_ANNOTATION
 from model.state import ClusterState
-from properties.explore import Scenario, Transition, check_liveness, converge, execute
+from properties.explore import PropertyViolated, Scenario, Transition, check_liveness, converge, execute
 from properties.invariants.liveness import stuck_scaling_event
 from properties.registry import all_properties, by_name
 from properties.users import _new_image
@@ -75,12 +76,15 @@ def _set_image(state: ClusterState) -> Submit:
     return Submit(rq.Update(ADMIN, _new_image(state.store.get("Deployment", "default", "web"))))
 
 
-def play(scenario: Scenario, steps: Sequence[Step]) -> tuple[ClusterState, list[Transition]]:
-    """Run the steps from the scenario's initial state with every property checked after each (as a replay)."""
+def play(scenario: Scenario, steps: Sequence[Step],
+         skip: tuple[str, ...] = ()) -> tuple[ClusterState, list[Transition]]:
+    """Run the steps from the scenario's initial state with every property (but ``skip``) checked after each (as a
+    replay)."""
     state, transitions = scenario.initial(), []
+    checked = tuple(p for p in all_properties() if p.name not in skip)
     for step in steps:
         action = step(state) if callable(step) else step
-        state, done = execute(state, [action], scenario.config, all_properties())
+        state, done = execute(state, [action], scenario.config, checked)
         transitions += done
     return state, transitions
 
@@ -149,11 +153,16 @@ def _available(state: ClusterState) -> int:
 
 def test_proportional_scaling_takes_available_pods_below_the_rollout_minimum() -> None:
     scenario = _scenario("proportional-scale-below-min-available", 6, 2)
-    state, transitions = play(scenario, PROPORTIONAL_SCALE[:-1])
+    with pytest.raises(PropertyViolated, match="rollout-within-max-surge"):  # the same finding from the surge side
+        play(scenario, PROPORTIONAL_SCALE[:-1])
+    state, transitions = play(scenario, PROPORTIONAL_SCALE[:-1], skip=("rollout-within-max-surge",))
     assert _images(state) == {"nginx:v1": (6, "6"), "nginx:v2": (2, "6"), "nginx:v3": (2, "6")}, \
         "two surge-sized ReplicaSets: 10 replicas for a Deployment of 6 with maxSurge 2"
     assert _available(state) == 6
-    state, _ = execute(state, [SYNC], scenario.config, all_properties())  # no property reports it ...
+    # no other property reports it ... (rollout-within-max-surge reported the stale cache's second surge-sized
+    # ReplicaSet above: the same finding seen from the surge side)
+    judged = tuple(p for p in all_properties() if p.name != "rollout-within-max-surge")
+    state, _ = execute(state, [SYNC], scenario.config, judged)
     assert {image: replicas for image, (replicas, _) in _images(state).items()} == \
         {"nginx:v1": 3, "nginx:v2": 2, "nginx:v3": 2}
     d = state.store.get("Deployment", "default", "web")
@@ -164,7 +173,7 @@ def test_the_property_still_judges_rollout_steps() -> None:
     """The same sync judged as if it were a rollout step (the cache's annotations agreeing with spec.replicas)
     is reported: the exemption is the scaling event, not the drop."""
     scenario = _scenario("proportional-scale-below-min-available", 6, 2)
-    state, _ = play(scenario, PROPORTIONAL_SCALE[:-1])
+    state, _ = play(scenario, PROPORTIONAL_SCALE[:-1], skip=("rollout-within-max-surge",))
     informer = state.informer("deployment-controller")
     cache = informer.cache
     for rs in cache.list("ReplicaSet", "default"):

@@ -111,7 +111,7 @@ def test_fields_other_writers_add_are_accepted(tmp_path: Path, capsys: pytest.Ca
     """``minimal`` (shrinking stopped early) and a user's spec in ``initial`` are part of the schema."""
     data = counterexample()
     data["minimal"] = False
-    data["initial"]["spec"] = {"intents": []}
+    data["initial"]["spec"] = {"apiVersion": "kubeproof.dev/v1alpha1", "kind": "CheckSpec", "intents": []}
     assert replay_exit(tmp_path, data, capsys)[0] == 1
 
 
