@@ -112,21 +112,21 @@ def base() -> ClusterState:
 
 
 def test_a_pod_over_quota_is_forbidden_naming_the_quota_and_resource(base: ClusterState) -> None:
-    state, _ = ok(base, rq.Create(BOB, pod("first", "test", containers=resources("3"))))
-    assert used(state, "test")["requests.cpu"] == "3"
-    after, response = send(state, rq.Create(BOB, pod("second", "test", containers=resources("2"))))
+    state, _ = ok(base, rq.Create(BOB, pod("first", "test", containers=resources("8"))))
+    assert used(state, "test")["requests.cpu"] == "8"
+    after, response = send(state, rq.Create(BOB, pod("second", "test", containers=resources("3"))))
     assert (response.code, response.reason) == (403, "Forbidden")
-    assert response.message == ('pods "second" is forbidden: exceeded quota: compute, requested: requests.cpu=2, '
-                                "used: requests.cpu=3, limited: requests.cpu=4")
+    assert response.message == ('pods "second" is forbidden: exceeded quota: compute, requested: requests.cpu=3, '
+                                "used: requests.cpu=8, limited: requests.cpu=10")
     assert after is state
     assert stored(after, "Pod", "test", "second") is None
 
 
 def test_several_exceeded_resources_are_listed_sorted(base: ClusterState) -> None:
-    _, response = send(base, rq.Create(BOB, pod("big", "test", containers=resources("5", "9Gi"))))
-    assert response.message == ('pods "big" is forbidden: exceeded quota: compute, requested: requests.cpu=5,'
+    _, response = send(base, rq.Create(BOB, pod("big", "test", containers=resources("11", "9Gi"))))
+    assert response.message == ('pods "big" is forbidden: exceeded quota: compute, requested: requests.cpu=11,'
                                 "requests.memory=9Gi, used: requests.cpu=0,requests.memory=0, "
-                                "limited: requests.cpu=4,requests.memory=8Gi")
+                                "limited: requests.cpu=10,requests.memory=8Gi")
 
 
 def test_a_pod_without_a_request_a_quota_tracks_must_specify_it() -> None:
@@ -578,7 +578,7 @@ def test_generate_name_produces_a_fresh_name(base: ClusterState) -> None:
 
 
 def test_generated_names_appear_in_validating_admission_messages(base: ClusterState) -> None:
-    doc = {**pod_doc(None, "test", containers=resources("5")), "metadata": {"generateName": "job-",
+    doc = {**pod_doc(None, "test", containers=resources("11")), "metadata": {"generateName": "job-",
                                                                              "namespace": "test"}}
     _, response = send(base, rq.Create(BOB, from_dict(doc)))
     assert response.message.startswith('pods "job-')
