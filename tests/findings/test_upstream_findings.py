@@ -10,6 +10,10 @@ the assumption or limit that keeps it from being reported as a model bug, and a 
    controller creates a second surge-sized one (the Deployment controller keeps no creation expectations), then a
    scale-down is a scaling event whose proportional ``scale`` cuts the old ReplicaSet without regard to
    availability (sync.go ``scale``; maxUnavailable governs rollouts only: kubernetes/kubernetes#23885, #40304).
+3. ``rollout_counts_pods_being_removed``: a scale-down mid-rollout cuts the new ReplicaSet below the available
+   pods its status still reports, and the next rollout sync sizes the old ReplicaSet's scale-down from
+   ``status.availableReplicas`` (rolling.go ``reconcileOldReplicaSets`` / ``scaleDownOldReplicaSetsForRollingUpdate``
+   via ``deploymentutil.GetAvailableReplicaCountForReplicaSets``), counting pods that are about to go.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from model.manifests import from_dict
 from model.rollout import DESIRED_REPLICAS_ANNOTATION
 from model.state import ClusterState
 from properties.explore import PropertyViolated, Scenario, Transition, check_liveness, converge, execute
+from properties.invariants import rollouts
 from properties.invariants.liveness import stuck_scaling_event
 from properties.registry import all_properties, by_name
 from properties.users import _new_image
@@ -184,3 +189,78 @@ def test_the_property_still_judges_rollout_steps() -> None:
     step = cluster.step(state, SYNC)
     assert prop.check(disguised, Transition(SYNC, step), step.state, scenario.config)
     assert not prop.check(state, Transition(SYNC, step), step.state, scenario.config)
+
+
+# --- 3. a rollout step counts pods a scale-down is removing -----------------------------------------------------
+
+NOISE = ("NodeHeartbeat", "node-controller", "taint-eviction", "endpoint", "kube-proxy", "garbage")
+"""Components the phases below leave alone when anything else can act (they only lengthen the run)."""
+
+
+def _replica_set(state: ClusterState, image: str) -> Any:
+    return next(rs for rs in state.store.list("ReplicaSet", "default")
+                if rs.spec.template.spec.containers[0].image == image)
+
+
+def _sizes(state: ClusterState, image: str) -> tuple[int, int]:
+    """A ReplicaSet's (spec.replicas, status.availableReplicas)."""
+    rs = _replica_set(state, image)
+    return rs.spec.replicas, rs.status.available_replicas or 0
+
+
+def _run_until(state: ClusterState, scenario: Scenario, held: Callable[[Any], bool],
+               done: Callable[[ClusterState], bool], properties: Sequence[Any]) -> ClusterState:
+    """Let the cluster act, leaving out the actions ``held`` names, until ``done``: a deterministic schedule (the
+    first enabled action in the model's order, components in ``NOISE`` and the clock only when nothing else can
+    act), every property checked after each step."""
+    for _ in range(400):
+        if done(state):
+            return state
+        enabled = [a for a in cluster.enabled(state, scenario.config) if not held(a)]
+        busy = [a for a in enabled if not isinstance(a, Tick) and not any(n in str(a) for n in NOISE)]
+        action = (busy or [a for a in enabled if not isinstance(a, Tick)] or enabled)[0]
+        state, _ = execute(state, [action], scenario.config, properties)
+    raise AssertionError("the phase did not reach its state")
+
+
+def _rollout_then_scale_down(properties: Sequence[Any], new_catches_up: bool) -> ClusterState:
+    """``web`` (10 replicas, maxSurge and maxUnavailable 25%) on four nodes for ten such pods: set image v2 and let
+    the rollout run until the old ReplicaSet is down to 4 of 4 available and the new one sized 5 (4 available); an
+    autoscaler (here ``kubectl scale``, the same write) scales ``web`` to 4, and the Deployment controller's
+    proportional ``scale`` cuts the new ReplicaSet to 2 (status: 4 available) and the old one to 3; only the old
+    ReplicaSet's controller catches up (``new_catches_up``: the new one's too); then the next rollout sync."""
+    scenario = _scenario("rollout-counts-pods-being-removed", 10, 4)
+    state, _ = execute(scenario.initial(), [_set_image(scenario.initial())], scenario.config, properties)
+    state = _run_until(state, scenario, lambda a: False,
+                       lambda s: _sizes(s, "nginx:v1") == (4, 4) and _sizes(s, "nginx:v2")[0] == 5, properties)
+    state, _ = execute(state, [_scale("Deployment", lambda n: 4)(state)], scenario.config, properties)
+    state = _run_until(state, scenario, lambda a: "replicaset-controller" in str(a) or isinstance(a, Tick),
+                       lambda s: _sizes(s, "nginx:v1")[0] < 4, properties)
+    assert (_sizes(state, "nginx:v1"), _sizes(state, "nginx:v2")) == ((3, 4), (2, 4))
+    new = _replica_set(state, "nginx:v2").name
+    lagging = () if new_catches_up else (new,)
+    held = ("deployment-controller", *lagging)
+    state = _run_until(state, scenario, lambda a: any(n in str(a) for n in held),
+                       lambda s: _sizes(s, "nginx:v1") == (3, 3)
+                       and (not new_catches_up or _sizes(s, "nginx:v2") == (2, 2)), properties)
+    return _run_until(state, scenario, lambda a: any(n in str(a) for n in lagging) or isinstance(a, Tick),
+                      lambda s: _sizes(s, "nginx:v1")[0] < 3, properties)
+
+
+def test_a_rollout_step_counts_pods_a_scale_down_is_removing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # every property holds: deployment-keeps-min-available does not judge a sync that saw a lagging status ...
+    state = _rollout_then_scale_down(all_properties(), new_catches_up=False)
+    assert (_sizes(state, "nginx:v1")[0], _sizes(state, "nginx:v2")) == (0, (2, 4)), \
+        "the old ReplicaSet scaled to 0 from 3, counting the new one's 4 available pods of which 2 are going"
+    # ... and without that exemption the same run breaks it: 2 available pods, below 4 - maxUnavailable 1
+    monkeypatch.setattr(rollouts, "_status_lags", lambda deployment, replica_sets: False)
+    with pytest.raises(PropertyViolated, match="down to 2 available pods.*needs at least 3"):
+        _rollout_then_scale_down(by_name(["deployment-keeps-min-available"]), new_catches_up=False)
+
+
+def test_when_the_new_replica_set_has_caught_up_the_rollout_keeps_its_minimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The control: the same run with the new ReplicaSet's status caught up before the sync is judged without the
+    exemption, and holds (the old ReplicaSet goes from 3 to 1: 2 + 1 = 3 available)."""
+    monkeypatch.setattr(rollouts, "_status_lags", lambda deployment, replica_sets: False)
+    state = _rollout_then_scale_down(all_properties(), new_catches_up=True)
+    assert (_sizes(state, "nginx:v1")[0], _sizes(state, "nginx:v2")) == (1, (2, 2))
