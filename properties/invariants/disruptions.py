@@ -64,7 +64,8 @@ def _percent(value: int | str, total: int) -> int:
 def desired_healthy(pdb: Any, served: Store) -> int | None:
     """How many covered pods must stay healthy (None: the documentation gives no number, e.g. a controller without
     a scale, or a budget with neither field)."""
-    pods = [p for p in served.list("Pod", pdb.namespace) if pdb.spec.selector.matches(p.labels)]
+    selector = pdb.spec.pod_selector()
+    pods = [p for p in served.list("Pod", pdb.namespace) if selector.matches(p.labels)]
     spec = pdb.spec
     if isinstance(spec.min_available, int):
         return spec.min_available
