@@ -1,5 +1,5 @@
-"""What users do during exploration: scale workloads, roll out a new image, delete a pod, change a container's load,
-drain a node (``properties.drains``).
+"""What users do during exploration: scale workloads, roll out a new image, delete a pod, change a container's load.
+Node drains are explored as the ``node-drain`` disruption (``model.maintenance``), which a CheckSpec budgets.
 
 Each user action is a ``Submit`` of the request ``kubectl`` would send (``kubectl scale``,
 ``kubectl set image``, ``kubectl delete pod``), as the cluster administrator. They are offered only while
@@ -19,7 +19,6 @@ from model.apiserver import requests as rq
 from model.auth.identity import ADMIN
 from model.load import LoadChange, TrafficChange
 from model.state import ClusterState
-from properties.drains import drain_actions
 from properties.environment import environment_actions
 
 SCALABLE = ("Deployment", "ReplicaSet", "ReplicationController", "StatefulSet")
@@ -60,7 +59,6 @@ def user_actions(state: ClusterState) -> Iterator[Any]:
             yield Submit(rq.Delete(ADMIN, "Pod", pod.namespace, pod.name))
     yield from load_changes(state)
     yield from environment_actions(state)
-    yield from drain_actions(state)
 
 
 def load_changes(state: ClusterState) -> Iterator[LoadChange | TrafficChange]:
