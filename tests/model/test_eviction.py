@@ -166,3 +166,11 @@ def test_budget_validation(spec: dict, message: str) -> None:
         from_dict({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "x"},
                    "spec": spec})
     assert str(caught.value).startswith(message)
+
+
+def test_strict_field_validation_knows_the_budget_s_fields() -> None:
+    from model.manifests import from_documents
+    doc = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "x"},
+           "spec": {"minAvailabel": 1, "selector": {"matchLabels": {"app": "web"}}}}
+    with pytest.raises(ManifestError, match=r"spec\.minAvailabel: unknown field"):
+        from_documents([doc], "pdb.yaml", validation="strict")
