@@ -14,13 +14,13 @@ from typing import Any
 import attrs
 
 from model import actions as act
-from model import faults, kubeproxy, load, metrics_server
+from model import faults, kubeproxy, load, maintenance, metrics_server
 from model.apiserver import requests as rq
 from model.auth.identity import ADMIN
 from model.component import Component, Step
 from model.config import DEFAULT_CONFIG, ModelConfig
 from model.controllers import manager as controller_manager
-from model.deadlines import next_deadline
+from model.deadlines import heartbeat_limit, next_deadline
 from model.kubelet import component as kubelet
 from model.scheduler import component as scheduler
 from model.state import ClusterState, build, deliver_shared, lagging, submit
@@ -94,14 +94,19 @@ expectations expiring after 5 min while its informer has not yet seen its own cr
 
 def clock_tick(state: ClusterState, config: ModelConfig = DEFAULT_CONFIG) -> act.Tick:
     """The clock's one action: to the next deadline any component waits for (``model.deadlines``), so a timer costs
-    one action however long it is; one second (:data:`WATCH_LATENCY`) while a watch is behind."""
+    one action however long it is; one second (:data:`WATCH_LATENCY`) while a watch is behind; never past the time
+    by which a healthy kubelet must have renewed its node status (``model.deadlines.heartbeat_limit``; a Tick of 0
+    seconds, which is not offered, when that time has come)."""
     deadline = next_deadline(state, config)
     seconds = IDLE_TICK if deadline is None else deadline - state.time
-    return act.Tick(min(seconds, WATCH_LATENCY) if lagging(state) else seconds)
+    seconds = min(seconds, WATCH_LATENCY) if lagging(state) else seconds
+    limit = heartbeat_limit(state, config)
+    return act.Tick(seconds if limit is None else max(0, min(seconds, limit - state.time)))
 
 
 def _clock_enabled(state: ClusterState, config: ModelConfig) -> Iterable[Any]:
-    return (clock_tick(state, config),)
+    tick = clock_tick(state, config)
+    return (tick,) if tick.seconds > 0 else ()
 
 
 def _clock_apply(state: ClusterState, action: act.Tick, config: ModelConfig) -> Step:
@@ -114,7 +119,8 @@ CLOCK = Component("clock", (act.Tick,), _clock_enabled, _clock_apply)
 KUBELET = Component("kubelet", kubelet.ACTIONS, kubelet.enabled, kubelet.apply, kubelet.setup)
 FAULTS = faults.component(_observed)
 COMPONENTS: tuple[Component, ...] = (USER, INFORMERS, scheduler.COMPONENT, KUBELET, controller_manager.COMPONENT,
-                                     kubeproxy.COMPONENT, metrics_server.COMPONENT, load.COMPONENT, FAULTS, CLOCK)
+                                     kubeproxy.COMPONENT, metrics_server.COMPONENT, load.COMPONENT, FAULTS,
+                                     maintenance.COMPONENT, CLOCK)
 
 _BY_ACTION: dict[type, Component] = {t: c for c in COMPONENTS for t in c.actions}
 

@@ -54,6 +54,28 @@ def next_deadline(state: ClusterState, config: ModelConfig, heartbeats: bool = T
     return min((t for t in deadlines(state, config, heartbeats) if t > now), default=None)
 
 
+HEARTBEAT_MARGIN = 5
+"""Seconds before the node monitor grace period runs out by which a healthy kubelet's heartbeat is written, so that
+its watch delivery to the node lifecycle controller has a few one-second ticks to happen in (the clock moves one
+second at a time while a watch is behind)."""
+
+
+def heartbeat_limit(state: ClusterState, config: ModelConfig) -> int | None:
+    """The latest time the clock may reach before a running, reachable kubelet renews its node status: its last
+    heartbeat plus the node monitor grace period, less :data:`HEARTBEAT_MARGIN` (None: no such kubelet).
+
+    A healthy kubelet renews every ``nodeStatusUpdateFrequency`` (10 s); whether the model takes that heartbeat
+    10 s or 40 s after the last one changes nothing any component does, so the clock may jump over due heartbeats,
+    but not over this limit: a clock jump must never stand for a kubelet silent past the grace period, which only a
+    crash or a partition (faults, with their budgets) may cause (pkg/kubelet/kubelet_node_status.go
+    ``syncNodeStatus``, pkg/controller/nodelifecycle ``tryUpdateNodeHealth``)."""
+    limits = [runtime.last_heartbeat + config.node_monitor_grace_period - HEARTBEAT_MARGIN
+              for name, runtime in state.nodes.items()
+              if runtime.up and runtime.reachable and runtime.last_heartbeat is not None
+              and state.store.get("Node", None, name) is not None]
+    return min(limits, default=None)
+
+
 def deadlines(state: ClusterState, config: ModelConfig, heartbeats: bool = True) -> Iterator[int]:
     """Every time some component waits for (past ones included; :func:`next_deadline` keeps the future ones)."""
     for name in BY_NAME:

@@ -23,7 +23,7 @@ ROOTS = {
     "RoleBinding": "V1RoleBinding", "ClusterRoleBinding": "V1ClusterRoleBinding",
     "ReplicationController": "V1ReplicationController", "ReplicaSet": "V1ReplicaSet", "Deployment": "V1Deployment",
     "DaemonSet": "V1DaemonSet", "Job": "V1Job", "StatefulSet": "V1StatefulSet", "PriorityClass": "V1PriorityClass",
-    "ServiceAccount": "V1ServiceAccount",
+    "ServiceAccount": "V1ServiceAccount", "PodDisruptionBudget": "V1PodDisruptionBudget",
 }
 BLOCK = r"    {}: ClassVar\[Dict\[str, str\]\] = (\{{.*?\}})"
 NESTED = re.compile(r"\b(V\d\w+|Core\w+|Rbac\w+|Storage\w+|Events\w+|Discovery\w+)\b")

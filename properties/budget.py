@@ -48,6 +48,12 @@ def settled(state: ClusterState, config: ModelConfig) -> bool:
     return not _fair_actions(state, config)
 
 
+def unrepaired(state: ClusterState) -> bool:
+    """Whether a node is still down or cut off: the cluster may also be left to settle then (the operator waits with
+    the last fault unrepaired, e.g. for a replica to be evicted and recreated elsewhere), not only before a fault."""
+    return any(not runtime.up or not runtime.reachable for runtime in state.nodes.values())
+
+
 def fault_allowed(scenario: Scenario, state: ClusterState, action: Any, used: Mapping[str, int]) -> bool:
     """Whether a run that has taken ``used`` faults (by kind) may take ``action`` now: not a fault, or a fault within
     the scenario's budget (kinds the budget does not name are not bounded) and, with ``settle_between_faults``, in a

@@ -226,7 +226,7 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             the first."""
             if scenario.fault_budget is not None:
                 names = {c.name for c in cluster.COMPONENTS if self.actions(c.name)}
-                if scenario.settle_between_faults and self._faults_left() and \
+                if scenario.settle_between_faults and (self._faults_left() or budget.unrepaired(self.state)) and \
                         not budget.settled(self.state, scenario.config):
                     names.add(SETTLE)
                 return sorted(names, key=lambda name: (name == "clock", name))

@@ -1,4 +1,5 @@
 """What users do during exploration: scale workloads, roll out a new image, delete a pod, change a container's load.
+Node drains are explored as the ``node-drain`` disruption (``model.maintenance``), which a CheckSpec budgets.
 
 Each user action is a ``Submit`` of the request ``kubectl`` would send (``kubectl scale``,
 ``kubectl set image``, ``kubectl delete pod``), as the cluster administrator. They are offered only while

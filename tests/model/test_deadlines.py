@@ -10,8 +10,15 @@ from hypothesis import strategies as st
 from model import cluster
 from model.actions import ForceDeletePod, Tick
 from model.config import ModelConfig
-from model.deadlines import next_deadline
-from model.kubelet.component import ContainerBecomesReady, ContainerExit, CrashNode, KubeletSyncPod, RecoverNode
+from model.deadlines import HEARTBEAT_MARGIN, heartbeat_limit, next_deadline
+from model.kubelet.component import (
+    ContainerBecomesReady,
+    ContainerExit,
+    CrashNode,
+    KubeletSyncPod,
+    NodeHeartbeat,
+    RecoverNode,
+)
 from model.manifests import load_text
 from model.state import ClusterState
 from properties.variants import DEPLOYMENT, NODES
@@ -179,6 +186,32 @@ def test_the_clock_stops_at_the_scheduler_s_flush_of_an_unschedulable_pod() -> N
     flush = since + MAX_UNSCHEDULABLE_SECONDS
     visited = []
     while state.time < flush:
-        state = cluster.apply(state, cluster.clock_tick(state))
+        tick = cluster.clock_tick(state)
+        if tick.seconds == 0:  # the kubelets renew their node status before the clock may go on
+            state = cluster.apply(state, next(a for a in cluster.enabled(state) if isinstance(a, NodeHeartbeat)))
+            continue
+        state = cluster.apply(state, tick)
         visited.append(state.time)
     assert flush in visited and FlushUnschedulable() in cluster.enabled(state)
+
+
+def test_the_clock_never_jumps_past_a_healthy_kubelet_s_grace_period() -> None:
+    """Ticks alone stop HEARTBEAT_MARGIN seconds before the node monitor grace period of the running node that
+    renewed its status longest ago; the clock is not offered again until that kubelet's heartbeat is taken, so no
+    clock jump stands for a silent kubelet (only a crash or a partition may)."""
+    state = INITIAL
+    for heartbeat in [a for a in cluster.enabled(state, CONFIG) if isinstance(a, NodeHeartbeat)]:
+        state = cluster.apply(state, heartbeat, CONFIG)
+    for _ in range(50):
+        tick = cluster.clock_tick(state, CONFIG)
+        if tick.seconds == 0:
+            break
+        state = cluster.apply(state, tick, CONFIG)
+    oldest = min(r.last_heartbeat for r in state.nodes.values() if r.last_heartbeat is not None)
+    assert state.time == heartbeat_limit(state, CONFIG) == oldest + CONFIG.node_monitor_grace_period - HEARTBEAT_MARGIN
+    assert not [a for a in cluster.enabled(state, CONFIG) if isinstance(a, Tick)]
+    heartbeats = [a for a in cluster.enabled(state, CONFIG) if isinstance(a, NodeHeartbeat)]
+    assert heartbeats
+    for heartbeat in heartbeats:
+        state = cluster.apply(state, heartbeat, CONFIG)
+    assert [a for a in cluster.enabled(state, CONFIG) if isinstance(a, Tick)]

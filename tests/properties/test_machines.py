@@ -47,5 +47,10 @@ def test_a_walk_through_the_scenario_takes_faults_of_every_kind() -> None:
     requests. (800 steps: with the deadline clock a walk this full of faults reaches node timeouts and evictions
     sooner, so its pods run, and can crash, less often.)"""
     taken = {type(w.action).__name__ for w in random_walk(EVERY_FAULT.initial(), 800, 0, EVERY_FAULT.config)}
+    assert {"CrashNode", "PartitionNode", "RestartController", "WatchReconnect", "FailNextRequest",
+            "DrainStep"} <= taken
+    # With node-drain the walk's drains evict the pods this seed's containers would have crashed in; without it:
+    config = ModelConfig(faults=frozenset(FAULTS) - {"node-drain"})
+    taken = {type(w.action).__name__ for w in random_walk(EVERY_FAULT.initial(), 800, 0, config)}
     assert {"CrashNode", "PartitionNode", "ContainerExit", "RestartController", "WatchReconnect",
             "FailNextRequest"} <= taken

@@ -247,3 +247,15 @@ def test_the_ci_profile_finds_the_maintenance_case_in_at_most_15_actions() -> No
     scenario, properties = _case("maintenance", "violated")
     result = run(scenario, properties, PROFILES["ci"], 0)
     assert result.violation is not None and len(result.violation.transitions) <= 15
+
+
+def test_the_cluster_may_settle_with_the_last_fault_unrepaired() -> None:
+    """With the budget spent and a node still down, the explorer may still wait for the cluster to settle (the
+    replica is evicted and recreated elsewhere before the node is back): how MaxSkew's case is reached."""
+    scenario, _ = _case("spread", "violated")  # node-crash: 1, settling between faults
+    machine = machine_for(scenario, ())()
+    machine.state = execute(machine.state, [CrashNode("node-3")], scenario.config, ())[0]
+    machine.faults_used = {"node-crash": 1}
+    assert "settle" in machine.components()
+    machine.state = execute(machine.state, [RecoverNode("node-3"), Settle()], scenario.config, ())[0]
+    assert "settle" not in machine.components()
