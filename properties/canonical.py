@@ -54,21 +54,27 @@ import attrs
 
 from model.apiserver.server import NAME_ALPHABET
 from model.frozendict import FrozenDict
-from model.informers import Informer, position
+from model.informers import Informer
 from model.memo import IdentityMemo
 from model.state import ClusterState
 from model.store import Store, WatchEvent
 
-RV, UID, GENERATED = 0, 1, 2
-"""Atom classes: a revision (an int), a uid (its counter), a generated name ((prefix, suffix))."""
+UID, GENERATED = 1 << 50, 2 << 50
+"""Atoms are small ints, so that ranking them is cheap: revision ``n`` is ``4 n`` (plus a counter's mark), uid ``n``
+is ``UID + n``, a generated name is ``GENERATED + prefix id * 27**5 + the suffix read in base 27`` (prefix ids in
+order of first sight, so one sort groups the names by prefix and orders each group as the suffixes sort). Labels
+(:func:`_identities`) are negative."""
 _COUNTERS = {Store: 1, Informer: 2}
 """Marks a revision that counts rather than names a version: the store's last revision (1), the revision an
-informer's watch reached (2). ``(RV, n, mark)`` sorts just after ``(RV, n)``: the model only asks whether an event is
+informer's watch reached (2). ``4 n + mark`` sorts just after revision ``n``: the model only asks whether an event is
 later than such a counter (and makes the next revision one past the store's), which a rank keeps, and a counter that
 happens to equal a version's revision is not thereby that version's (see :func:`_identities`)."""
+_SUFFIX = {c: i for i, c in enumerate(sorted(NAME_ALPHABET))}
+CAUGHT_UP = -1
 
 _UID = re.compile(r"uid-(\d{6,})")
 _GENERATED = re.compile(rf"([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?-)([{NAME_ALPHABET}]{{5}})(?![-a-z0-9])")
+_RV_HASH, _UID_HASH = hash("rv"), hash("uid")
 _RV_FIELDS = frozenset({"resource_version", "precondition_resource_version"})
 _REVISION_OWNERS = (WatchEvent, Informer, Store)
 Shape = tuple[int, tuple]
@@ -89,6 +95,7 @@ class Canonicaliser:
         self._shapes: dict[tuple[int, str | None], tuple[Any, Shape]] = {}
         self._renamed = IdentityMemo(memo_size)
         self._strings: dict[str, Shape] = {}
+        self._prefixes: dict[str, int] = {}
         self._fields: dict[type, tuple[str, ...]] = {}
         per_class = [[dict(zip(c, p, strict=True)) for p in itertools.permutations(c)] for c in self.classes]
         self._maps = [dict(kv for m in combo for kv in m.items()) for combo in itertools.product(*per_class)]
@@ -143,13 +150,13 @@ class Canonicaliser:
     def _shape(self, value: Any, field: str | None = None, owner: type | None = None) -> Shape:
         if isinstance(value, str):
             if field in _RV_FIELDS and value.isdigit():
-                return (hash("rv"), ((RV, int(value)),))
+                return (_RV_HASH, (int(value) * 4,))
             return self._string(value)
         if isinstance(value, int) and not isinstance(value, bool):
             if field == "revision" and owner in _REVISION_OWNERS:
-                return (hash("rv"), ((RV, value) if owner is WatchEvent else (RV, value, _COUNTERS[owner]),))
+                return (_RV_HASH, (value * 4 if owner is WatchEvent else value * 4 + _COUNTERS[owner],))
             if field == "uids" and owner is Store:
-                return (hash("uid"), ((UID, value),))
+                return (_UID_HASH, (UID + value,))
             return (hash(value), ())
         if value is None or isinstance(value, (bool, float)):
             return (hash(value), ())
@@ -195,10 +202,13 @@ class Canonicaliser:
     def _memory_value(self, value: Any) -> Shape:
         """A controller's memory: a digit string there is a resourceVersion (the Endpoints controller's)."""
         if isinstance(value, str) and value.isdigit():
-            return (hash("rv"), ((RV, int(value)),))
+            return (_RV_HASH, (int(value) * 4,))
         if isinstance(value, FrozenDict):
             return self._shape(value, "memory")
         return self._shape(value)
+
+    def _prefix_id(self, prefix: str) -> int:
+        return self._prefixes.setdefault(prefix, len(self._prefixes))
 
     def _string(self, text: str) -> Shape:
         cached = self._strings.get(text)
@@ -207,15 +217,18 @@ class Canonicaliser:
         atoms: list[tuple] = []
         spans: list[tuple[int, int, tuple]] = []
         for match in _UID.finditer(text):
-            spans.append((match.start(), match.end(), (UID, int(match.group(1)))))
+            spans.append((match.start(), match.end(), UID + int(match.group(1)), None))
         for match in _GENERATED.finditer(text):
             if not any(s <= match.start() < e for s, e, _ in spans):
-                spans.append((match.start(), match.end(), (GENERATED, match.group(1), match.group(2))))
+                prefix, suffix = match.group(1), match.group(2)
+                atom = GENERATED + self._prefix_id(prefix) * 27 ** 5 + sum(_SUFFIX[c] * 27 ** (4 - i)
+                                                                          for i, c in enumerate(suffix))
+                spans.append((match.start(), match.end(), atom, prefix))
         spans.sort()
         skeleton, last = [], 0
-        for start, end, atom in spans:
+        for start, end, atom, prefix in spans:
             skeleton.append(text[last:start])
-            skeleton.append("\x00" if atom[0] != GENERATED else f"\x00{atom[1]}")
+            skeleton.append("\x00" if prefix is None else f"\x00{prefix}")
             atoms.append(atom)
             last = end
         skeleton.append(text[last:])
@@ -232,7 +245,7 @@ def _whole(text: str, match: re.Match) -> bool:
     return not (before.isalnum() or before == "-") and not (after.isalnum() or after == "-")
 
 
-def _ranks(atoms: tuple, named: dict[tuple, Any] | None = None) -> dict[tuple, Any]:
+def _ranks(atoms: tuple, named: dict[int, int] | None = None) -> dict[int, int]:
     """Each atom's canonical label: its rank within its class (generated names: among those of their prefix), or
     the label ``named`` gives it (:func:`_identities`)."""
     distinct = set(atoms)
@@ -248,12 +261,11 @@ def _ranks(atoms: tuple, named: dict[tuple, Any] | None = None) -> dict[tuple, A
 
 
 def _horizon(state: ClusterState) -> int:
-    """The revision every informer has observed (:func:`model.state.position`), capped below the oldest event
-    still in the log: a revision up to it is in no watch event any more, and every cache holds the version of each
-    object the store holds at that revision or earlier."""
-    newest = state.store.revision
-    reached = min((position(i, state.events, newest) for i in state.informers.values()), default=newest)
-    return min(reached, state.events[0].revision - 1) if state.events else reached
+    """A revision every informer has observed: just below the oldest event still in the log (or the store's last
+    revision when the log is empty). Every informer's position (:func:`model.state.position`) is at least that, so a
+    revision up to it is in no watch event any more, and every cache holds the version of each object the store
+    holds at that revision or earlier."""
+    return state.events[0].revision - 1 if state.events else state.store.revision
 
 
 def _identities(state: ClusterState, horizon: int) -> dict[tuple, Any]:
@@ -268,18 +280,19 @@ def _identities(state: ClusterState, horizon: int) -> dict[tuple, Any]:
     (the scheduler's queue), and revisions only of watch events against an informer's (every event still in the log
     is later than ``horizon``, so an informer's revision up to it leaves the same events to deliver whatever its
     value) and of a PersistentVolume(Claim)'s versions (the volume binder's assume cache), not labelled here."""
-    labels: dict[tuple, Any] = {}
-    for node in state.store.list("Node"):
+    labels: dict[int, int] = {}
+    for index, node in enumerate(state.store.list("Node")):  # in name order: the label is the name's place
         meta = node.metadata
         match = _UID.fullmatch(meta.uid or "")
         if match:
-            labels[(UID, int(match.group(1)))] = ("node-uid", meta.name)
+            labels[UID + int(match.group(1))] = -2 * index - 2
         version = meta.resource_version
         if version and version.isdigit() and int(version) <= horizon:
-            labels[(RV, int(version))] = ("node-rv", meta.name)
+            labels[int(version) * 4] = -2 * index - 3
+    mark = _COUNTERS[Informer]
     for informer in state.informers.values():
         if informer.revision <= horizon:
-            labels[(RV, informer.revision, _COUNTERS[Informer])] = ("caught-up",)
+            labels[informer.revision * 4 + mark] = CAUGHT_UP
     return labels
 
 

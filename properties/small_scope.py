@@ -29,7 +29,7 @@ from model.state import ClusterState
 from properties.canonical import Canonicaliser, interchangeable_nodes
 from properties.exhaustive import VIOLATED, Bounds, Result, search
 from properties.explore import PropertyViolated, Scenario, Transition, execute
-from properties.registry import LIVENESS, Property, Violation, check_state, check_step
+from properties.registry import LIVENESS, Property, Violation, changed_fields, check_state, check_step
 from properties.users import user_actions
 
 USER_ACTIONS = (Submit, ForceDeletePod)
@@ -173,8 +173,10 @@ class Explorer:
             yield action, following, broken[0] if broken else None
 
     def check_node(self, node: Node, parent: Node | None) -> Violation | None:
-        changed = parent is None or node.state.store is not parent.state.store
-        broken = check_state(node.state, self.config, self.checked, changed)
+        """The first invariant ``node`` breaks; one that reads only state fields the step from ``parent`` (where every
+        invariant held) left as they were is not re-checked (``Property.reads``)."""
+        changed = None if parent is None else changed_fields(parent.state, node.state)
+        broken = check_state(node.state, self.config, self.checked, changed=changed)
         return broken[0] if broken else None
 
     def run(self) -> Result:
