@@ -4,6 +4,7 @@ not."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -168,6 +169,7 @@ def test_binding_to_either_identical_node_is_one_state_up_to_renaming() -> None:
 ONE_REPLICA = NODES.replace(", disk: ssd", "")
 
 
+@functools.cache
 def settled_three_identical_nodes() -> tuple[Scenario, ClusterState]:
     from model.config import ModelConfig
     scenario = Scenario("three", tuple(load_text(ONE_REPLICA, "nodes")), ModelConfig(faults=frozenset({"node-crash"})),
@@ -192,8 +194,8 @@ def test_crashing_either_empty_identical_node_reaches_one_state_up_to_renaming()
     assert symmetric.key(on_pod_node) != symmetric.key(crashed[0])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(choices=st.lists(st.integers(0, 1 << 16), min_size=1, max_size=25), permutation=st.permutations(
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(choices=st.lists(st.integers(0, 1 << 16), min_size=1, max_size=20), permutation=st.permutations(
     ["node-a", "node-b", "node-c"]), uid_shift=st.integers(0, 50), rv_shift=st.integers(0, 500))
 def test_a_renamed_state_has_the_same_key(choices: list[int], permutation: list[str], uid_shift: int,
                                           rv_shift: int) -> None:
