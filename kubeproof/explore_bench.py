@@ -43,13 +43,16 @@ def _row(result: ExploreResult) -> dict[str, Any]:
 
 
 def _throughput(seconds: float) -> dict[str, Any]:
-    """Distinct states per second with every property: the bundled example (5 nodes) and the three-node livelock
-    twin, each for ``seconds`` CPU seconds with the deadline clock."""
+    """Distinct states per second with every property: the bundled example (5 nodes, the default scope: one user
+    command) and the three-node livelock twin (no user command: with one, scaling the Deployment to 0 meets the
+    stale-cache proportional-scaling finding within a second), each for ``seconds`` CPU seconds with the deadline
+    clock."""
     default = Scenario("default", tuple(manifests.load([EXAMPLES])))
     rows = {}
-    for name, scenario in (("default (5 nodes)", default), ("evict-recreate twin (3 nodes)", evict_recreate(True))):
-        result = explore(scenario, all_properties(), Scope(bounds=Bounds(max_seconds=seconds), liveness=False))
-        rows[name] = _row(result)
+    for name, scenario, users in (("default (5 nodes, 1 user command)", default, 1),
+                                  ("evict-recreate twin (3 nodes, no user command)", evict_recreate(True), 0)):
+        scope = Scope(user_budget=users, bounds=Bounds(max_seconds=seconds), liveness=False)
+        rows[name] = _row(explore(scenario, all_properties(), scope))
     return rows
 
 
@@ -76,6 +79,25 @@ def _variants(shrunk: dict[str, int | None], seconds: float) -> list[dict[str, A
         row = _row(explore(chosen.scenario(), by_name([chosen.property]), scope))
         rows.append({"variant": chosen.name, "property": chosen.property, "shrunk_trace": shrunk.get(chosen.name),
                      **row})
+    return rows
+
+
+def _intents(seconds: float) -> list[dict[str, Any]]:
+    """Each intent configuration of ``model/examples/intents`` and its holding twin, explored with its intent alone
+    (as ``kubeproof explore --spec``: settled start, the spec's faults and user actions) for ``seconds`` CPU s."""
+    from kubeproof.intents_bench import CASES, VARIANT
+    from kubeproof.intents_bench import _scenario as intent_scenario
+    rows = []
+    for case, kind, violated, holds, variant in CASES:
+        for label, manifests_file, with_variant in (("violated", violated, variant), ("holds", holds, False)):
+            scenario, properties = intent_scenario(case, manifests_file, with_variant)
+            scope = Scope(user_budget=1 if scenario.kubectl else 0, faults=tuple(scenario.fault_budget or ()),
+                          settle_between_faults=scenario.settle_between_faults, bounds=Bounds(max_seconds=seconds))
+            started = time.process_time()
+            row = _row(explore(scenario, properties, scope))
+            rows.append({"case": case, "intent": kind, "configuration": label,
+                         "variant": VARIANT if with_variant else None, **row,
+                         "cpu_seconds": round(time.process_time() - started, 2)})
     return rows
 
 
@@ -118,6 +140,7 @@ def _markdown(report: dict[str, Any]) -> str:
     lines += ["", f"Target {target:,} states/s: {_mark(best >= target)} (best {best:,}).", "",
               "## Symmetry reduction: three identical nodes, a ReplicaSet of two, clock frozen", ""]
     sym = report["symmetry"]
+    lines += [f"Breadth-first to depth {sym['without']['depth']}, every safety property checked.", ""]
     lines += _table(sym, ("without", "with"))
     lines += ["", f"Reduction {sym['factor']}x; target {TARGETS['symmetry_factor']}x: "
               f"{_mark(sym['factor'] >= TARGETS['symmetry_factor'])}.", "",
@@ -139,6 +162,23 @@ def _markdown(report: dict[str, Any]) -> str:
         exhausted = "yes" if row["exhausted"] else f"no ({row['bound']})"
         lines.append(f"| {name} | {row['status']} | {trace} | {row['states']:,} | {exhausted} | "
                      f"{row['cpu_seconds']} |")
+    lines += ["", "## The intent configurations (3 nodes or fewer) and their holding twins", "",
+              f"`kubeproof explore MANIFESTS --spec spec.yaml` with the intent alone, {TARGETS['loop_seconds']} CPU s "
+              "each: settled start, the spec's faults (settled between them where it says so) and user actions "
+              "(one command).", "",
+              "| case | intent | configuration | verdict | trace | distinct states | depth | exhausted | CPU s |",
+              "|---|---|---|---|---|---:|---:|---|---:|"]
+    for row in report.get("intents", ()):
+        trace = "-" if row["trace_steps"] is None else (
+            f"lasso: {row['loop_start']} + {row['trace_steps'] - row['loop_start']} steps"
+            if row["loop_start"] is not None else f"{row['trace_steps']} steps")
+        exhausted = "yes" if row["exhausted"] else f"no ({row['bound'] or 'stopped at the violation'})"
+        name = row["configuration"] + (f" (`--variant {row['variant']}`)" if row["variant"] else "")
+        lines.append(f"| {row['case']} | {row['intent']} | {name} | {row['status']} | {trace} | {row['states']:,} | "
+                     f"{row['depth']} | {exhausted} | {row['cpu_seconds']} |")
+    decided = [r for r in report.get("intents", ()) if r["status"] == "violated" or r["exhausted"]]
+    lines += ["", f"Decided within {TARGETS['loop_seconds']} s: {len(decided)} of {len(report.get('intents', ()))}; "
+              f"target all: {_mark(len(decided) == len(report.get('intents', ())))}."]
     return "\n".join(lines) + "\n"
 
 
@@ -154,11 +194,13 @@ def run(output_dir: str, note: Callable[[str], None], seconds: float = 10.0) -> 
     note("throughput")
     report: dict[str, Any] = {"environment": environment, "targets": TARGETS, "throughput": _throughput(seconds)}
     note("symmetry")
-    report["symmetry"] = _symmetry(depth=4)
+    report["symmetry"] = _symmetry(depth=5)
     note("variants")
-    report["variants"] = _variants(shrunk, seconds=TARGETS["variant_seconds"] * 2)
+    report["variants"] = _variants(shrunk, seconds=TARGETS["variant_seconds"])
     note("livelock")
     report["loops"] = _loops(seconds)
+    note("intents")
+    report["intents"] = _intents(TARGETS["loop_seconds"])
     directory.mkdir(parents=True, exist_ok=True)
     markdown = _markdown(report)
     (directory / "explore.md").write_text(markdown)

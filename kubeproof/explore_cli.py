@@ -139,7 +139,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     explore_cmd.add_argument("--max-seconds", type=float, help="CPU seconds")
     explore_cmd.add_argument("--max-memory-mb", type=int, default=4096,
                              help="stop, incomplete, when the visited set would pass this (default 4096)")
-    explore_cmd.add_argument("--symmetry", action="store_true", help="merge states of interchangeable nodes")
+    explore_cmd.add_argument("--symmetry", action=argparse.BooleanOptionalAction, default=True,
+                             help="merge states that differ by a permutation of interchangeable nodes (default on)")
     explore_cmd.add_argument("--no-liveness", action="store_true", help="check safety properties only")
     explore_cmd.add_argument("--traces", default="reports/traces", help="where the trace goes")
     explore_cmd.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -20,8 +20,17 @@ work queues, controller memory, node runtimes, strings that embed them):
   two states whose names differ only so treats the next name's sort position as upstream does (arbitrary), not as
   the model's fixed generator would place it.
 
+Some atoms are labelled rather than ranked, as nothing observes their order (:func:`_identities`): each Node's uid
+and settled resourceVersion (by the node's name), and the revision of an informer that has caught up with every
+event still in the log. An informer's work queue is keyed as a set (the model offers a reconcile of each ready key;
+nothing reads the queue's order).
+
 With ``nodes`` (symmetry reduction) the key is the least over the states obtained by permuting the names of each
-class of interchangeable nodes (see :func:`interchangeable_nodes`) wherever they appear, also inside strings.
+class of interchangeable nodes (see :func:`interchangeable_nodes`) wherever they appear, also inside strings (a
+pod's ``spec.nodeName``, the ``kubernetes.io/hostname`` label, the kubelets' informers and runtimes, the routes
+kube-proxy programmed per node, ...). Each Node object keeps its own uid and resourceVersion under the renaming;
+since those are labelled by name, binding a pod to one or another identical node gives one key. Pods of one
+template are not permuted (their names and uids keep their order: the scheduler's queue orders pods by uid).
 
 Times are kept as they are: the clock is part of the key (a timestamp relative to "now" would need every time field
 of the model to be known here; one missed field would make the key unsound).
@@ -38,6 +47,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Hashable, Iterable
+from itertools import chain
 from typing import Any
 
 import attrs
@@ -49,11 +59,22 @@ from model.memo import IdentityMemo
 from model.state import ClusterState
 from model.store import Store, WatchEvent
 
-RV, UID, GENERATED = 0, 1, 2
-"""Atom classes: a revision (an int), a uid (its counter), a generated name ((prefix, suffix))."""
+UID, GENERATED = 1 << 50, 2 << 50
+"""Atoms are small ints, so that ranking them is cheap: revision ``n`` is ``4 n`` (plus a counter's mark), uid ``n``
+is ``UID + n``, a generated name is ``GENERATED + prefix id * 27**5 + the suffix read in base 27`` (prefix ids in
+order of first sight, so one sort groups the names by prefix and orders each group as the suffixes sort). Labels
+(:func:`_identities`) are negative."""
+_COUNTERS = {Store: 1, Informer: 2}
+"""Marks a revision that counts rather than names a version: the store's last revision (1), the revision an
+informer's watch reached (2). ``4 n + mark`` sorts just after revision ``n``: the model only asks whether an event is
+later than such a counter (and makes the next revision one past the store's), which a rank keeps, and a counter that
+happens to equal a version's revision is not thereby that version's (see :func:`_identities`)."""
+_SUFFIX = {c: i for i, c in enumerate(sorted(NAME_ALPHABET))}
+CAUGHT_UP = -1
 
 _UID = re.compile(r"uid-(\d{6,})")
 _GENERATED = re.compile(rf"([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?-)([{NAME_ALPHABET}]{{5}})(?![-a-z0-9])")
+_RV_HASH, _UID_HASH = hash("rv"), hash("uid")
 _RV_FIELDS = frozenset({"resource_version", "precondition_resource_version"})
 _REVISION_OWNERS = (WatchEvent, Informer, Store)
 Shape = tuple[int, tuple]
@@ -70,25 +91,28 @@ class Canonicaliser:
         self.node_names = frozenset(names)
         self._node_pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))) \
             if names else None
-        self._shapes = IdentityMemo(memo_size)
+        self._memo_size = memo_size
+        self._shapes: dict[tuple[int, str | None], tuple[Any, Shape]] = {}
         self._renamed = IdentityMemo(memo_size)
         self._strings: dict[str, Shape] = {}
+        self._prefixes: dict[str, int] = {}
         self._fields: dict[type, tuple[str, ...]] = {}
         per_class = [[dict(zip(c, p, strict=True)) for p in itertools.permutations(c)] for c in self.classes]
         self._maps = [dict(kv for m in combo for kv in m.items()) for combo in itertools.product(*per_class)]
 
     def key(self, state: ClusterState) -> int:
         """The canonical key of ``state`` (see the module docstring)."""
-        best = self._plain(state)
+        horizon = _horizon(state)
+        best = self._plain(state, horizon)
         for index, mapping in enumerate(self._maps[1:], start=1):
-            candidate = self._plain(self._permuted(state, mapping, index))
+            candidate = self._plain(self._permuted(state, mapping, index), horizon)
             best = candidate if candidate < best else best
         return best
 
-    def _plain(self, state: ClusterState) -> int:
+    def _plain(self, state: ClusterState, horizon: int) -> int:
         shape_hash, atoms = self._shape(state)
-        ranks = _ranks(atoms)
-        return hash((shape_hash, tuple(ranks[a] for a in atoms)))
+        ranks = _ranks(atoms, _identities(state, horizon))
+        return hash((shape_hash, tuple(map(ranks.__getitem__, atoms))))
 
     def _permuted(self, value: Any, mapping: dict[str, str], index: int) -> Any:
         """``value`` with the node names renamed by ``mapping`` wherever they appear (memoised per permutation by
@@ -126,36 +150,43 @@ class Canonicaliser:
     def _shape(self, value: Any, field: str | None = None, owner: type | None = None) -> Shape:
         if isinstance(value, str):
             if field in _RV_FIELDS and value.isdigit():
-                return (hash("rv"), ((RV, int(value)),))
+                return (_RV_HASH, (int(value) * 4,))
             return self._string(value)
         if isinstance(value, int) and not isinstance(value, bool):
             if field == "revision" and owner in _REVISION_OWNERS:
-                return (hash("rv"), ((RV, value),))
+                return (_RV_HASH, (value * 4 if owner is WatchEvent else value * 4 + _COUNTERS[owner],))
             if field == "uids" and owner is Store:
-                return (hash("uid"), ((UID, value),))
+                return (_UID_HASH, (UID + value,))
             return (hash(value), ())
         if value is None or isinstance(value, (bool, float)):
             return (hash(value), ())
-        cached = self._shapes.get((value,), field)
-        if cached is not None:
-            return cached
+        memo_key = (id(value), field)
+        cached = self._shapes.get(memo_key)
+        if cached is not None and cached[0] is value:
+            return cached[1]
         shape = self._compound(value, field)
-        self._shapes.put((value,), field, shape)
+        if len(self._shapes) >= self._memo_size:
+            self._shapes.pop(next(iter(self._shapes)))
+        self._shapes[memo_key] = (value, shape)  # keeps ``value`` alive, so its id is not reused meanwhile
         return shape
 
     def _compound(self, value: Any, field: str | None) -> Shape:
         if isinstance(value, FrozenDict) or isinstance(value, dict):
-            in_memory = field == "memory"
-            parts = sorted(((self._shape(k), self._memory_value(v) if in_memory else self._shape(v))
-                            for k, v in value.items()), key=_item_order)
-            return (hash(("map", tuple((k[0], v[0]) for k, v in parts))),
-                    tuple(a for k, v in parts for a in (*k[1], *v[1])))
+            shape_of = self._memory_value if field == "memory" else self._shape
+            shape = self._shape
+            # Items in order of their structure, then of their raw atoms (whose order the ranks keep), so that the
+            # order does not depend on the names the atoms have.
+            items = sorted((k[0], v[0], k[1], v[1]) for k, v in ((shape(k), shape_of(v)) for k, v in value.items()))
+            return (hash(("map", tuple((i[0], i[1]) for i in items))),
+                    tuple(chain.from_iterable(atoms for i in items for atoms in (i[2], i[3]))))
+        if isinstance(value, (frozenset, set)) or field == "queue":
+            # An informer's work queue is keyed as a set: the model offers a reconcile of every ready key at once
+            # (model.controllers.base.enabled), and nothing else reads the queue's order.
+            parts = sorted(self._shape(v) for v in value)
+            return (hash(("set", tuple(p[0] for p in parts))), tuple(chain.from_iterable(p[1] for p in parts)))
         if isinstance(value, (tuple, list)):
             parts = [self._shape(v) for v in value]
-            return (hash(("seq", tuple(p[0] for p in parts))), tuple(a for p in parts for a in p[1]))
-        if isinstance(value, (frozenset, set)):
-            parts = sorted(self._shape(v) for v in value)
-            return (hash(("set", tuple(p[0] for p in parts))), tuple(a for p in parts for a in p[1]))
+            return (hash(("seq", tuple(p[0] for p in parts))), tuple(chain.from_iterable(p[1] for p in parts)))
         cls = type(value)
         names = self._fields.get(cls)
         if names is None:
@@ -166,15 +197,18 @@ class Canonicaliser:
                 return (hash((cls.__qualname__, value)), ())
             raise TypeError(f"cannot key a {cls.__qualname__}")
         parts = [self._shape(getattr(value, n), n, cls) for n in names]
-        return (hash((cls.__qualname__, tuple(p[0] for p in parts))), tuple(a for p in parts for a in p[1]))
+        return (hash((cls.__qualname__, tuple(p[0] for p in parts))), tuple(chain.from_iterable(p[1] for p in parts)))
 
     def _memory_value(self, value: Any) -> Shape:
         """A controller's memory: a digit string there is a resourceVersion (the Endpoints controller's)."""
         if isinstance(value, str) and value.isdigit():
-            return (hash("rv"), ((RV, int(value)),))
+            return (_RV_HASH, (int(value) * 4,))
         if isinstance(value, FrozenDict):
             return self._shape(value, "memory")
         return self._shape(value)
+
+    def _prefix_id(self, prefix: str) -> int:
+        return self._prefixes.setdefault(prefix, len(self._prefixes))
 
     def _string(self, text: str) -> Shape:
         cached = self._strings.get(text)
@@ -183,15 +217,18 @@ class Canonicaliser:
         atoms: list[tuple] = []
         spans: list[tuple[int, int, tuple]] = []
         for match in _UID.finditer(text):
-            spans.append((match.start(), match.end(), (UID, int(match.group(1)))))
+            spans.append((match.start(), match.end(), UID + int(match.group(1)), None))
         for match in _GENERATED.finditer(text):
             if not any(s <= match.start() < e for s, e, _ in spans):
-                spans.append((match.start(), match.end(), (GENERATED, match.group(1), match.group(2))))
+                prefix, suffix = match.group(1), match.group(2)
+                atom = GENERATED + self._prefix_id(prefix) * 27 ** 5 + sum(_SUFFIX[c] * 27 ** (4 - i)
+                                                                          for i, c in enumerate(suffix))
+                spans.append((match.start(), match.end(), atom, prefix))
         spans.sort()
         skeleton, last = [], 0
-        for start, end, atom in spans:
+        for start, end, atom, prefix in spans:
             skeleton.append(text[last:start])
-            skeleton.append("\x00" if atom[0] != GENERATED else f"\x00{atom[1]}")
+            skeleton.append("\x00" if prefix is None else f"\x00{prefix}")
             atoms.append(atom)
             last = end
         skeleton.append(text[last:])
@@ -208,24 +245,54 @@ def _whole(text: str, match: re.Match) -> bool:
     return not (before.isalnum() or before == "-") and not (after.isalnum() or after == "-")
 
 
-def _item_order(item: tuple[Shape, Shape]) -> tuple:
-    """Map items in order of their structure, then of their raw atoms (whose order the ranks keep), so that the order
-    does not depend on the names the atoms have."""
-    (key_hash, key_atoms), (value_hash, value_atoms) = item
-    return (key_hash, value_hash, key_atoms, value_atoms)
-
-
-def _ranks(atoms: tuple) -> dict[tuple, Any]:
-    """Each atom's canonical label: its rank within its class (generated names: among those of their prefix)."""
-    labels: dict[tuple, Any] = {}
+def _ranks(atoms: tuple, named: dict[int, int] | None = None) -> dict[int, int]:
+    """Each atom's canonical label: its rank within its class (generated names: among those of their prefix), or
+    the label ``named`` gives it (:func:`_identities`)."""
     distinct = set(atoms)
-    for cls in (RV, UID):
-        for rank, atom in enumerate(sorted(a for a in distinct if a[0] == cls)):
-            labels[atom] = (cls, rank)
-    generated = sorted(a for a in distinct if a[0] == GENERATED)
-    for prefix, group in itertools.groupby(generated, key=lambda a: a[1]):
-        for rank, atom in enumerate(group):
-            labels[atom] = (GENERATED, prefix, rank)
+    if named:
+        distinct.difference_update(named)
+    # One sort orders revisions, then uids, then generated names by prefix: an atom's index there is its rank within
+    # its class (or prefix) plus the number of atoms of the classes (prefixes) before it, which any relabelling that
+    # keeps the order within each class keeps too.
+    labels = {atom: index for index, atom in enumerate(sorted(distinct))}
+    if named:
+        labels.update(named)
+    return labels
+
+
+def _horizon(state: ClusterState) -> int:
+    """A revision every informer has observed: just below the oldest event still in the log (or the store's last
+    revision when the log is empty). Every informer's position (:func:`model.state.position`) is at least that, so a
+    revision up to it is in no watch event any more, and every cache holds the version of each object the store
+    holds at that revision or earlier."""
+    return state.events[0].revision - 1 if state.events else state.store.revision
+
+
+def _identities(state: ClusterState, horizon: int) -> dict[tuple, Any]:
+    """Labels for the atoms whose order nothing observes, so that they are not ranked: each Node's uid and its
+    resourceVersion if written no later than ``horizon``, labelled by the node's name; and the revision of each
+    informer whose watch has reached ``horizon``, labelled alike ("caught up").
+
+    Creation order hands the nodes their uids and first revisions (node-a gets the smaller), which would keep two
+    states that differ by a permutation of interchangeable nodes apart. A label by name keeps equality (all the model
+    does with a uid, and with such a resourceVersion: an update's precondition, a controller comparing the version
+    it saw) and drops the order among the other atoms, which nothing observes: the model orders uids only of pods
+    (the scheduler's queue), and revisions only of watch events against an informer's (every event still in the log
+    is later than ``horizon``, so an informer's revision up to it leaves the same events to deliver whatever its
+    value) and of a PersistentVolume(Claim)'s versions (the volume binder's assume cache), not labelled here."""
+    labels: dict[int, int] = {}
+    for index, node in enumerate(state.store.list("Node")):  # in name order: the label is the name's place
+        meta = node.metadata
+        match = _UID.fullmatch(meta.uid or "")
+        if match:
+            labels[UID + int(match.group(1))] = -2 * index - 2
+        version = meta.resource_version
+        if version and version.isdigit() and int(version) <= horizon:
+            labels[int(version) * 4] = -2 * index - 3
+    mark = _COUNTERS[Informer]
+    for informer in state.informers.values():
+        if informer.revision <= horizon:
+            labels[informer.revision * 4 + mark] = CAUGHT_UP
     return labels
 
 

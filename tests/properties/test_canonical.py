@@ -4,11 +4,14 @@ not."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from model import cluster
 from model.actions import Tick
@@ -151,13 +154,63 @@ def test_symmetry_merges_a_state_with_its_interchangeable_nodes_swapped() -> Non
     assert symmetric.key(swapped) == symmetric.key(bound)
 
 
-def test_binding_to_either_identical_node_is_not_merged_while_the_nodes_own_order_differs() -> None:
-    """The nodes' uids and resourceVersions were handed out in name order, and the key keeps their order (ranks): a
-    pod bound to node-a is not a pod bound to node-b with the names swapped, since node-a's uid is the smaller."""
+def test_binding_to_either_identical_node_is_one_state_up_to_renaming() -> None:
+    """The scheduler's choice between the two identical nodes: the two bindings differ only by the nodes' names
+    (each keeps the uid and revision creation order gave it; the node controller's queue holds them in that order),
+    so symmetry merges them; the node with another label stays apart, and without symmetry nothing merges."""
     state, choices = scheduling_choice()
     by_node = {c.node: cluster.apply(state, c) for c in choices}
+    assert [key[0] for key in state.informer("node-controller").queue][:2] == ["node-a", "node-b"]
     symmetric = Canonicaliser(interchangeable_nodes(state))
-    assert symmetric.key(by_node["node-a"]) != symmetric.key(by_node["node-b"])
+    assert symmetric.key(by_node["node-a"]) == symmetric.key(by_node["node-b"]) != symmetric.key(by_node["node-c"])
+    assert Canonicaliser().key(by_node["node-a"]) != Canonicaliser().key(by_node["node-b"])
+
+
+ONE_REPLICA = NODES.replace(", disk: ssd", "")
+
+
+@functools.cache
+def settled_three_identical_nodes() -> tuple[Scenario, ClusterState]:
+    from model.config import ModelConfig
+    scenario = Scenario("three", tuple(load_text(ONE_REPLICA, "nodes")), ModelConfig(faults=frozenset({"node-crash"})),
+                        settled=True)
+    return scenario, scenario.initial()
+
+
+def test_crashing_either_empty_identical_node_reaches_one_state_up_to_renaming() -> None:
+    """Two states the cluster really reaches (not built by renaming): the settled cluster with its one pod on some
+    node, after one or the other empty node crashes. The nodes' own uids and resourceVersions were handed out in
+    creation order; labelled by node name, they no longer tell the two apart."""
+    from model.kubelet.component import CrashNode
+    scenario, state = settled_three_identical_nodes()
+    (pod,) = state.store.list("Pod")
+    empty = [n.name for n in state.store.list("Node") if n.name != pod.spec.node_name]
+    crashed = [cluster.apply(state, CrashNode(name), scenario.config) for name in empty]
+    symmetric = Canonicaliser(interchangeable_nodes(state))
+    assert interchangeable_nodes(state) == (("node-a", "node-b", "node-c"),)
+    assert symmetric.key(crashed[0]) == symmetric.key(crashed[1])
+    assert Canonicaliser().key(crashed[0]) != Canonicaliser().key(crashed[1])
+    on_pod_node = cluster.apply(state, CrashNode(pod.spec.node_name), scenario.config)
+    assert symmetric.key(on_pod_node) != symmetric.key(crashed[0])
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(choices=st.lists(st.integers(0, 1 << 16), min_size=1, max_size=20), permutation=st.permutations(
+    ["node-a", "node-b", "node-c"]), uid_shift=st.integers(0, 50), rv_shift=st.integers(0, 500))
+def test_a_renamed_state_has_the_same_key(choices: list[int], permutation: list[str], uid_shift: int,
+                                          rv_shift: int) -> None:
+    """Along a random run of the three-identical-nodes cluster (a crash allowed), the state with its nodes renamed by
+    any permutation (each Node object keeps its uid and resourceVersion, every reference follows the name) and its
+    uid and revision counters shifted has the key of the state itself."""
+    scenario, state = settled_three_identical_nodes()
+    symmetric = Canonicaliser(interchangeable_nodes(state))
+    for choice in choices:
+        enabled = cluster.enabled(state, scenario.config)
+        state = cluster.apply(state, enabled[choice % len(enabled)], scenario.config)
+    mapping = dict(zip(["node-a", "node-b", "node-c"], permutation, strict=True))
+    index = symmetric._maps.index(mapping)
+    other = renamed(symmetric._permuted(state, mapping, index), uid_shift, rv_shift)
+    assert symmetric.key(other) == symmetric.key(state)
 
 
 @pytest.mark.parametrize("steps", [5, 40])
