@@ -44,7 +44,7 @@ capacity is not reduced."""
 PACK_SECONDS = 0.5
 """The packing heuristics' time at each level."""
 PACK_NOISE = 0.3
-PROJECTION_SHARE = 0.2
+PROJECTION_SHARE = 0.5
 """The share of the time left for the one-resource relaxation at a level, and again for the placement it
 guides, before Z3 decides the level on the whole encoding."""
 MAX_PATTERNS = 3000
