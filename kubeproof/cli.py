@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -10,7 +11,6 @@ from pathlib import Path
 
 import attrs
 
-from kubeproof import check_cli, explore_cli, solver_cli
 from kubeproof.arguments import (
     CommandParser,
     OutputPathError,
@@ -22,15 +22,12 @@ from kubeproof.arguments import (
 )
 from kubeproof.render import render_explanation, table, walk_step
 from model import manifests
-from model.cluster import initial_state
 from model.config import FAULTS, ModelConfig
 from model.documents import documents
 from model.errors import ManifestError
 from model.examples import DIRECTORY as EXAMPLES
 from model.objects import Node, Pod
-from model.scheduler import Profile, explain, load_profiles
 from properties import interrupts
-from properties.simulate import random_walk
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
 
@@ -57,6 +54,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     unknown = set(args.fault or ()) - set(FAULTS)
     if unknown:
         raise UsageError(f"unknown fault {sorted(unknown)[0]!r} (known: {', '.join(FAULTS)})")
+    from model.cluster import initial_state  # here, not at start-up: the whole model (see build_parser)
+    from properties.simulate import random_walk
+
     config = ModelConfig(faults=frozenset(args.fault or ()))
     objects = without_dangling_owners(manifests.load(args.paths or [EXAMPLES], **loading(args)))
     state = initial_state(objects)
@@ -93,6 +93,8 @@ def _pod_to_explain(spec: str, objects: list, args: argparse.Namespace) -> tuple
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """Why the scheduler would (not) choose each node for a pod: filter verdicts and per-plugin scores."""
+    from model.scheduler import Profile, explain, load_profiles  # here, not at start-up (see build_parser)
+
     cluster = manifests.load(args.cluster, **loading(args))
     pod, described = _pod_to_explain(args.pod, cluster, args)
     profile = None
@@ -137,7 +139,15 @@ EXIT_CODES = {
 """What each command's exit code means (shown at the end of its ``--help``)."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMAND_FAMILIES = {"check_cli": ("check", "trace", "replay", "bench", "variants", "properties"),
+                   "explore_cli": ("explore",), "solver_cli": ("schedule", "compare")}
+"""The ``kubeproof`` modules registering more commands: imported only when one of their commands runs (or for
+help and unknown commands), since ``check_cli`` alone imports Hypothesis and the whole model."""
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; given the ``command`` about to run, only the module registering it is imported (every module
+    for None or an unknown command, so that help and "invalid choice" list every command)."""
     parser = Parser(prog="kubeproof", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=CommandParser)
     validate = sub.add_parser("validate", help="load manifests and list what the model reads from them")
@@ -158,18 +168,28 @@ def build_parser() -> argparse.ArgumentParser:
                              help="a KubeSchedulerConfiguration file (default: kube-scheduler's defaults); --profile "
                                   "is a deprecated alias")
     explain_cmd.set_defaults(run=cmd_explain)
-    check_cli.register(sub)
-    explore_cli.register(sub)
-    solver_cli.register(sub)
+    known = {name for names in COMMAND_FAMILIES.values() for name in names} | set(sub.choices)
+    for module, names in COMMAND_FAMILIES.items():
+        if command is None or command in names or command not in known:
+            importlib.import_module(f"kubeproof.{module}").register(sub)
     for name in ("validate", "simulate", "explain", "check", "schedule", "compare"):
-        add_validate_option(sub.choices[name])
+        if name in sub.choices:
+            add_validate_option(sub.choices[name])
     for name, codes in EXIT_CODES.items():
-        sub.choices[name].epilog = f"exit codes: {codes}"
+        if name in sub.choices:
+            sub.choices[name].epilog = f"exit codes: {codes}"
     return parser
 
 
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """The exceptions printed as one line; ``check_cli``'s own only when it was imported (else none was raised)."""
+    check_cli = sys.modules.get("kubeproof.check_cli")
+    return (ManifestError, UsageError, OutputPathError, *((check_cli.UsageError,) if check_cli else ()))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
     args = parser.parse_args(argv)
     try:
         with interrupts.handling():
@@ -177,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except interrupts.Interrupted as e:  # a command with nothing to show yet: one line, no traceback
         print(f"kubeproof: interrupted ({e})", file=sys.stderr)
         return e.exit_code
-    except (ManifestError, UsageError, check_cli.UsageError, OutputPathError) as e:
+    except _usage_errors() as e:
         print(f"kubeproof: {e}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading

@@ -8,6 +8,7 @@
 - :mod:`solver.verify` and :mod:`solver.explain`: the model's re-check and the reasons pods stay pending;
 - :mod:`solver.api`: ``schedule``; :mod:`solver.greedy`: kube-scheduler profiles;
 - :mod:`solver.node_types`: ``min-nodes`` by node types (how many nodes of each type, then the assignment);
+- :mod:`solver.balance_levels`: ``balance`` by utilisation levels (bounds, a one-resource relaxation, Z3 per level);
 - :mod:`solver.families`, :mod:`solver.compare`, :mod:`solver.bench`, :mod:`solver.startup`: workloads, reports
   and the benchmarks; :mod:`solver.names`: the command line's choices, without loading Z3.
 """

@@ -17,7 +17,7 @@ import attrs
 
 from model.frozendict import FrozenDict
 from model.resources import allowed_pod_number
-from solver import explain, node_types, objectives
+from solver import balance_levels, explain, node_types, objectives
 from solver.encoding import Encoding, derive, encode, violated
 from solver.instance import ADMISSION, Instance, build
 from solver.names import BACKENDS as BACKENDS  # re-exported: the command line reads it here
@@ -141,13 +141,18 @@ def solve_stages(encoding: Encoding, options: Options, incumbent: list[int] | No
     for position, name in enumerate(options.objectives):
         # dominance between node types holds for min-nodes only after max-placed stages (see solver.node_types)
         typed = name == MIN_NODES and set(options.objectives[:position]) <= {MAX_PLACED}
+        # the balance levels restate only the max-placed stages' results (see solver.balance_levels)
+        leveled = name == BALANCE and set(options.objectives[:position]) <= {MAX_PLACED}
         for stage in stages_for(encoding, name, placed):
-            by_types = None
+            by_types = by_levels = None
             if options.backend == "cpsat":
                 result, values = backend.minimise(stage, values, deadline)
             elif typed and (by_types := node_types.minimise(encoding, stage, placed, values, deadline,
                                                             options.require_all, options.z3_mode)):
                 result, values = by_types
+            elif leveled and (by_levels := balance_levels.minimise(encoding, stage, placed, values, deadline,
+                                                            options.z3_mode)):
+                result, values = by_levels
             else:
                 result, values = minimise(backend, stage, values, deadline,
                                           try_lower_first=name in (MIN_NODES, BALANCE, MIN_MOVES))

@@ -63,7 +63,7 @@ def run(pods: int, nodes: int, seed: int, backend: str, timeout: float, family: 
 
 
 def _line(row: dict[str, Any]) -> str:
-    return (f"{row['backend']:<6} {row['instance']:>9} seed {row['seed']}  {row['status']:<9} nodes {row['nodes']} "
+    return (f"{row['backend']:<6} {row['instance']:>9} seed {row['seed']}  {row['status']:<9} value {row['nodes']} "
             f"(bound {row['bound']})  placed {row['placed']}/{row['pods']}  {row['seconds']:.2f} s  "
             f"{row['checks']} solver call(s)")
 
@@ -81,15 +81,22 @@ def summary(rows: Sequence[dict[str, Any]], large: Sequence[dict[str, Any]], wit
         lines.append(f"{row['instance']}: placed {row['placed']}/{row['pods']} in {row['seconds']:.1f} s, "
                      f"{row['nodes']} nodes, lower bound {row['bound']} (gap {gap}) ({'met' if met else 'NOT met'})")
     cp_rows = {(r["instance"], r["seed"]): r for r in rows if r["backend"] == "cpsat"}
-    pairs = [(r["seconds"], cp_rows[(r["instance"], r["seed"])]["seconds"]) for r in z3_rows
-             if r["status"] == "optimal" and (r["instance"], r["seed"]) in cp_rows
-             and cp_rows[(r["instance"], r["seed"])]["status"] == "optimal"]
-    if pairs:
-        z3_median = statistics.median(p[0] for p in pairs)
-        cp_median = statistics.median(p[1] for p in pairs)
+    both = [(r, cp_rows[(r["instance"], r["seed"])]) for r in z3_rows
+            if r["status"] == "optimal" and (r["instance"], r["seed"]) in cp_rows
+            and cp_rows[(r["instance"], r["seed"])]["status"] == "optimal"]
+    cp_proven = sum(1 for r in cp_rows.values() if r["status"] == "optimal")
+    if cp_rows:
+        extra = sum(1 for r in proven if cp_rows.get((r["instance"], r["seed"]), {}).get("status") != "optimal")
+        lines.append(f"CP-SAT proved {cp_proven}/{len(cp_rows)}; Z3 proved {len(both)} of those and {extra} that "
+                     "CP-SAT did not")
+    for key, what in (("seconds", "wall"), ("cpu", "CPU")):
+        if not both:
+            break
+        z3_median = statistics.median(z[key] for z, _ in both)
+        cp_median = statistics.median(c[key] for _, c in both)
         ratio = z3_median / cp_median if cp_median else float("inf")
-        lines.append(f"median time to a proven optimum on {len(pairs)} instances both proved: Z3 {z3_median:.2f} s, "
-                     f"CP-SAT {cp_median:.2f} s, ratio {ratio:.2f} "
+        lines.append(f"median {what} time to a proven optimum on {len(both)} instances both proved: Z3 "
+                     f"{z3_median:.2f} s, CP-SAT {cp_median:.2f} s, ratio {ratio:.2f} "
                      f"({'met' if ratio <= CPSAT_FACTOR else 'NOT met'}: within {CPSAT_FACTOR:.0f}x)")
     return lines
 
@@ -120,8 +127,9 @@ def markdown(command: str, rows: Sequence[dict[str, Any]], large: Sequence[dict[
            "## Runs", "",
            "`solver calls`: Z3 checks after the warm start (0: the greedy warm start already met the lower bound, "
            "the volume bound or for min-nodes on plain pods the covering bound over node types, which proves it "
-           "optimal); CP-SAT: one solve per stage.", "",
-           "| backend | instance | seed | status | nodes | bound | placed | seconds | solver calls |",
+           "optimal); CP-SAT: one solve per stage. `value`: nodes used (min-nodes) or the highest utilisation in "
+           "percent (balance).", "",
+           "| backend | instance | seed | status | value | bound | placed | seconds | solver calls |",
            "|---|---|---|---|---|---|---|---|---|"]
     for row in [*rows, *large]:
         out.append(f"| {row['backend']} | {row['instance']} | {row['seed']} | {row['status']} | {row['nodes']} | "

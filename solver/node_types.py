@@ -200,12 +200,14 @@ class _VectorCheck:
         return self.found if self.found is not None else self.encoding.counts(self.backend.values())
 
 
-def pack(encoding: Encoding, resources: Sequence[str], rule: str, rng: random.Random,
-         noise: float) -> dict[tuple[int, str], int] | None:
+def pack(encoding: Encoding, resources: Sequence[str], rule: str, rng: random.Random, noise: float,
+         free: Mapping[str, Sequence[int]] | None = None) -> dict[tuple[int, str], int] | None:
     """Every pod placed by one vector bin packing pass (see ``_VectorCheck._pack``), or None when one fits
-    nowhere. Only for plain pods: resources are the only constraints between them."""
+    nowhere; ``free``: each node's capacity per resource (default: what the staying pods leave). Only for plain
+    pods: resources are the only constraints between them."""
     instance = encoding.instance
-    free = {n.name: [max(instance.free(n.name).get(r, 0), 0) for r in resources] for n in instance.nodes}
+    free = {n.name: [max(a, 0) for a in free[n.name]] for n in instance.nodes} if free is not None else {
+        n.name: [max(instance.free(n.name).get(r, 0), 0) for r in resources] for n in instance.nodes}
     capacity = {n: [max(a, 1) for a in f] for n, f in free.items()}
     largest = [max(max(c[i] for c in capacity.values()), 1) for i in range(len(resources))]
     pods = []

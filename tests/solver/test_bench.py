@@ -22,13 +22,17 @@ def test_the_bench_family_is_seeded():
 
 
 def test_summary_reports_each_target():
-    rows = [{"backend": "z3", "instance": "20x5", "seed": 0, "status": "optimal", "seconds": 0.5},
-            {"backend": "cpsat", "instance": "20x5", "seed": 0, "status": "optimal", "seconds": 0.25}]
+    rows = [{"backend": "z3", "instance": "20x5", "seed": 0, "status": "optimal", "seconds": 0.5, "cpu": 0.4},
+            {"backend": "cpsat", "instance": "20x5", "seed": 0, "status": "optimal", "seconds": 0.25, "cpu": 0.1},
+            {"backend": "z3", "instance": "20x5", "seed": 1, "status": "optimal", "seconds": 0.5, "cpu": 0.4},
+            {"backend": "cpsat", "instance": "20x5", "seed": 1, "status": "feasible", "seconds": 10, "cpu": 20}]
     large = [{"instance": "1000x100", "nodes": 86, "bound": 84, "placed": 1000, "pods": 1000, "seconds": 40.0}]
     lines = bench.summary(rows, large)
-    assert lines[0].startswith("min-nodes proven optimal within 10 s: 1/1") and lines[0].endswith("(met)")
+    assert lines[0].startswith("min-nodes proven optimal within 10 s: 2/2") and lines[0].endswith("(met)")
     assert "gap 2" in lines[1] and lines[1].endswith("(met)")
-    assert "ratio 2.00" in lines[2]
+    assert lines[2] == "CP-SAT proved 1/2; Z3 proved 1 of those and 1 that CP-SAT did not"
+    assert "median wall time" in lines[3] and "ratio 2.00" in lines[3] and lines[3].endswith("within 3x)")
+    assert "median CPU time" in lines[4] and "ratio 4.00" in lines[4] and "NOT met" in lines[4]
 
 
 @pytest.mark.bench
