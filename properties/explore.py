@@ -121,6 +121,8 @@ def _fair_actions(state: ClusterState, config: ModelConfig) -> dict[str, list[An
     quiet = attrs.evolve(config, faults=frozenset())
     actions: dict[str, list[Any]] = {}
     for component in cluster.COMPONENTS:
+        if component is cluster.CLOCK:  # its one action, a Tick, is never fair: not worth working out
+            continue
         fair = [a for a in component.enabled(state, quiet)
                 if not (isinstance(a, (RouteRequest, Tick)) or type(a).__name__ in _NOT_FAIR)]
         if fair:
@@ -213,6 +215,8 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             self.violated = False
             self.stopped = False
             self.faults_used: dict[str, int] = {}
+            self._listed_for: ClusterState | None = None
+            self._listed: dict[str, list[Any]] = {}
 
         def _user_commands(self) -> list[Any]:
             if scenario.kubectl and self.user_actions_left > 0:
@@ -230,8 +234,8 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
                         not budget.settled(self.state, scenario.config):
                     names.add(SETTLE)
                 return sorted(names, key=lambda name: (name == "clock", name))
-            names = {c.name for c in cluster.COMPONENTS
-                     if c.name != "user" and next(iter(c.enabled(self.state, scenario.config)), None) is not None}
+            names = {c.name for c in cluster.COMPONENTS if c.name not in ("user", "clock") and self._enabled(c.name)}
+            names.add("clock")  # always enabled (its Tick), worked out only when chosen
             if self.actions("user"):
                 names.add("user")
             return sorted(names, key=lambda name: (name == "clock", name))
@@ -247,7 +251,7 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             user's budget is spent it only submits the scenario's remaining manifests."""
             if component == SETTLE:
                 return [budget.Settle()]
-            listed = list(_COMPONENTS[component].enabled(self.state, scenario.config))
+            listed = self._enabled(component)
             if scenario.fault_budget is not None:
                 listed = [a for a in listed if budget.fault_allowed(scenario, self.state, a, self.faults_used)]
             if component != "user":
@@ -255,6 +259,16 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             if self.user_actions_left <= 0:
                 listed = [a for a in listed if isinstance(a, SubmitPending)]
             return listed + self._user_commands()
+
+        def _enabled(self, component: str) -> list[Any]:
+            """``component``'s enabled actions in the current state, worked out once per state (a step asks for the
+            chosen component's twice: to offer it, then to pick from it)."""
+            if self._listed_for is not self.state:
+                self._listed_for, self._listed = self.state, {}
+            listed = self._listed.get(component)
+            if listed is None:
+                listed = self._listed[component] = list(_COMPONENTS[component].enabled(self.state, scenario.config))
+            return listed
 
         def choices(self) -> dict[str, list[Any]]:
             """Every enabled action by component."""
