@@ -61,7 +61,8 @@ def test_incremental_answers_equal_fresh_ones(seed: int, config: ModelConfig) ->
         for kind in state.store.objects.kinds():
             assert state.store.list(kind) == fresh_list(state.store.objects, kind)
         assert state.events == _trimmed(state).events == minimum_trim(state)  # every state the model makes is trimmed
-        extended += sum(informers._LAST.get((i.cache,), informers._watch(i)) is not None for i in state.informers.values())
+        extended += sum(informers._LAST.get((i.cache,), informers._watch(i)) is not None
+                        for i in state.informers.values())
     assert extended > 0  # the incremental path was taken, not only scans
 
 
