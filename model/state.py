@@ -62,7 +62,9 @@ class ClusterState:
         events = tuple(events)
         if not events and store is self.store:
             return self
-        return _trimmed(attrs.evolve(self, store=store, events=self.events + events))
+        written = attrs.evolve(self, store=store, events=self.events + events)
+        # An informer still owed an event of a trimmed, non-empty log is owed it after the write too: nothing to drop.
+        return written if self.events else _trimmed(written)
 
     def with_informer(self, component: str, informer: Informer) -> ClusterState:
         """The state with ``component``'s informer replaced; the log is trimmed again only when the informer's
@@ -177,7 +179,8 @@ def behind(state: ClusterState, name: str) -> bool:
 def lagging(state: ClusterState) -> tuple[str, ...]:
     """Connected watches with events still to deliver: a component's own informer by name, a process's shared
     informers by the process's name (see :func:`members`)."""
-    names = {informer.shared or name for name, informer in state.informers.items() if behind(state, name)}
+    names = {informer.shared or name for name, informer in state.informers.items()
+             if connected(state, informer) and pending(informer, state.events)}
     return tuple(sorted(names))
 
 

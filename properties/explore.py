@@ -116,9 +116,15 @@ _NOT_FAIR = ("Submit", "ForceDeletePod")
 """User requests are not part of fair execution (nor are client traffic and the clock, excluded by type)."""
 
 
+@functools.lru_cache(maxsize=16)
+def _quiet(config: ModelConfig) -> ModelConfig:
+    """``config`` without faults (fair execution's)."""
+    return attrs.evolve(config, faults=frozenset())
+
+
 def _fair_actions(state: ClusterState, config: ModelConfig) -> dict[str, list[Any]]:
     """Each component's enabled actions, without users, faults, crashes or client traffic."""
-    quiet = attrs.evolve(config, faults=frozenset())
+    quiet = _quiet(config)
     actions: dict[str, list[Any]] = {}
     for component in cluster.COMPONENTS:
         if component is cluster.CLOCK:  # its one action, a Tick, is never fair: not worth working out
@@ -236,9 +242,17 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
                 return sorted(names, key=lambda name: (name == "clock", name))
             names = {c.name for c in cluster.COMPONENTS if c.name not in ("user", "clock") and self._enabled(c.name)}
             names.add("clock")  # always enabled (its Tick), worked out only when chosen
-            if self.actions("user"):
+            if self._user_can_act():
                 names.add("user")
             return sorted(names, key=lambda name: (name == "clock", name))
+
+        def _user_can_act(self) -> bool:
+            """Whether ``actions("user")`` is not empty, found without listing every command the user could give
+            (they are listed when the user is chosen)."""
+            listed = self._enabled("user")
+            if self.user_actions_left <= 0:
+                return any(isinstance(a, SubmitPending) for a in listed)
+            return bool(listed) or (scenario.kubectl and next(iter(user_actions(self.state)), None) is not None)
 
         def _faults_left(self) -> bool:
             """Whether the budget leaves a fault of some kind the configuration enables (settling is offered only

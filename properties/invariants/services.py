@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from model.config import ModelConfig
 from model.frozendict import FrozenDict
 from model.informers import pending
@@ -29,6 +31,10 @@ def _table(cache: Objects, node: str) -> FrozenDict:
         _TABLES.pop(next(iter(_TABLES)))
     _TABLES[(id(cache), node)] = (cache, table)
     return table
+
+
+_selector = functools.lru_cache(maxsize=256)(selector_from_set)
+"""A Service's selector, parsed once per distinct ``spec.selector`` (a FrozenDict, hashable by value)."""
 
 
 def _synced(state: ClusterState, name: str) -> bool:
@@ -59,7 +65,7 @@ def routes_only_to_ready_pods(state: ClusterState, config: ModelConfig) -> list[
             service = state.store.get("Service", namespace, name)
             if service is None or not service.spec.selector:
                 continue
-            selector = selector_from_set(service.spec.selector)
+            selector = _selector(service.spec.selector)
             for ip, target in backends:
                 if not ip.startswith(POD_NETWORK_PREFIX):
                     continue
