@@ -16,7 +16,7 @@ import attrs
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 
-from model import cluster
+from model import cluster, kubeproxy
 from model.actions import SubmitPending, Tick
 from model.cluster import Step
 from model.config import ModelConfig
@@ -129,7 +129,8 @@ def _fair_actions(state: ClusterState, config: ModelConfig) -> dict[str, list[An
     for component in cluster.COMPONENTS:
         if component is cluster.CLOCK:  # its one action, a Tick, is never fair: not worth working out
             continue
-        fair = [a for a in component.enabled(state, quiet)
+        listed = kubeproxy.syncs(state) if component is kubeproxy.COMPONENT else component.enabled(state, quiet)
+        fair = [a for a in listed
                 if not (isinstance(a, (RouteRequest, Tick)) or type(a).__name__ in _NOT_FAIR)]
         if fair:
             actions[component.name] = fair
