@@ -145,6 +145,8 @@ def pending(informer: Informer, events: tuple[WatchEvent, ...]) -> tuple[WatchEv
     step, and every step asks again for every informer; for a log that only grew since the informer was last asked
     about, only the appended events are read (:func:`_extended`, equal to :func:`scan` as a test checks). Keyed by
     what the answer depends on (the cache's identity and :func:`_watch`), not by the informer object."""
+    if not events or informer.revision >= events[-1].revision:  # caught up with the whole log: no lookup needed
+        return ()
     watch = _watch(informer)
     cached = _PENDING.get((informer.cache, events), watch)
     if cached is None:
