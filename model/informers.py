@@ -105,7 +105,8 @@ def _revision(event: WatchEvent) -> int:
 
 _PENDING = IdentityMemo(4096)
 _LAST = IdentityMemo(4096)
-"""Informer -> the last event log it was asked about and its pending events there (see :func:`pending`)."""
+"""An informer's watch (its cache and :func:`_watch`) -> the last event log it was asked about and its pending events
+there (see :func:`pending`)."""
 
 
 def scan(informer: Informer, events: tuple[WatchEvent, ...]) -> tuple[WatchEvent, ...]:
@@ -120,7 +121,7 @@ def _extended(informer: Informer, events: tuple[WatchEvent, ...]) -> tuple[Watch
     A state's log only drops its oldest events and appends new ones, so a log that holds the very event that ended the
     earlier log, and starts no earlier than it, shares everything up to that event with it: the answer is the earlier
     one (less what this log dropped) plus the relevant events appended after it."""
-    last = _LAST.get((informer,))
+    last = _LAST.get((informer.cache,), _watch(informer))
     if last is None or not events:
         return None
     earlier, found = last
@@ -142,15 +143,25 @@ def pending(informer: Informer, events: tuple[WatchEvent, ...]) -> tuple[WatchEv
     ``events`` is in revision order (a state's log only appends and drops its oldest events), so the scan starts
     after the informer's revision. Memoised by identity: states share their informers and their log from step to
     step, and every step asks again for every informer; for a log that only grew since the informer was last asked
-    about, only the appended events are read (:func:`_extended`, equal to :func:`scan` as a test checks)."""
-    cached = _PENDING.get((informer, events))
+    about, only the appended events are read (:func:`_extended`, equal to :func:`scan` as a test checks). Keyed by
+    what the answer depends on (the cache's identity and :func:`_watch`), not by the informer object."""
+    if not events or informer.revision >= events[-1].revision:  # caught up with the whole log: no lookup needed
+        return ()
+    watch = _watch(informer)
+    cached = _PENDING.get((informer.cache, events), watch)
     if cached is None:
         cached = _extended(informer, events)
         if cached is None:
             cached = scan(informer, events)
-        _PENDING.put((informer, events), None, cached)
-        _LAST.put((informer,), None, (events, cached))
+        _PENDING.put((informer.cache, events), watch, cached)
+        _LAST.put((informer.cache,), watch, (events, cached))
     return cached
+
+
+def _watch(informer: Informer) -> tuple:
+    """What, besides its cache, decides which events the watch owes an informer (:meth:`Informer.relevant`): so
+    informers that differ only in their work queue or memory share :func:`pending`'s memo."""
+    return informer.revision, informer.kinds, informer.node
 
 
 def position(informer: Informer, events: tuple[WatchEvent, ...], newest: int) -> int:

@@ -160,6 +160,14 @@ def enabled(state: ClusterState, config: ModelConfig) -> Iterator[Any]:
                 yield RouteRequest(node, namespace, service, port, backend)
 
 
+def syncs(state: ClusterState) -> Iterator[KubeProxySync]:
+    """:func:`enabled`'s syncs alone, in its order (fair execution takes no client traffic, and building a request
+    for every backend only to drop it was much of its cost)."""
+    for node, table in sorted(state.routes.items()):
+        if _up(state, node) and _synced_table(state, node) != table:
+            yield KubeProxySync(node)
+
+
 def serving_ips(state: ClusterState) -> frozenset[str]:
     """IPs of pods with a running container on a node that is up (the pod's reported IP, or the one the kubelet
     assigns it when the API server no longer has the pod)."""

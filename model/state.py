@@ -62,13 +62,29 @@ class ClusterState:
         events = tuple(events)
         if not events and store is self.store:
             return self
-        return _trimmed(attrs.evolve(self, store=store, events=self.events + events))
+        written = attrs.evolve(self, store=store, events=self.events + events)
+        # An informer still owed an event of a trimmed, non-empty log is owed it after the write too: nothing to drop.
+        return written if self.events else _trimmed(written)
 
     def with_informer(self, component: str, informer: Informer) -> ClusterState:
-        return _trimmed(attrs.evolve(self, informers=self.informers.set(component, informer)))
+        """The state with ``component``'s informer replaced; the log is trimmed again only when the informer's
+        position in it can have moved (:func:`_same_position`: otherwise trimming would keep every event)."""
+        old = self.informers.get(component)
+        if old is informer:
+            return self
+        state = attrs.evolve(self, informers=self.informers.set(component, informer))
+        return state if old is not None and _same_position(old, informer) else _trimmed(state)
 
     def with_node(self, name: str, runtime: Any) -> ClusterState:
         return attrs.evolve(self, nodes=self.nodes.set(name, runtime))
+
+
+def _same_position(old: Informer, new: Informer) -> bool:
+    """Whether the watch still owes ``new`` exactly the events it owed ``old`` in any log: what :func:`pending`
+    reads of an informer (its revision, kinds, field selector and cache) is the same. A state's log is trimmed
+    (:func:`_trimmed`), so replacing ``old`` by such an informer leaves nothing more to drop."""
+    return old.revision == new.revision and old.cache is new.cache and old.kinds == new.kinds and \
+        old.node == new.node
 
 
 def _trimmed(state: ClusterState) -> ClusterState:
@@ -76,10 +92,9 @@ def _trimmed(state: ClusterState) -> ClusterState:
     if not state.events:
         return state
     newest, first = state.store.revision, state.events[0].revision
-    informers = state.informers.values()
-    if any(position(i, state.events, newest) < first for i in informers):  # the oldest event is still awaited
+    oldest = min((position(i, state.events, newest) for i in state.informers.values()), default=newest)
+    if oldest < first:  # the oldest event is still awaited
         return state
-    oldest = min((position(i, state.events, newest) for i in informers), default=newest)
     kept = tuple(e for e in state.events if e.revision > oldest)
     return attrs.evolve(state, events=kept)
 
@@ -108,12 +123,18 @@ def deliver(state: ClusterState, component: str) -> tuple[ClusterState, WatchEve
     waiting = pending(informer, state.events)
     if not waiting:
         return state, None, None
-    event = waiting[0]
+    observed, old = _observed_next(state, informer, waiting[0])
+    return state.with_informer(component, observed), waiting[0], old
+
+
+def _observed_next(state: ClusterState, informer: Informer, event: WatchEvent) -> tuple[Informer, Any]:
+    """The informer once it has observed ``event``, its next pending one (its revision then reaches just before the
+    following event it awaits, or the store's), and the cached object the event replaced."""
     old = informer.cache.get(*event.key)
     informer = informer.observe(event)
     following = pending(informer, state.events)
     caught_up = following[0].revision - 1 if following else state.store.revision
-    return state.with_informer(component, attrs.evolve(informer, revision=caught_up)), event, old
+    return attrs.evolve(informer, revision=caught_up), old
 
 
 def members(state: ClusterState, name: str) -> tuple[str, ...]:
@@ -132,12 +153,12 @@ def deliver_shared(state: ClusterState, name: str) -> tuple[ClusterState, tuple[
     if not waiting:
         return state, ()
     event = min(waiting, key=lambda e: e.revision)
-    delivered = []
+    delivered, informers = [], dict(state.informers)
     for member, events in firsts.items():
         if events and events[0] is event:
-            state, _, old = deliver(state, member)
+            informers[member], old = _observed_next(state, informers[member], event)
             delivered.append((member, event, old))
-    return state, tuple(delivered)
+    return _trimmed(attrs.evolve(state, informers=FrozenDict(informers))), tuple(delivered)
 
 
 def connected(state: ClusterState, informer: Informer) -> bool:
@@ -158,7 +179,8 @@ def behind(state: ClusterState, name: str) -> bool:
 def lagging(state: ClusterState) -> tuple[str, ...]:
     """Connected watches with events still to deliver: a component's own informer by name, a process's shared
     informers by the process's name (see :func:`members`)."""
-    names = {informer.shared or name for name, informer in state.informers.items() if behind(state, name)}
+    names = {informer.shared or name for name, informer in state.informers.items()
+             if connected(state, informer) and pending(informer, state.events)}
     return tuple(sorted(names))
 
 

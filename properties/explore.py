@@ -16,7 +16,7 @@ import attrs
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 
-from model import cluster
+from model import cluster, kubeproxy
 from model.actions import SubmitPending, Tick
 from model.cluster import Step
 from model.config import ModelConfig
@@ -116,12 +116,21 @@ _NOT_FAIR = ("Submit", "ForceDeletePod")
 """User requests are not part of fair execution (nor are client traffic and the clock, excluded by type)."""
 
 
+@functools.lru_cache(maxsize=16)
+def _quiet(config: ModelConfig) -> ModelConfig:
+    """``config`` without faults (fair execution's)."""
+    return attrs.evolve(config, faults=frozenset())
+
+
 def _fair_actions(state: ClusterState, config: ModelConfig) -> dict[str, list[Any]]:
     """Each component's enabled actions, without users, faults, crashes or client traffic."""
-    quiet = attrs.evolve(config, faults=frozenset())
+    quiet = _quiet(config)
     actions: dict[str, list[Any]] = {}
     for component in cluster.COMPONENTS:
-        fair = [a for a in component.enabled(state, quiet)
+        if component is cluster.CLOCK:  # its one action, a Tick, is never fair: not worth working out
+            continue
+        listed = kubeproxy.syncs(state) if component is kubeproxy.COMPONENT else component.enabled(state, quiet)
+        fair = [a for a in listed
                 if not (isinstance(a, (RouteRequest, Tick)) or type(a).__name__ in _NOT_FAIR)]
         if fair:
             actions[component.name] = fair
@@ -213,6 +222,8 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             self.violated = False
             self.stopped = False
             self.faults_used: dict[str, int] = {}
+            self._listed_for: ClusterState | None = None
+            self._listed: dict[str, list[Any]] = {}
 
         def _user_commands(self) -> list[Any]:
             if scenario.kubectl and self.user_actions_left > 0:
@@ -230,11 +241,19 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
                         not budget.settled(self.state, scenario.config):
                     names.add(SETTLE)
                 return sorted(names, key=lambda name: (name == "clock", name))
-            names = {c.name for c in cluster.COMPONENTS
-                     if c.name != "user" and next(iter(c.enabled(self.state, scenario.config)), None) is not None}
-            if self.actions("user"):
+            names = {c.name for c in cluster.COMPONENTS if c.name not in ("user", "clock") and self._enabled(c.name)}
+            names.add("clock")  # always enabled (its Tick), worked out only when chosen
+            if self._user_can_act():
                 names.add("user")
             return sorted(names, key=lambda name: (name == "clock", name))
+
+        def _user_can_act(self) -> bool:
+            """Whether ``actions("user")`` is not empty, found without listing every command the user could give
+            (they are listed when the user is chosen)."""
+            listed = self._enabled("user")
+            if self.user_actions_left <= 0:
+                return any(isinstance(a, SubmitPending) for a in listed)
+            return bool(listed) or (scenario.kubectl and next(iter(user_actions(self.state)), None) is not None)
 
         def _faults_left(self) -> bool:
             """Whether the budget leaves a fault of some kind the configuration enables (settling is offered only
@@ -247,7 +266,7 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             user's budget is spent it only submits the scenario's remaining manifests."""
             if component == SETTLE:
                 return [budget.Settle()]
-            listed = list(_COMPONENTS[component].enabled(self.state, scenario.config))
+            listed = self._enabled(component)
             if scenario.fault_budget is not None:
                 listed = [a for a in listed if budget.fault_allowed(scenario, self.state, a, self.faults_used)]
             if component != "user":
@@ -255,6 +274,16 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             if self.user_actions_left <= 0:
                 listed = [a for a in listed if isinstance(a, SubmitPending)]
             return listed + self._user_commands()
+
+        def _enabled(self, component: str) -> list[Any]:
+            """``component``'s enabled actions in the current state, worked out once per state (a step asks for the
+            chosen component's twice: to offer it, then to pick from it)."""
+            if self._listed_for is not self.state:
+                self._listed_for, self._listed = self.state, {}
+            listed = self._listed.get(component)
+            if listed is None:
+                listed = self._listed[component] = list(_COMPONENTS[component].enabled(self.state, scenario.config))
+            return listed
 
         def choices(self) -> dict[str, list[Any]]:
             """Every enabled action by component."""

@@ -111,8 +111,11 @@ def changed_fields(before: ClusterState, after: ClusterState) -> frozenset[str]:
     return frozenset(f for f in STATE_FIELDS if getattr(before, f) is not getattr(after, f))
 
 
+_STORE_ONLY = frozenset({"store"})
+
+
 def _reads(prop: Property) -> frozenset[str] | None:
-    return frozenset({"store"}) if prop.store_only else prop.reads
+    return _STORE_ONLY if prop.store_only else prop.reads
 
 
 def check_state(state: ClusterState, config: ModelConfig, properties: Sequence[Property],

@@ -17,6 +17,7 @@ graceful deletion of pods), pkg/registry/core/namespace/strategy.go, the admissi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -159,6 +160,23 @@ def _forbidden_text(resource: str, name: str | None, detail: str) -> str:
     return f'{resource} "{name}" is forbidden: {detail}' if name else f"{resource} is forbidden: {detail}"
 
 
+
+def _revalidated(obj: Any) -> Any:
+    """``obj`` decoded again from its own JSON shape: the validation an object gets after the strategy's defaults
+    (``ManifestError`` when it fails). Remembered per distinct object (a pure function of a hashable value: a run
+    submits the same objects again and again); an object holding an unhashable value (a plain dict a caller built
+    it with) is decoded afresh."""
+    try:
+        hash(obj)
+    except TypeError:
+        return from_dict(obj.to_dict())
+    return _revalidated_value(obj)
+
+
+@functools.lru_cache(maxsize=1024)
+def _revalidated_value(obj: Any) -> Any:
+    return from_dict(obj.to_dict())
+
 def _create(store: Store, request: rq.Create, now: int, config: ModelConfig,
             quota_lister: Objects | None = None) -> Outcome:
     obj = request.object
@@ -196,7 +214,7 @@ def _create(store: Store, request: rq.Create, now: int, config: ModelConfig,
         obj = _generate_job_selector(obj, uid)
     # Validation of the mutated object (defaults may have made it invalid, e.g. request > default limit).
     try:
-        obj = from_dict(obj.to_dict())
+        obj = _revalidated(obj)
     except ManifestError as e:
         return Outcome(store, rq.invalid(group_kind(obj), name, e.field, e.message))
     if obj.kind == "Job" and (problem := _job_selector_problem(obj, uid)) is not None:
@@ -473,7 +491,7 @@ def _update(store: Store, request: rq.Update, now: int, config: ModelConfig,
                                              "deleted, found new finalizers " + _go_quoted(sorted(added))))
     # The strategy's ValidateUpdate: the new object must be valid (as on create), then the update rules.
     try:
-        new = from_dict(new.to_dict())
+        new = _revalidated(new)
     except ManifestError as e:
         return Outcome(store, rq.invalid(group_kind(new), new.name, e.field, e.message))
     if (problem := server_side_problem(new)) is not None:

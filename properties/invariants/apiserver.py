@@ -55,6 +55,15 @@ def _used(quota: Any, listed: tuple[Any, ...]) -> dict:
     return used
 
 
+def _touched_namespaces(before: ClusterState, step: Any, after: ClusterState) -> frozenset[str | None] | None:
+    """The namespaces of the objects a step wrote, from its watch events (one per write: the store's revision moved
+    by as many), or None when the step does not say (then every namespace counts as written)."""
+    events = getattr(getattr(step, "result", None), "events", None)
+    if events is None or after.store.revision - before.store.revision != len(events):
+        return None
+    return frozenset(event.object.metadata.namespace for event in events)
+
+
 @step_property(
     "quota-never-exceeded",
     "No write takes the objects stored in a namespace over a ResourceQuota's hard limit (the one admission enforces: "
@@ -75,7 +84,10 @@ def quota_never_exceeded(before: ClusterState, step: Any, after: ClusterState, c
             listed[namespace, later] = _in_namespace(state.store.objects, namespace)
         return listed[namespace, later]
 
+    touched = _touched_namespaces(before, step, after)
     for quota in after.store.list("ResourceQuota"):
+        if touched is not None and quota.namespace not in touched:
+            continue  # nothing stored in its namespace changed, the quota included: its usage is what it was
         used = _used(quota, stored(after, quota.namespace, True))
         prior = before.store.get(*quota.key)
         used_before = {} if prior is None else _used(prior, stored(before, quota.namespace, False))
