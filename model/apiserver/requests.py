@@ -148,8 +148,21 @@ class UpdateScale:
     resource_version: str | None = None
 
 
+@attrs.frozen
+class Evict:
+    """POST ``pods/{name}/eviction``: a policy/v1 Eviction of the pod, whose ``deleteOptions`` are the grace period
+    and the preconditions (served by ``model.apiserver.eviction``)."""
+
+    user: UserInfo
+    namespace: str
+    name: str
+    grace_period_seconds: int | None = None
+    precondition_uid: str | None = None
+    precondition_resource_version: str | None = None
+
+
 Request = Create | Update | UpdateStatus | Bind | PatchOwnerReferences | Delete | Finalize | Discover | Get | List \
-    | GetScale | UpdateScale
+    | GetScale | UpdateScale | Evict
 
 
 @attrs.frozen
@@ -181,6 +194,11 @@ def ok(obj: Any) -> Response:
 
 def created(obj: Any) -> Response:
     return Response(201, "Created", object=obj)
+
+
+def too_many_requests(message: str) -> Response:
+    """429 TooManyRequests (errors.NewTooManyRequests): the client should retry later."""
+    return Response(429, "TooManyRequests", message)
 
 
 def forbidden(message: str) -> Response:

@@ -841,9 +841,16 @@ def _update_scale(store: Store, request: rq.UpdateScale, now: int, config: Model
     return _update(store, rq.Update(request.user, scaled), now, config, None, subresource="scale")
 
 
+def _evict(store: Store, request: rq.Evict, now: int, config: ModelConfig) -> Outcome:
+    """``pods/eviction``: served by ``model.apiserver.eviction`` (imported here, as it builds on this module)."""
+    from model.apiserver.eviction import evict
+    return evict(store, request, now, config)
+
+
 _HANDLERS: dict[type, Callable[..., Outcome]] = {
     rq.Create: _create, rq.Update: _update, rq.UpdateStatus: _update_status, rq.Bind: _bind,
     rq.PatchOwnerReferences: _patch_owner_references, rq.Delete: _delete, rq.Finalize: _finalize,
     rq.Discover: _discover, rq.Get: _get, rq.List: _list, rq.GetScale: _get_scale, rq.UpdateScale: _update_scale,
+    rq.Evict: _evict,
 }
 

@@ -126,6 +126,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
         "scaleTargetRef": {"kind": "Deployment", "name": "web"}, "maxReplicas": 3}),
     "PodMetrics": doc("PodMetrics", "metrics.k8s.io/v1beta1"),
     "NodeMetrics": doc("NodeMetrics", "metrics.k8s.io/v1beta1"),
+    "PodDisruptionBudget": doc("PodDisruptionBudget", "policy/v1", spec={"minAvailable": 1}),
 }
 
 
