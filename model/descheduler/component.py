@@ -74,9 +74,7 @@ def _rbac() -> tuple[Any, ...]:
     rules = [{"apiGroups": [""], "resources": ["nodes", "namespaces", "pods"], "verbs": ["get", "watch", "list"]},
              {"apiGroups": [""], "resources": ["pods/eviction"], "verbs": ["create"]},
              {"apiGroups": ["scheduling.k8s.io"], "resources": ["priorityclasses"], "verbs": ["get", "watch", "list"]},
-             {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": ["get", "watch", "list"]},
-             # Until the API server serves pods/eviction (issue 12's branch), evict() deletes; see evict().
-             {"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]}]
+             {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": ["get", "watch", "list"]}]
     return (ServiceAccount(metadata=ObjectMeta(name=SERVICE_ACCOUNT, namespace=KUBE_SYSTEM)),
             ClusterRole.from_dict({"metadata": {"name": ROLE}, "rules": rules}),
             ClusterRoleBinding.from_dict({"metadata": {"name": f"{ROLE}-binding"},
@@ -152,12 +150,11 @@ def plan(state: ClusterState) -> list[Pod]:
 
 
 def evict(state: ClusterState, pod: Pod, config: ModelConfig) -> tuple[ClusterState, rq.Response, tuple]:
-    """The descheduler evicts one pod (evictions.go ``EvictPod``: a ``pods/eviction`` create as ``descheduler-sa``).
-
-    SEAM: until the API server serves ``pods/eviction`` (issue 12's PodDisruptionBudget work), this deletes the pod
-    (with its uid as precondition, as the eviction does), which no PodDisruptionBudget can refuse. Switching to the
-    Eviction API changes this function only."""
-    return submit(state, rq.Delete(USER, "Pod", pod.namespace, pod.name, precondition_uid=pod.metadata.uid), config)
+    """The descheduler evicts one pod (evictions.go ``EvictPod``: a ``pods/eviction`` create as ``descheduler-sa``,
+    policy ``gracePeriodSeconds`` unset, so the pod's own grace period): the API server refuses it with 429 while a
+    PodDisruptionBudget allows no disruption (``model.apiserver.eviction``), and the descheduler goes on with the next
+    pod, as upstream logs the error and continues."""
+    return submit(state, rq.Evict(USER, pod.namespace, pod.name), config)
 
 
 def _enabled(state: ClusterState, config: ModelConfig) -> Iterator[Any]:
