@@ -8,6 +8,7 @@ The file is Kubernetes-style YAML::
     faults: {node-crash: 2}        # the budget per run, by fault kind (omitted: none)
     settleBetweenFaults: true      # the next fault only once no component has work
     userActions: true              # explore the user's scale/edit/delete commands (default)
+    deschedulerPolicy: {...}       # a descheduler/v1alpha2 DeschedulerPolicy: the descheduler runs with it
     intents:
     - name: web-keeps-two
       kind: MinAvailable
@@ -36,7 +37,10 @@ import yaml
 
 from model import cluster
 from model.config import FAULTS
+from model.descheduler.policy import KIND as DESCHEDULER_POLICY
+from model.descheduler.policy import parse_policy
 from model.errors import ManifestError
+from model.manifests import from_dict
 from model.state import ClusterState
 from properties.explore import IDLE_SECONDS, _fair_actions
 from properties.registry import LIVENESS, STEP, Property
@@ -78,6 +82,8 @@ class CheckSpec:
     intents: tuple[Intent, ...] = ()
     document: Any = None
     """The spec as written (travels in the trace's ``initial`` so that ``kubeproof replay`` rebuilds it)."""
+    descheduler_policy: Any = None
+    """A DeschedulerPolicy document (validated): the descheduler runs with it (``model.descheduler``)."""
 
 
 # --- reading --------------------------------------------------------------------------------------------------------
@@ -153,7 +159,8 @@ def parse_spec(document: Any, source: str) -> CheckSpec:
     """A :class:`CheckSpec` from its parsed YAML."""
     if not isinstance(document, dict):
         raise _error("a CheckSpec must be a mapping", "", source)
-    allowed = {"apiVersion", "kind", "metadata", "faults", "settleBetweenFaults", "userActions", "intents"}
+    allowed = {"apiVersion", "kind", "metadata", "faults", "settleBetweenFaults", "userActions", "intents",
+               "deschedulerPolicy"}
     for key in document:
         if key not in allowed:
             raise _error(f'unknown field "{key}"', str(key), source)
@@ -182,7 +189,16 @@ def parse_spec(document: Any, source: str) -> CheckSpec:
         if any(other.name == intent.name for other in intents):
             raise _error(f'Duplicate value: "{intent.name}"', f"intents[{i}] ({intent.name}).name", source)
         intents.append(intent)
-    return CheckSpec(tuple(sorted(budget)), settle, users, tuple(intents), document)
+    policy = document.get("deschedulerPolicy")
+    if policy is not None:
+        if not isinstance(policy, dict) or policy.get("kind") != DESCHEDULER_POLICY:
+            raise _error(f'Unsupported value: must be a {DESCHEDULER_POLICY} (kind: {DESCHEDULER_POLICY})',
+                         "deschedulerPolicy.kind", source)
+        try:
+            parse_policy(policy, "deschedulerPolicy")
+        except ManifestError as e:
+            raise _error(e.message, e.field, source) from None
+    return CheckSpec(tuple(sorted(budget)), settle, users, tuple(intents), document, policy)
 
 
 def _parse_intent(entry: Any, path: str, source: str) -> Intent:
@@ -528,10 +544,13 @@ KINDS: dict[str, Kind] = {
 
 
 def scenario_for(scenario: Any, spec: CheckSpec) -> Any:
-    """``scenario`` under the spec: its faults enabled and budgeted, settling between them if asked, the user's
-    kubectl commands explored or not, and starting from the settled cluster (the workloads up, where the intents'
-    goals are about; that state is computed once per scenario)."""
+    """``scenario`` under the spec: its descheduler policy (if any) in the cluster, its faults enabled and budgeted,
+    settling between them if asked, the user's kubectl commands explored or not, and starting from the settled
+    cluster (the workloads up, where the intents' goals are about; that state is computed once per scenario)."""
     faults = frozenset(scenario.config.faults) | {name for name, n in spec.faults if n > 0}
+    if spec.descheduler_policy is not None:  # the spec's policy replaces one the manifests hold
+        kept = tuple(o for o in scenario.objects if o.kind != DESCHEDULER_POLICY)
+        scenario = attrs.evolve(scenario, objects=(*kept, from_dict(spec.descheduler_policy, "deschedulerPolicy")))
     return attrs.evolve(scenario, config=attrs.evolve(scenario.config, faults=faults), fault_budget=spec.faults,
                         settle_between_faults=spec.settle_between_faults, kubectl=spec.user_actions, settled=True)
 
