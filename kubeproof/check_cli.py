@@ -392,6 +392,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.intents:
         return intents_bench.cmd_bench_intents(args, note)
+    if args.kivi:
+        from kubeproof import kivi_bench
+        return kivi_bench.cmd_bench_kivi(args, note)
 
     environment = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "python": platform.python_version(),
                    "hypothesis": hypothesis.__version__, "platform": platform.platform(terse=True),
@@ -492,6 +495,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                                "(reports/bench/explore.md)")
     bench.add_argument("--intents", action="store_true", help="instead: time to counterexample for each intent "
                                                               "scenario of model/examples/intents (intents.md)")
+    bench.add_argument("--kivi", action="store_true", help="instead: time to decision for Kivi's eight cases "
+                                                           "(kivi.md)")
     bench.set_defaults(run=cmd_bench)
 
     for name, handler, text in (("variants", cmd_variants, "list the known bug variants"),
