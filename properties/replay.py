@@ -26,8 +26,8 @@ from model.controllers.manager import Resync
 from model.errors import ManifestError, join_path
 from model.manifests import from_dict
 from model.schema import type_name
-from properties.explore import PropertyViolated, Scenario, checked_step
-from properties.registry import Property
+from properties.explore import PropertyViolated, Scenario, check_liveness, checked_step
+from properties.registry import LIVENESS, Property
 from properties.trace import SCHEMA_VERSION, Replay, _action_types, scenario_of
 
 TOP_LEVEL = {"schema": True, "variant": False, "property": True, "message": False, "seed": False, "initial": True,
@@ -248,6 +248,11 @@ def replay(trace: Any, properties: Sequence[Property], source: str = "") -> Repl
                                 "fit the state", where, source) from None
     if lasso:
         return _lasso_verdict(trace, properties, source)
+    judged = [p for p in properties if p.name == checked.property and p.kind == LIVENESS]
+    try:  # a liveness counterexample ends where fair execution ended: the property is judged there
+        check_liveness(state, config, judged, transitions)
+    except PropertyViolated as violated:
+        return Replay(True, len(transitions), str(violated))
     return Replay(False, len(transitions), "no property was violated")
 
 
