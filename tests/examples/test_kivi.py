@@ -8,7 +8,11 @@ same way and must hold. C6 is issue 12's maintenance scenario (tests/properties/
 
 from __future__ import annotations
 
+import attrs
+
+from model.manifests import from_dict
 from properties import kivi
+from properties.check import run
 
 
 def test_c2_a_reapplied_manifest_takes_replicas_below_the_hpa_minimum() -> None:
@@ -77,3 +81,15 @@ def test_c1_is_reported_as_not_written() -> None:
     """C1 has no manifests; the bench and README say why (properties.kivi.NOT_WRITTEN) rather than skip it."""
     assert set(kivi.NOT_WRITTEN) == {"c1"}
     assert [name for name, _ in kivi.CASES] == [f"c{i}" for i in range(1, 9)]
+
+
+def test_c5_settles_with_the_evictors_node_fit() -> None:
+    """The C5 loop comes from descheduler#1237 (RemoveDuplicates' getTargetNodes does not ask whether the pods fit):
+    the same cluster with the DefaultEvictor's ``nodeFit: true`` (its PreEvictionFilter keeps a pod that fits no
+    other node) settles, so the intent tells the buggy interaction from the guarded one on identical manifests."""
+    scenario, intents = kivi.case("c5", "violated")
+    policy = next(o for o in scenario.objects if o.kind == "DeschedulerPolicy").to_dict()
+    policy["profiles"][0]["pluginConfig"][0]["args"] = {"nodeFit": True}
+    objects = tuple(o for o in scenario.objects if o.kind != "DeschedulerPolicy") + (from_dict(policy),)
+    guarded = attrs.evolve(scenario, objects=objects)
+    assert run(guarded, intents, kivi.ONE_RUN, 0, shrink=False).violation is None
