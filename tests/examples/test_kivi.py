@@ -8,7 +8,10 @@ same way and must hold. C6 is issue 12's maintenance scenario (tests/properties/
 
 from __future__ import annotations
 
+import os
+
 import attrs
+import pytest
 
 from model.manifests import from_dict
 from properties import kivi
@@ -59,6 +62,8 @@ def test_c5_twin_with_room_on_every_node_settles() -> None:
     assert kivi.decide("c5", "holds") == kivi.Decision(None)
 
 
+@pytest.mark.skipif(not os.environ.get("KUBEPROOF_SLOW"), reason="8 CPU s of fair execution before NoOscillation "
+                    "decides (kubeproof bench --kivi times it): KUBEPROOF_SLOW=1 runs it")
 def test_c7_a_pod_named_onto_a_noexecute_node_is_evicted_and_recreated_for_ever() -> None:
     assert kivi.decide("c7", "violated").violated == "app-does-not-flap"
 
