@@ -16,7 +16,7 @@ from model.examples.intents import DIRECTORY
 from model.manifests import load
 from properties.check import PROFILES, run
 from properties.explore import Scenario
-from properties.spec import compile_intents, load_spec, scenario_for
+from properties.spec import budget_intents, build_intent, compile_intents, load_spec, scenario_for
 
 VARIANT = "daemonset-bypasses-scheduler"
 CASES = (
@@ -26,6 +26,7 @@ CASES = (
     ("endpoints", "EndpointsAtLeast", "violated.yaml", "holds.yaml", False),
     ("converges", "Converges", "violated.yaml", "holds.yaml", False),
     ("oscillation", "NoOscillation", "manifests.yaml", "manifests.yaml", True),
+    ("budget", "PodDisruptionBudget (MinAvailable)", "violated.yaml", "holds.yaml", False),
 )
 """(folder, intent kind, violating manifests, holding manifests, whether the violating run takes ``--variant
 daemonset-bypasses-scheduler``)."""
@@ -36,7 +37,8 @@ def _scenario(case: str, manifests: str, variant: bool) -> tuple[Scenario, tuple
     base = Scenario(f"{case}/{manifests}", tuple(load([DIRECTORY / case / manifests])))
     if variant:
         base = attrs.evolve(base, config=attrs.evolve(base.config, variants=frozenset({VARIANT})))
-    return scenario_for(base, spec), compile_intents(spec)
+    budgets = tuple(build_intent(intent) for intent in budget_intents(base.objects))
+    return scenario_for(base, spec), (*budgets, *compile_intents(spec))
 
 
 def _timed(work: Any) -> tuple[Any, float]:

@@ -10,7 +10,15 @@ from typing import Any
 
 from model.errors import ManifestError
 from properties.explore import Scenario
-from properties.spec import check_targets, compile_intents, load_spec, module_properties, scenario_for
+from properties.spec import (
+    budget_intents,
+    build_intent,
+    check_targets,
+    compile_intents,
+    load_spec,
+    module_properties,
+    scenario_for,
+)
 
 
 def add_arguments(check: argparse.ArgumentParser) -> None:
@@ -26,7 +34,7 @@ def with_intents(args: argparse.Namespace, scenario: Scenario,
     """The scenario under the spec, the properties to check and what the trace's ``initial`` must carry to replay
     them."""
     extra: dict[str, Any] = {}
-    added: tuple = ()
+    added: tuple = tuple(build_intent(intent) for intent in budget_intents(scenario.objects))
     if args.spec:
         spec = load_spec(args.spec)
         check_targets(spec, scenario.objects, args.spec)

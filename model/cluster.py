@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from model import actions as act
-from model import faults, kubeproxy, load, metrics_server
+from model import faults, kubeproxy, load, maintenance, metrics_server
 from model.apiserver import requests as rq
 from model.auth.identity import ADMIN
 from model.component import Component, Step
@@ -115,8 +115,8 @@ CLOCK = Component("clock", (act.Tick,), _clock_enabled, _clock_apply)
 KUBELET = Component("kubelet", kubelet.ACTIONS, kubelet.enabled, kubelet.apply, kubelet.setup)
 FAULTS = faults.component(_observed)
 COMPONENTS: tuple[Component, ...] = (USER, INFORMERS, scheduler.COMPONENT, KUBELET, controller_manager.COMPONENT,
-                                     kubeproxy.COMPONENT, metrics_server.COMPONENT, load.COMPONENT, FAULTS, CLOCK,
-                                     descheduler.COMPONENT)
+                                     kubeproxy.COMPONENT, metrics_server.COMPONENT, load.COMPONENT, FAULTS,
+                                     maintenance.COMPONENT, CLOCK, descheduler.COMPONENT)
 
 _BY_ACTION: dict[type, Component] = {t: c for c in COMPONENTS for t in c.actions}
 

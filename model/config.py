@@ -41,14 +41,15 @@ DEFAULT_CONFIG = ModelConfig()
 """The faithful configuration, the default wherever a ``ModelConfig`` is optional."""
 
 FAULTS = ("container-crash", "node-crash", "partition", "controller-restart", "watch-relist", "request-error",
-          "node-overload")
+          "node-overload", "node-drain")
 """container-crash: a running container exits with an error; node-crash: a node's machine stops (and may
 come back); partition: a node loses its connection to the API server (and may regain it);
 controller-restart: a controller restarts, re-listing and losing its memory (expectations) and work queue;
 watch-relist: a component's watch breaks and its informer re-lists, never observing the events in between one by
 one; request-error: the API server answers a component's next request with an error (500 InternalError, 429
 TooManyRequests) instead of serving it (see ``model.faults``); node-overload: a node whose running containers use
-at least 98% of its allocatable CPU fails (Kivi's "kernel panic"; ``model.load``)."""
+at least 98% of its allocatable CPU fails (Kivi's "kernel panic"; ``model.load``); node-drain: an administrator's
+``kubectl drain`` of one node at a time, a voluntary disruption (``model.maintenance``)."""
 
 VARIANTS = ("replicaset-no-expectations", "daemonset-bypasses-scheduler", "deployment-ignores-max-unavailable",
             "stale-quota-apiservers", "kubelet-stale-cache-after-restart", "force-delete-partitioned")

@@ -48,6 +48,7 @@ from typing import Any
 
 import attrs
 
+from model import maintenance
 from model.apiserver import requests as rq
 from model.auth.identity import SCHEDULER, kubelet_identity
 from model.component import Component, Step
@@ -198,6 +199,8 @@ def fault_of(action: Any) -> str | None:
     a broken watch, a failed request), or None for every other action, recoveries included."""
     if isinstance(action, kubelet.ContainerExit):
         return "container-crash" if action.exit_code != 0 else None
+    if isinstance(action, maintenance.DrainStep):
+        return maintenance.NODE_DRAIN if maintenance.starts_drain(action.request) else None
     return {kubelet.CrashNode: "node-crash", kubelet.PartitionNode: "partition", RestartController: CONTROLLER_RESTART,
             WatchReconnect: WATCH_RELIST, FailNextRequest: REQUEST_ERROR,
             OverloadNode: NODE_OVERLOAD}.get(type(action))

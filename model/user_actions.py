@@ -9,12 +9,14 @@ when it already has the desired value), drain.go (RunCordonOrUncordon, GetPodsFo
 filters.go (the pod filters and their messages), staging/src/k8s.io/kubectl/pkg/cmd/drain/drain.go.
 Doc: https://kubernetes.io/docs/tasks/administer-cluster/safely-drain-node/
 
-Deliberate differences: the model's API server has neither PATCH nor the ``pods/eviction`` subresource, so a
-cordon is an update of the node as it is now (kubectl sends a strategic-merge patch of ``spec.unschedulable``;
-the update needs ``update`` rather than ``patch`` on nodes), and a drain deletes each pod gracefully (the
-Eviction API kubectl uses by default deletes the pod the same way when no PodDisruptionBudget covers it;
-PodDisruptionBudgets are not modelled, and the user needs ``delete`` rather than ``create pods/eviction``).
-kubectl then waits for the pods to disappear; here the scenario observes that in the state.
+A drain evicts (``pods/eviction``, ``model.apiserver.eviction``), as kubectl does by default: the API server refuses
+with 429 an eviction a PodDisruptionBudget forbids, and kubectl retries it every 5 seconds
+(drain.go ``evictPods``: "error when evicting pods/... (will retry after 5s)") until the pod is gone or
+``--timeout`` (default: none) runs out. :func:`drain` gives the first round of requests; :func:`evictions` the
+retries still owed for a cordoned node. Deliberate differences: the model's API server has no PATCH, so a cordon is
+an update of the node as it is now (kubectl sends a strategic-merge patch of ``spec.unschedulable``; the update
+needs ``update`` rather than ``patch`` on nodes); ``--disable-eviction`` (delete instead) is not modelled. kubectl
+then waits for the pods to disappear; here the scenario observes that in the state.
 """
 
 from __future__ import annotations
@@ -141,7 +143,7 @@ def _grouped(statuses: list[tuple[Pod, PodDeleteStatus]], reason: str) -> dict[s
 
 
 def drain(state: ClusterState, node: str, user: UserInfo = ADMIN, options: DrainOptions = DrainOptions()) -> Drain:
-    """``kubectl drain NODE``: cordon, then delete every pod on the node that the filters let go.
+    """``kubectl drain NODE``: cordon, then evict every pod on the node that the filters let go.
 
     DaemonSet-managed pods stay (an error unless ``--ignore-daemonsets``), mirror pods stay, pods with emptyDir
     volumes need ``--delete-emptydir-data``, pods without a controller need ``--force``; finished pods always go.
@@ -161,6 +163,17 @@ def drain(state: ClusterState, node: str, user: UserInfo = ADMIN, options: Drain
     warnings = tuple(f"{msg}: {', '.join(names)}" for msg, names in _grouped(statuses, "Warning").items())
     if errors:
         return Drain(requests, errors, warnings)
-    deletes = tuple(rq.Delete(user, "Pod", p.namespace, p.name, grace_period_seconds=options.grace_period_seconds)
-                    for p, status in statuses if status.delete)
-    return Drain(requests + deletes, (), warnings)
+    evicts = tuple(rq.Evict(user, p.namespace, p.name, grace_period_seconds=options.grace_period_seconds)
+                   for p, status in statuses if status.delete)
+    return Drain(requests + evicts, (), warnings)
+
+
+def evictions(state: ClusterState, node: str, user: UserInfo = ADMIN,
+              options: DrainOptions = DrainOptions()) -> tuple[rq.Evict, ...]:
+    """The evictions a running ``kubectl drain NODE`` still sends: one for each pod on the node that the filters
+    let go and that is not yet being deleted (kubectl then only waits for it). Empty when the drain aborts on
+    errors or the node is gone."""
+    plan = drain(state, node, user, options)
+    live = {(p.namespace, p.name) for p in state.store.list("Pod") if p.spec.node_name == node
+            and p.metadata.deletion_timestamp is None}
+    return tuple(r for r in plan.requests if isinstance(r, rq.Evict) and (r.namespace, r.name) in live)

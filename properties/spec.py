@@ -36,6 +36,7 @@ import attrs
 import yaml
 
 from model import cluster
+from model.apiserver import requests as rq
 from model.config import FAULTS
 from model.descheduler.policy import KIND as DESCHEDULER_POLICY
 from model.descheduler.policy import parse_policy
@@ -43,12 +44,14 @@ from model.errors import ManifestError
 from model.manifests import from_dict
 from model.state import ClusterState
 from properties.explore import IDLE_SECONDS, _fair_actions
+from properties.invariants.disruptions import desired_healthy
 from properties.registry import LIVENESS, STEP, Property
 
 API_VERSION = "kubeproof.dev/v1alpha1"
 WORKLOADS = ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController", "DaemonSet", "Job")
 REPLICATED = ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController")
 REFERENCE = "https://kubernetes.io/docs/concepts/workloads/pods/disruptions/"
+BUDGET = "PodDisruptionBudget"
 
 
 @attrs.frozen
@@ -267,10 +270,14 @@ def _controlled_by(state: ClusterState, owner: Any) -> Iterator[Any]:
 
 
 def target_pods(state: ClusterState, target: Target) -> list[Any]:
-    """The target's pods: those it controls, or (a Deployment) those its ReplicaSets control."""
+    """The target's pods: those it controls, or (a Deployment) those its ReplicaSets control, or (a
+    PodDisruptionBudget) those its selector matches."""
     owner = state.store.get(target.kind, target.namespace, target.name)
     if owner is None:
         return []
+    if target.kind == BUDGET:
+        selector = owner.spec.pod_selector()
+        return [p for p in state.store.list("Pod", target.namespace) if selector.matches(p.labels)]
     if target.kind != "Deployment":
         return list(_controlled_by(state, owner))
     pods = []
@@ -325,10 +332,13 @@ def resolve(value: int | str, total: int) -> int:
 
 
 def _bar(intent: Intent, state: ClusterState) -> int | None:
-    """The fewest available pods the intent allows in ``state`` (None: the target does not exist)."""
+    """The fewest available pods the intent allows in ``state`` (None: the target does not exist, or a budget's
+    number is undefined)."""
     owner = _owner(state, intent.target)
     if owner is None:
         return None
+    if intent.target.kind == BUDGET:
+        return desired_healthy(owner, state.store)
     replicas = owner.spec.replicas
     if intent.param("minAvailable") is not None:
         return resolve(intent.param("minAvailable"), replicas)
@@ -344,6 +354,33 @@ def _names(pods: Sequence[Any]) -> str:
     return ", ".join(f"{p.name} on {p.spec.node_name}" for p in pods) or "none"
 
 
+def _evicts(action: Any) -> bool:
+    """The user's eviction (``kubectl drain``): the voluntary disruption a PodDisruptionBudget governs."""
+    return isinstance(getattr(action, "request", None), rq.Evict)
+
+
+def _of_replicas(state: ClusterState, target: Target) -> str:
+    owner = _owner(state, target)
+    return "its pods" if target.kind == BUDGET else f"{owner.spec.replicas} replicas"
+
+
+def budget_intents(objects: Sequence[Any]) -> tuple[Intent, ...]:
+    """Every PodDisruptionBudget among the manifests as a MinAvailable intent over its selector, named
+    ``pdb-<namespace>-<name>``: no step but the user's own non-eviction commands (which a budget does not govern:
+    deleting pods, scaling, rolling out) takes its healthy pods below the budget (its desired count, as the
+    ``evictions-within-budget`` oracle computes it). It holds under voluntary disruptions (drains); a node
+    crash during a drain is what it exists to show."""
+    intents = []
+    for obj in objects:
+        if obj.kind != BUDGET or (obj.spec.min_available is None and obj.spec.max_unavailable is None):
+            continue
+        field_ = ("minAvailable", obj.spec.min_available) if obj.spec.min_available is not None else \
+            ("maxUnavailable", obj.spec.max_unavailable)
+        intents.append(Intent(f"pdb-{obj.namespace}-{obj.name}", "MinAvailable",
+                              Target(BUDGET, obj.namespace, obj.name), (field_,)))
+    return tuple(intents)
+
+
 def _min_available(intent: Intent) -> Property:
     """A step never takes the target's available pods from at least the bar to below it (the bar before and after
     the step, whichever is lower: a user's scale-down lowers it, as a PodDisruptionBudget's ``expectedCount`` does,
@@ -355,7 +392,7 @@ def _min_available(intent: Intent) -> Property:
               else f"maxUnavailable {intent.param('maxUnavailable')}")
 
     def check(before: ClusterState, transition: Any, after: ClusterState, config: Any) -> list[str]:
-        if _users_step(transition.action):
+        if _users_step(transition.action) and not (target.kind == BUDGET and _evicts(transition.action)):
             return []
         bars = [b for b in (_bar(intent, before), _bar(intent, after)) if b is not None]
         if not bars:
@@ -365,7 +402,7 @@ def _min_available(intent: Intent) -> Property:
         if len(now) >= bar or len(_available_pods(before, target)) < bar:
             return []
         return [f"{target} has {len(now)} available pod(s) ({_names(now)}), fewer than {bar} ({wanted} of "
-                f"{_owner(after, target).spec.replicas} replicas)"]
+                f"{_of_replicas(after, target)})"]
 
     return Property(intent.name, STEP, f"{target} keeps {wanted} available pods (MinAvailable).", REFERENCE, check)
 
@@ -582,6 +619,7 @@ def replay_properties(trace: dict, builtin: Sequence[Property]) -> tuple[Propert
     intents and its properties module's."""
     initial = trace.get("initial", {})
     chosen = () if initial.get("onlyIntents") else tuple(builtin)
+    chosen += tuple(build_intent(i) for i in budget_intents([from_dict(m) for m in initial.get("manifests", ())]))
     if initial.get("spec") is not None:
         chosen += compile_intents(parse_spec(initial["spec"], "trace initial.spec"))
     if initial.get("propertiesModule"):

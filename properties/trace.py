@@ -38,7 +38,7 @@ def _action_types() -> dict[str, type]:
         for action in component.actions:
             types[action.__name__] = action
     for request in (rq.Create, rq.Update, rq.UpdateStatus, rq.Bind, rq.Delete, rq.Get, rq.List,
-                    rq.PatchOwnerReferences):
+                    rq.PatchOwnerReferences, rq.Evict):
         types[request.__name__] = request
     from properties.budget import Settle
     types[Settle.__name__] = Settle
@@ -206,6 +206,8 @@ def to_kubectl(trace: dict) -> str:
             grace = request.get("grace_period_seconds")
             extra = " --grace-period=0 --force" if grace == 0 else ""
             lines.append(f"kubectl delete {request['kind'].lower()} {request['name']}{ns}{extra}")
+        elif kind == "Evict":
+            lines.append(f"# kubectl drain evicts pod {request['name']} -n {request['namespace']} (pods/eviction)")
         else:
             lines.append(f"# {step['description']} (no kubectl equivalent)")
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""What users do during exploration: scale workloads, roll out a new image, delete a pod, change a container's load.
+"""What users do during exploration: scale workloads, roll out a new image, delete a pod, change a container's load,
+drain a node (``properties.drains``).
 
 Each user action is a ``Submit`` of the request ``kubectl`` would send (``kubectl scale``,
 ``kubectl set image``, ``kubectl delete pod``), as the cluster administrator. They are offered only while
@@ -18,6 +19,7 @@ from model.apiserver import requests as rq
 from model.auth.identity import ADMIN
 from model.load import LoadChange, TrafficChange
 from model.state import ClusterState
+from properties.drains import drain_actions
 from properties.environment import environment_actions
 
 SCALABLE = ("Deployment", "ReplicaSet", "ReplicationController", "StatefulSet")
@@ -58,6 +60,7 @@ def user_actions(state: ClusterState) -> Iterator[Any]:
             yield Submit(rq.Delete(ADMIN, "Pod", pod.namespace, pod.name))
     yield from load_changes(state)
     yield from environment_actions(state)
+    yield from drain_actions(state)
 
 
 def load_changes(state: ClusterState) -> Iterator[LoadChange | TrafficChange]:

@@ -29,10 +29,10 @@ METRICS_SERVER = "metrics-server"
 binding, github.com/kubernetes-sigs/metrics-server manifests/base/rbac.yaml)."""
 
 CONTROLLERS: tuple[str, ...] = (
-    "daemon-set-controller", "deployment-controller", "endpoint-controller", "generic-garbage-collector",
-    "horizontal-pod-autoscaler", "job-controller", "namespace-controller", "node-controller",
-    "persistent-volume-binder", "pod-garbage-collector", "replicaset-controller", "replication-controller",
-    "resourcequota-controller", "statefulset-controller",
+    "daemon-set-controller", "deployment-controller", "disruption-controller", "endpoint-controller",
+    "generic-garbage-collector", "horizontal-pod-autoscaler", "job-controller", "namespace-controller",
+    "node-controller", "persistent-volume-binder", "pod-garbage-collector", "replicaset-controller",
+    "replication-controller", "resourcequota-controller", "statefulset-controller",
 )
 """The kube-controller-manager controllers whose roles are shipped (controller_policy.go names)."""
 
@@ -194,6 +194,17 @@ _CONTROLLER_ROLES: FrozenDict = FrozenDict({
         _rule("update", APPS, "deployments/finalizers"),
         _rule("create delete get list patch update watch", APPS, "replicasets"),
         _rule("get list update watch", "", "pods"),
+        EVENTS,
+    ),
+    "disruption-controller": (
+        _rule(READ, ("apps", "extensions"), "deployments"),
+        _rule(READ, ("apps", "extensions"), "replicasets"),
+        _rule(READ, "", "replicationcontrollers"),
+        _rule(READ, "policy", "poddisruptionbudgets"),
+        _rule(READ, "apps", "statefulsets"),
+        _rule("update", "policy", "poddisruptionbudgets/status"),
+        _rule("get", "*", "*/scale"),
+        _rule("patch update", "", "pods/status"),
         EVENTS,
     ),
     "endpoint-controller": (

@@ -13,6 +13,7 @@ from model.controllers import (
     base,
     daemonset,
     deployment,
+    disruption,
     endpoints,
     garbage_collector,
     hpa,
@@ -33,7 +34,8 @@ CONTROLLERS: tuple[base.Controller, ...] = (endpoints.CONTROLLER, replicaset.REP
                                             node_lifecycle.CONTROLLER, taint_eviction.CONTROLLER,
                                             daemonset.CONTROLLER, statefulset.CONTROLLER, deployment.CONTROLLER,
                                             persistentvolume.CONTROLLER, job.CONTROLLER, namespace.CONTROLLER,
-                                            garbage_collector.CONTROLLER, resourcequota.CONTROLLER, hpa.CONTROLLER)
+                                            garbage_collector.CONTROLLER, resourcequota.CONTROLLER, hpa.CONTROLLER,
+                                            disruption.CONTROLLER)
 """Every controller the model runs, each named after its service account (``endpoint-controller`` ...; the
 ``taint-eviction-controller`` uses ``node-controller``'s credentials, as kube-controller-manager runs it)."""
 

@@ -3,6 +3,7 @@
 from properties.invariants import (
     apiserver,
     autoscaling,
+    disruptions,
     guarantees,
     liveness,
     nodes,
@@ -28,6 +29,8 @@ PROPERTIES: tuple[Property, ...] = (
     apiserver.resource_versions_increase,
     refusals.refusals_justified,
     refusals.no_lost_updates,
+    disruptions.evictions_within_budget,
+    disruptions.eviction_refusals_justified,
     guarantees.kubelet_ready_only_when_probed,
     guarantees.job_backoff,
     guarantees.statefulset_ordered_startup,

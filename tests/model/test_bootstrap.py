@@ -46,7 +46,7 @@ def test_policy_is_cluster_roles_then_bindings() -> None:
                       *(f"system:controller:{c}" for c in CONTROLLERS)}
     assert set(CLUSTER_ROLES) == expected_roles
     assert len(CLUSTER_ROLE_BINDINGS) + len(CLUSTER_ROLES) == len(POLICY)
-    assert len(CONTROLLERS) == 14
+    assert len(CONTROLLERS) == 15
 
 
 def test_every_object_round_trips_and_is_labelled() -> None:
@@ -218,6 +218,11 @@ CONTROLLER_NEEDS = {
          ("update", "", "persistentvolumeclaims", "status", True),
          ("update", "", "persistentvolumes", "status", False)],
         [("delete", "", "persistentvolumeclaims", "", True), ("patch", "", "persistentvolumes", "", False)]),
+    "disruption-controller": (
+        [("update", "policy", "poddisruptionbudgets", "status", True), ("list", "apps", "deployments", "", True),
+         ("get", "apps", "statefulsets", "scale", True), ("patch", "", "pods", "status", True)],
+        [("update", "policy", "poddisruptionbudgets", "", True), ("delete", "", "pods", "", True),
+         ("create", "", "pods", "eviction", True)]),
     "pod-garbage-collector": (
         [("delete", "", "pods", "", True), ("patch", "", "pods", "status", True), ("get", "", "nodes", "", False)],
         [("update", "", "pods", "status", True), ("create", "", "events", "", True)]),

@@ -15,10 +15,11 @@ from model.actions import Submit
 from model.apiserver import requests as rq
 from model.auth.identity import ADMIN, user
 from model.cluster import initial_state
+from model.cluster import step as cluster_step
 from model.manifests import from_dict
 from model.state import ClusterState
 from model.taints import NO_SCHEDULE
-from model.user_actions import Drain, DrainOptions, cordon, drain, uncordon
+from model.user_actions import Drain, DrainOptions, cordon, drain, evictions, uncordon
 from tests.model.controllers.test_node_lifecycle import apply, cluster, get_node, node, run, settle, taints
 
 DAEMON_SET = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "ds", "namespace": "default",
@@ -55,7 +56,8 @@ def state_with(*pods: Any) -> ClusterState:
 
 
 def deleted(plan: Drain) -> list[str]:
-    return [r.name for r in plan.requests if isinstance(r, rq.Delete)]
+    """The pods the drain evicts (kubectl's default; the Eviction API deletes a pod no budget protects)."""
+    return [r.name for r in plan.requests if isinstance(r, rq.Evict)]
 
 
 def test_cordon_marks_the_node_unschedulable_and_the_node_controller_taints_it() -> None:
@@ -178,7 +180,7 @@ def test_drain_error_messages(pods: list[Any], options: DrainOptions, errors: tu
 def test_drain_with_a_grace_period() -> None:
     # The fixture's DaemonSet runs a pod on n1 too: --ignore-daemonsets lets the drain go ahead.
     plan = drain(state_with(pod("web")), "n1", options=DrainOptions(grace_period_seconds=5, ignore_daemonsets=True))
-    assert [r.grace_period_seconds for r in plan.requests if isinstance(r, rq.Delete)] == [5]
+    assert [r.grace_period_seconds for r in plan.requests if isinstance(r, rq.Evict)] == [5]
 
 
 def test_draining_a_missing_node() -> None:
@@ -210,9 +212,45 @@ def test_drain_as_a_user_without_rights_is_forbidden() -> None:
     state = state_with(pod("web"))
     alice = user("alice")
     plan = drain(state, "n1", user=alice, options=DrainOptions(ignore_daemonsets=True))
-    assert any(isinstance(r, rq.Delete) for r in plan.requests)
+    assert any(isinstance(r, rq.Evict) for r in plan.requests)
     assert {r.user for r in plan.requests} == {alice}
     for request in plan.requests:
         state = apply(state, Submit(request))
     assert not get_node(state, "n1").spec.unschedulable
     assert state.store.get("Pod", "default", "web").metadata.deletion_timestamp is None
+
+
+def test_drain_retries_evictions_a_budget_refuses() -> None:
+    """A Deployment of 3 spread over two nodes, a budget of maxUnavailable 1: draining the node with two of them
+    evicts one, the other is refused (429) until its replacement runs elsewhere; kubectl's retry then succeeds."""
+    labels = {"app": "web"}
+    deployment = from_dict({"apiVersion": "apps/v1", "kind": "Deployment",
+                            "metadata": {"name": "web", "namespace": "default"},
+                            "spec": {"replicas": 3, "selector": {"matchLabels": labels}, "template": {
+                                "metadata": {"labels": labels},
+                                "spec": {"containers": [{"name": "c", "image": "i"}]}}}})
+    pdb = from_dict({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                     "metadata": {"name": "web", "namespace": "default"},
+                     "spec": {"selector": {"matchLabels": labels}, "maxUnavailable": 1}})
+    state = run(cluster(node("n1"), node("n2"), deployment, pdb), 5)
+    by_node: dict[str, list[str]] = {}
+    for p in state.store.list("Pod", "default"):
+        by_node.setdefault(p.spec.node_name, []).append(p.name)
+    target = max(by_node, key=lambda n: len(by_node[n]))
+    assert len(by_node[target]) >= 2
+    plan = drain(state, target)
+    codes = []
+    for request in plan.requests:
+        step = cluster_step(state, Submit(request))
+        state, codes = step.state, codes + [step.responses[0].code]
+    assert codes[0] == 200 and codes[1:].count(201) == 1 and 429 in codes[1:]
+    for _ in range(10):
+        state = run(settle(state), 5)
+        owed = evictions(state, target)
+        if not owed:
+            break
+        for request in owed:
+            state = apply(state, Submit(request))
+    assert evictions(state, target) == ()
+    assert not [p for p in state.store.list("Pod", "default") if p.spec.node_name == target
+                and p.metadata.deletion_timestamp is None]
