@@ -1013,7 +1013,11 @@ class _Sync(base.Sync):
         diff = min(diff, MAX_POD_CREATE_DELETE_PER_SYNC)
         indexes: list[int | None] = [None] * diff
         if _indexed(job):
-            taken = with_ordered_indexes(work.succeeded_indexes, _indexes_of(work.failed_indexes or ()))
+            # firstPendingIndexes: neither succeeded, failed, active nor (podReplacementPolicy Failed) terminating.
+            held = _indexes_of(work.failed_indexes or ())
+            if only_replace_failed_pods(job):
+                held += [i for i in map(completion_index, filter(is_pod_terminating, work.pods)) if i != UNKNOWN_INDEX]
+            taken = with_ordered_indexes(work.succeeded_indexes, sorted(set(held)))
             indexes = list(first_pending_indexes(work.active_pods, taken, diff, spec.completions))
             if has_backoff_limit_per_index(job):  # getPodCreationInfoForIndependentIndexes
                 waits = {i: remaining_time_per_index(now, work.delayed.get(i)) for i in indexes}

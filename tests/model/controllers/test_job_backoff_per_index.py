@@ -128,3 +128,18 @@ def test_without_backoff_limit_per_index_fail_index_is_refused_and_no_failed_ind
             from_dict(doc)
         assert message in str(error.value)
     assert from_dict(per_index_job(most=2)).spec.max_failed_indexes == 2
+
+
+def test_a_terminating_pods_index_is_not_pending_when_only_failed_pods_are_replaced(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """firstPendingIndexes with podReplacementPolicy Failed: the index of a pod still terminating is held by it, so the
+    new pod takes the next index (with TerminatingOrFailed, the terminating pod's index is pending again)."""
+    job = _job(parallelism=2, completions=3, mode="Indexed")
+    job["spec"]["podReplacementPolicy"] = "Failed"
+    terminating = _pod("t", "Running", index="0", deleting=True)
+    running = _pod("r", "Running", index="1")
+    synced = _sync(_state(job, terminating, running), monkeypatch)
+    assert [p.metadata.annotations[jc.JOB_COMPLETION_INDEX] for p in synced.creates] == []  # 2 active-or-terminating
+    job["spec"]["parallelism"] = 3
+    synced = _sync(_state(job, terminating, running), monkeypatch)
+    assert [p.metadata.annotations[jc.JOB_COMPLETION_INDEX] for p in synced.creates] == ["2"]
