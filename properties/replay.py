@@ -189,7 +189,8 @@ def _check(trace: Any, properties: Sequence[Property]) -> CheckedTrace:
             raise e.within(join_path("initial.manifests", i)) from None
     steps = _typed(trace["steps"], list, "steps", "an array")
     if "lasso" in trace:
-        lasso = _keys(trace["lasso"], {"loop_start": True, "loop_length": False}, "lasso")
+        lasso = _keys(trace["lasso"], {"loop_start": True, "loop_length": False, "rounds": False, "observable": False},
+                      "lasso")
         start = _typed(lasso["loop_start"], int, "lasso.loop_start", "an integer")
         if not 0 <= start < len(steps):
             raise ManifestError(f"Invalid value: {start}: must be a step index below {len(steps)}", "lasso.loop_start")

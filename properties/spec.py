@@ -35,7 +35,6 @@ from typing import Any
 import attrs
 import yaml
 
-from model import cluster
 from model.apiserver import requests as rq
 from model.config import FAULTS
 from model.descheduler.policy import KIND as DESCHEDULER_POLICY
@@ -43,7 +42,6 @@ from model.descheduler.policy import parse_policy
 from model.errors import ManifestError
 from model.manifests import from_dict
 from model.state import ClusterState
-from properties.explore import IDLE_SECONDS, _fair_actions
 from properties.invariants.disruptions import desired_healthy
 from properties.registry import LIVENESS, STEP, Property
 
@@ -518,48 +516,18 @@ def _converges(intent: Intent) -> Property:
                     "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/", check, since_quiet=True)
 
 
-OSCILLATION_STEPS = 1500
-"""How far :func:`_no_oscillation` follows fair execution past the end of a run looking for a loop."""
-
-
 def _no_oscillation(intent: Intent) -> Property:
     """Without users or faults, the target's pods do not cycle: following fair execution on from the state a run
     converged to (time passing when nothing else can happen), the target never comes back to a shape it had (the
     same number of live pods per node, revision and phase) with other pods, i.e. pods deleted and recreated in the
-    same place. The message spells out the loop (the lasso's cycle; the run is its prefix). The look ends once
-    nothing but Nodes has changed for ``IDLE_SECONDS`` or after ``OSCILLATION_STEPS`` steps."""
+    same place. The message spells out the loop; a trace of it is written as a lasso of that observable state
+    (:mod:`properties.oscillation`, which follows fair execution)."""
+    from properties import oscillation  # it builds on this module
     target = intent.target
 
-    def shape(state: ClusterState) -> tuple[tuple[Any, ...], frozenset[str]]:
-        pods = [p for p in target_pods(state, target) if p.metadata.deletion_timestamp is None]
-        revision = lambda p: tuple(sorted((k, v) for k, v in p.metadata.labels.items()  # noqa: E731
-                                          if k in ("pod-template-hash", "controller-revision-hash")))
-        return (tuple(sorted((p.spec.node_name or "", revision(p), p.status.phase or "") for p in pods)),
-                frozenset(p.name for p in pods))
-
     def check(state: ClusterState, config: Any) -> list[str]:
-        first: dict[tuple[Any, ...], tuple[int, frozenset[str]]] = {}
-        steps: list[str] = []
-        turn, last_change = 0, state.time
-        for i in range(OSCILLATION_STEPS):
-            placed, names = shape(state)
-            at, earlier = first.setdefault(placed, (i, names))
-            if earlier != names:
-                loop = "; ".join(steps[at:][:12]) + ("; ..." if i - at > 12 else "")
-                return [f"{target}'s pods cycle without users or faults: the same placement with new pods again after "
-                        f"{i - at} steps ({loop})"]
-            fair = _fair_actions(state, config)
-            if not fair and state.time - last_change >= IDLE_SECONDS:
-                return []
-            options = [a for name in sorted(fair) for a in fair[name]] or [cluster.clock_tick(state, config)]
-            action = options[turn % len(options)]
-            turn += 1
-            steps.append(action.describe())
-            result = cluster.step(state, action, config)
-            state = result.state
-            if any(e.object.kind != "Node" for e in result.events):
-                last_change = state.time
-        return []
+        cycle = oscillation.find(state, config, target)
+        return [] if cycle is None else [oscillation.message(target, cycle)]
 
     return Property(intent.name, LIVENESS, f"{target}'s pods do not cycle without users or faults (NoOscillation).",
                     "https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/", check)
