@@ -25,7 +25,7 @@ from model import manifests
 from model.config import FAULTS, ModelConfig
 from model.config import VARIANTS as MODEL_VARIANTS
 from model.examples import DIRECTORY as EXAMPLES
-from properties import interrupts
+from properties import interrupts, oscillation
 from properties import trace as traces
 from properties.check import PROFILES, CheckResult, Profile, run
 from properties.chunks import check as check_in_chunks
@@ -67,11 +67,13 @@ def _scenario(args: argparse.Namespace) -> Scenario:
 def _write_trace(result: CheckResult, scenario: Scenario, seed: int, variant_name: str | None,
                  directory: Path, extra: dict | None = None) -> Path:
     trace = traces.to_json(result.violation, scenario, seed, variant_name, extra)
+    trace = oscillation.lasso_trace(trace) or trace  # a NoOscillation loop, as a lasso of its observable state
     directory.mkdir(parents=True, exist_ok=True)
     stem = f"{variant_name or scenario.name.replace(',', '_')}-{trace['property']}-seed{seed}"
     path = directory / f"{stem}.json"
     path.write_text(json.dumps(trace, indent=1))
-    (directory / f"{stem}.md").write_text(traces.to_markdown(trace))
+    (directory / f"{stem}.md").write_text(traces.to_markdown(trace) + (oscillation.note(trace) if "lasso" in trace
+                                                                        else ""))
     return path
 
 
@@ -176,6 +178,9 @@ def _report_check(args: argparse.Namespace, scenario: Scenario, properties: tupl
             minimal = "" if getattr(result.violation, "minimal", True) else \
                 f", not minimal: shrinking stopped after --shrink-seconds {args.shrink_seconds:g}"
             print(f"counterexample ({len(result.violation.transitions)} steps{minimal}): {trace_path} (and .md)")
+            if (lasso := json.loads(trace_path.read_text()).get("lasso")) is not None:
+                print(f"lasso of the intent's observable state: steps {lasso['loop_start'] + 1}-"
+                      f"{lasso['loop_start'] + lasso['loop_length']} are a loop, seen {lasso['rounds']} times")
     code = interrupts.exit_code()
     if code is not None:
         return code
@@ -392,6 +397,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.intents:
         return intents_bench.cmd_bench_intents(args, note)
+    if args.kivi:
+        from kubeproof import kivi_bench
+        return kivi_bench.cmd_bench_kivi(args, note)
 
     environment = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "python": platform.python_version(),
                    "hypothesis": hypothesis.__version__, "platform": platform.platform(terse=True),
@@ -492,6 +500,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                                "(reports/bench/explore.md)")
     bench.add_argument("--intents", action="store_true", help="instead: time to counterexample for each intent "
                                                               "scenario of model/examples/intents (intents.md)")
+    bench.add_argument("--kivi", action="store_true", help="instead: time to decision for Kivi's eight cases "
+                                                           "(kivi.md)")
     bench.set_defaults(run=cmd_bench)
 
     for name, handler, text in (("variants", cmd_variants, "list the known bug variants"),

@@ -13,6 +13,7 @@ import attrs
 from kubeproof.check_cli import EXIT_OK, EXIT_VIOLATION, UsageError, _properties, _scenario
 from kubeproof.render import table
 from model.config import FAULTS
+from properties import oscillation
 from properties import trace as traces
 from properties.exhaustive import Bounds
 from properties.lasso import mark_loop
@@ -51,6 +52,8 @@ def _write(result: ExploreResult, scenario: Any, variant: str | None, directory:
     markdown = traces.to_markdown(trace)
     if result.loop_start is not None:
         trace, markdown = mark_loop(trace, markdown, result.loop_start)
+    elif (looped := oscillation.lasso_trace(trace)) is not None:  # a NoOscillation loop of its observable state
+        trace, markdown = looped, traces.to_markdown(looped) + oscillation.note(looped)
     directory.mkdir(parents=True, exist_ok=True)
     stem = f"explore-{variant or scenario.name.replace(',', '_')}-{trace['property']}"
     path = directory / f"{stem}.json"

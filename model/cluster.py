@@ -21,6 +21,7 @@ from model.component import Component, Step
 from model.config import DEFAULT_CONFIG, ModelConfig
 from model.controllers import manager as controller_manager
 from model.deadlines import heartbeat_limit, next_deadline
+from model.descheduler import component as descheduler
 from model.kubelet import component as kubelet
 from model.scheduler import component as scheduler
 from model.state import ClusterState, build, deliver_shared, lagging, submit
@@ -120,7 +121,7 @@ KUBELET = Component("kubelet", kubelet.ACTIONS, kubelet.enabled, kubelet.apply, 
 FAULTS = faults.component(_observed)
 COMPONENTS: tuple[Component, ...] = (USER, INFORMERS, scheduler.COMPONENT, KUBELET, controller_manager.COMPONENT,
                                      kubeproxy.COMPONENT, metrics_server.COMPONENT, load.COMPONENT, FAULTS,
-                                     maintenance.COMPONENT, CLOCK)
+                                     maintenance.COMPONENT, CLOCK, descheduler.COMPONENT)
 
 _BY_ACTION: dict[type, Component] = {t: c for c in COMPONENTS for t in c.actions}
 

@@ -20,6 +20,7 @@ a 300 s toleration costs one action instead of 300):
   of unschedulable pods (``podMaxInUnschedulablePodsDuration``) and VolumeBinding's PreBind timeout.
 - metrics-server's next scrape (every 15 s while an HPA needs it, ``model.metrics_server``); the HPA controller's
   15 s sync period is a work-queue delay like any controller's.
+- The descheduler's next cycle (every ``deschedulingInterval``, ``model.descheduler.component``).
 
 Not timers in this model (so not deadlines): graceful deletion (the kubelet kills a deleted pod's containers at its
 next sync rather than waiting out ``terminationGracePeriodSeconds``), probe periods (readiness changes are the
@@ -40,6 +41,7 @@ from model.config import ModelConfig
 from model.controllers import base
 from model.controllers.manager import BY_NAME
 from model.controllers.replicaset import EXPECTATIONS_TIMEOUT, ControlleeExpectations, Expectations
+from model.descheduler import component as descheduler
 from model.informers import Informer
 from model.kubelet.runtime import TERMINATED, NodeRuntime
 from model.scheduler import component as scheduler
@@ -91,6 +93,9 @@ def deadlines(state: ClusterState, config: ModelConfig, heartbeats: bool = True)
     scrape = metrics_server.next_scrape(state)
     if scrape is not None:
         yield scrape
+    run = descheduler.next_run(state)
+    if run is not None:
+        yield run
 
 
 def _work_queue(informer: Informer) -> Iterator[int]:

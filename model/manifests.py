@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from model.apiserver.validation import input_problem
+from model.descheduler.policy import KIND as DESCHEDULER_POLICY
+from model.descheduler.policy import parse_policy
 from model.documents import MAX_BYTES, documents
 from model.errors import ManifestError, join_path
 from model.fields import unknown_fields
@@ -40,6 +42,8 @@ def from_dict(doc: Mapping[str, Any], path: str = "") -> Object:
         if not isinstance(value, str):
             raise ManifestError(f"expected a string, got {type_name(value)}", join_path(path, key))
     cls = KINDS.get(doc["kind"])
+    if doc["kind"] == DESCHEDULER_POLICY:
+        parse_policy(doc, path)  # validated here; the descheduler reads the document from the store
     if cls is None:
         try:
             return OpaqueObject.from_dict(doc, path)
@@ -167,5 +171,6 @@ def _files(path: Path) -> list[Path]:
 
 
 def is_modelled(obj: Object) -> bool:
-    """Whether the model interprets this object (as opposed to carrying it as "not modelled")."""
-    return not isinstance(obj, OpaqueObject)
+    """Whether the model interprets this object (as opposed to carrying it as "not modelled"): a DeschedulerPolicy
+    is kept as a document, which the descheduler reads (``model.descheduler.component``)."""
+    return not isinstance(obj, OpaqueObject) or obj.kind == DESCHEDULER_POLICY

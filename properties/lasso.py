@@ -237,6 +237,9 @@ def replay_lasso(trace: dict, properties: Sequence[Property]) -> tuple[bool, int
     only): whether its loop returns to the state it started from (the same canonical key, with
     symmetry over the scenario's interchangeable nodes) while its liveness property fails in it; the steps run; a
     message."""
+    if trace["lasso"].get("observable"):  # a loop of an intent's observable state (properties.oscillation)
+        from properties.oscillation import replay
+        return replay(trace, properties)
     from properties.canonical import Canonicaliser, interchangeable_nodes
     from properties.trace import _action_types, decode_value, scenario_of
     scenario = scenario_of(trace)

@@ -26,8 +26,8 @@ from model.controllers.manager import Resync
 from model.errors import ManifestError, join_path
 from model.manifests import from_dict
 from model.schema import type_name
-from properties.explore import PropertyViolated, Scenario, checked_step
-from properties.registry import Property
+from properties.explore import PropertyViolated, Scenario, check_liveness, checked_step
+from properties.registry import LIVENESS, Property
 from properties.trace import SCHEMA_VERSION, Replay, _action_types, scenario_of
 
 TOP_LEVEL = {"schema": True, "variant": False, "property": True, "message": False, "seed": False, "initial": True,
@@ -189,7 +189,8 @@ def _check(trace: Any, properties: Sequence[Property]) -> CheckedTrace:
             raise e.within(join_path("initial.manifests", i)) from None
     steps = _typed(trace["steps"], list, "steps", "an array")
     if "lasso" in trace:
-        lasso = _keys(trace["lasso"], {"loop_start": True, "loop_length": False}, "lasso")
+        lasso = _keys(trace["lasso"], {"loop_start": True, "loop_length": False, "rounds": False, "observable": False},
+                      "lasso")
         start = _typed(lasso["loop_start"], int, "lasso.loop_start", "an integer")
         if not 0 <= start < len(steps):
             raise ManifestError(f"Invalid value: {start}: must be a step index below {len(steps)}", "lasso.loop_start")
@@ -248,6 +249,11 @@ def replay(trace: Any, properties: Sequence[Property], source: str = "") -> Repl
                                 "fit the state", where, source) from None
     if lasso:
         return _lasso_verdict(trace, properties, source)
+    judged = [p for p in properties if p.name == checked.property and p.kind == LIVENESS]
+    try:  # a liveness counterexample ends where fair execution ended: the property is judged there
+        check_liveness(state, config, judged, transitions)
+    except PropertyViolated as violated:
+        return Replay(True, len(transitions), str(violated))
     return Replay(False, len(transitions), "no property was violated")
 
 

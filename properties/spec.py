@@ -8,6 +8,7 @@ The file is Kubernetes-style YAML::
     faults: {node-crash: 2}        # the budget per run, by fault kind (omitted: none)
     settleBetweenFaults: true      # the next fault only once no component has work
     userActions: true              # explore the user's scale/edit/delete commands (default)
+    deschedulerPolicy: {...}       # a descheduler/v1alpha2 DeschedulerPolicy: the descheduler runs with it
     intents:
     - name: web-keeps-two
       kind: MinAvailable
@@ -34,13 +35,13 @@ from typing import Any
 import attrs
 import yaml
 
-from model import cluster
 from model.apiserver import requests as rq
 from model.config import FAULTS
+from model.descheduler.policy import KIND as DESCHEDULER_POLICY
+from model.descheduler.policy import parse_policy
 from model.errors import ManifestError
 from model.manifests import from_dict
 from model.state import ClusterState
-from properties.explore import IDLE_SECONDS, _fair_actions
 from properties.invariants.disruptions import desired_healthy
 from properties.registry import LIVENESS, STEP, Property
 
@@ -82,6 +83,8 @@ class CheckSpec:
     intents: tuple[Intent, ...] = ()
     document: Any = None
     """The spec as written (travels in the trace's ``initial`` so that ``kubeproof replay`` rebuilds it)."""
+    descheduler_policy: Any = None
+    """A DeschedulerPolicy document (validated): the descheduler runs with it (``model.descheduler``)."""
 
 
 # --- reading --------------------------------------------------------------------------------------------------------
@@ -157,7 +160,8 @@ def parse_spec(document: Any, source: str) -> CheckSpec:
     """A :class:`CheckSpec` from its parsed YAML."""
     if not isinstance(document, dict):
         raise _error("a CheckSpec must be a mapping", "", source)
-    allowed = {"apiVersion", "kind", "metadata", "faults", "settleBetweenFaults", "userActions", "intents"}
+    allowed = {"apiVersion", "kind", "metadata", "faults", "settleBetweenFaults", "userActions", "intents",
+               "deschedulerPolicy"}
     for key in document:
         if key not in allowed:
             raise _error(f'unknown field "{key}"', str(key), source)
@@ -186,7 +190,16 @@ def parse_spec(document: Any, source: str) -> CheckSpec:
         if any(other.name == intent.name for other in intents):
             raise _error(f'Duplicate value: "{intent.name}"', f"intents[{i}] ({intent.name}).name", source)
         intents.append(intent)
-    return CheckSpec(tuple(sorted(budget)), settle, users, tuple(intents), document)
+    policy = document.get("deschedulerPolicy")
+    if policy is not None:
+        if not isinstance(policy, dict) or policy.get("kind") != DESCHEDULER_POLICY:
+            raise _error(f'Unsupported value: must be a {DESCHEDULER_POLICY} (kind: {DESCHEDULER_POLICY})',
+                         "deschedulerPolicy.kind", source)
+        try:
+            parse_policy(policy, "deschedulerPolicy")
+        except ManifestError as e:
+            raise _error(e.message, e.field, source) from None
+    return CheckSpec(tuple(sorted(budget)), settle, users, tuple(intents), document, policy)
 
 
 def _parse_intent(entry: Any, path: str, source: str) -> Intent:
@@ -503,48 +516,18 @@ def _converges(intent: Intent) -> Property:
                     "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/", check, since_quiet=True)
 
 
-OSCILLATION_STEPS = 1500
-"""How far :func:`_no_oscillation` follows fair execution past the end of a run looking for a loop."""
-
-
 def _no_oscillation(intent: Intent) -> Property:
     """Without users or faults, the target's pods do not cycle: following fair execution on from the state a run
     converged to (time passing when nothing else can happen), the target never comes back to a shape it had (the
     same number of live pods per node, revision and phase) with other pods, i.e. pods deleted and recreated in the
-    same place. The message spells out the loop (the lasso's cycle; the run is its prefix). The look ends once
-    nothing but Nodes has changed for ``IDLE_SECONDS`` or after ``OSCILLATION_STEPS`` steps."""
+    same place. The message spells out the loop; a trace of it is written as a lasso of that observable state
+    (:mod:`properties.oscillation`, which follows fair execution)."""
+    from properties import oscillation  # it builds on this module
     target = intent.target
 
-    def shape(state: ClusterState) -> tuple[tuple[Any, ...], frozenset[str]]:
-        pods = [p for p in target_pods(state, target) if p.metadata.deletion_timestamp is None]
-        revision = lambda p: tuple(sorted((k, v) for k, v in p.metadata.labels.items()  # noqa: E731
-                                          if k in ("pod-template-hash", "controller-revision-hash")))
-        return (tuple(sorted((p.spec.node_name or "", revision(p), p.status.phase or "") for p in pods)),
-                frozenset(p.name for p in pods))
-
     def check(state: ClusterState, config: Any) -> list[str]:
-        first: dict[tuple[Any, ...], tuple[int, frozenset[str]]] = {}
-        steps: list[str] = []
-        turn, last_change = 0, state.time
-        for i in range(OSCILLATION_STEPS):
-            placed, names = shape(state)
-            at, earlier = first.setdefault(placed, (i, names))
-            if earlier != names:
-                loop = "; ".join(steps[at:][:12]) + ("; ..." if i - at > 12 else "")
-                return [f"{target}'s pods cycle without users or faults: the same placement with new pods again after "
-                        f"{i - at} steps ({loop})"]
-            fair = _fair_actions(state, config)
-            if not fair and state.time - last_change >= IDLE_SECONDS:
-                return []
-            options = [a for name in sorted(fair) for a in fair[name]] or [cluster.clock_tick(state, config)]
-            action = options[turn % len(options)]
-            turn += 1
-            steps.append(action.describe())
-            result = cluster.step(state, action, config)
-            state = result.state
-            if any(e.object.kind != "Node" for e in result.events):
-                last_change = state.time
-        return []
+        cycle = oscillation.find(state, config, target)
+        return [] if cycle is None else [oscillation.message(target, cycle)]
 
     return Property(intent.name, LIVENESS, f"{target}'s pods do not cycle without users or faults (NoOscillation).",
                     "https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/", check)
@@ -566,10 +549,13 @@ KINDS: dict[str, Kind] = {
 
 
 def scenario_for(scenario: Any, spec: CheckSpec) -> Any:
-    """``scenario`` under the spec: its faults enabled and budgeted, settling between them if asked, the user's
-    kubectl commands explored or not, and starting from the settled cluster (the workloads up, where the intents'
-    goals are about; that state is computed once per scenario)."""
+    """``scenario`` under the spec: its descheduler policy (if any) in the cluster, its faults enabled and budgeted,
+    settling between them if asked, the user's kubectl commands explored or not, and starting from the settled
+    cluster (the workloads up, where the intents' goals are about; that state is computed once per scenario)."""
     faults = frozenset(scenario.config.faults) | {name for name, n in spec.faults if n > 0}
+    if spec.descheduler_policy is not None:  # the spec's policy replaces one the manifests hold
+        kept = tuple(o for o in scenario.objects if o.kind != DESCHEDULER_POLICY)
+        scenario = attrs.evolve(scenario, objects=(*kept, from_dict(spec.descheduler_policy, "deschedulerPolicy")))
     return attrs.evolve(scenario, config=attrs.evolve(scenario.config, faults=faults), fault_budget=spec.faults,
                         settle_between_faults=spec.settle_between_faults, kubectl=spec.user_actions, settled=True)
 

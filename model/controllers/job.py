@@ -22,8 +22,15 @@ pod_failure_policy`): a FailJob rule fails the Job (reason ``PodFailurePolicy``)
 count towards backoffLimit, and with ``podReplacementPolicy: Failed`` (the default with a podFailurePolicy) a pod
 counts as failed only once Failed, and terminating pods are not replaced until then.
 
-Not modelled (the controller behaves as if they were unset): ``backoffLimitPerIndex`` / ``maxFailedIndexes`` (so a
-FailIndex rule's failure counts as an ordinary one), ``successPolicy`` and ``managedBy``.
+``backoffLimitPerIndex`` (KEP-3850, GA in 1.33; indexed_job_utils.go, backoff_utils.go, job_controller.go): each
+replacement pod carries its index's failure counts (``batch.kubernetes.io/job-index-failure-count``, and
+``...-ignored-failure-count`` for failures an Ignore rule ignored), taken from the index's last failed pod, whose
+tracking finalizer stays until the replacement exists; an index whose pod matches a FailIndex rule, or fails with
+``backoffLimitPerIndex`` failures before it, is failed (``status.failedIndexes``) and not retried; each index backs
+off on its own; the Job fails with ``MaxFailedIndexesExceeded`` past ``maxFailedIndexes`` failed indexes, or with
+``FailedIndexes`` once every index succeeded or failed and some failed.
+
+Not modelled (the controller behaves as if they were unset): ``successPolicy`` and ``managedBy``.
 
 Deliberate differences:
 
@@ -54,10 +61,12 @@ from model.apiserver import requests as rq
 from model.auth.identity import UserInfo, controller_identity
 from model.controllers import base
 from model.controllers.pod_failure_policy import (
+    FAIL_INDEX,
     POD_FAILURE_POLICY_REASON,
     counts_failed,
     fail_job_message,
     is_pod_failed,
+    match_pod_failure_policy,
     only_replace_failed_pods,
 )
 from model.controllers.replicaset import (
@@ -102,6 +111,11 @@ COMPLETE, FAILED, FAILURE_TARGET, SUCCESS_CRITERIA_MET, SUSPENDED = (
 BACKOFF_LIMIT_EXCEEDED = ("BackoffLimitExceeded", "Job has reached the specified backoff limit")
 DEADLINE_EXCEEDED = ("DeadlineExceeded", "Job was active longer than specified deadline")
 COMPLETIONS_REACHED = ("CompletionsReached", "Reached expected number of succeeded pods")
+MAX_FAILED_INDEXES_EXCEEDED = ("MaxFailedIndexesExceeded", "Job has exceeded the specified maximal number of failed "
+                               "indexes")
+FAILED_INDEXES = ("FailedIndexes", "Job has failed indexes")
+INDEX_FAILURE_COUNT = "batch.kubernetes.io/job-index-failure-count"
+INDEX_IGNORED_FAILURE_COUNT = "batch.kubernetes.io/job-index-ignored-failure-count"
 
 Intervals = tuple[tuple[int, int], ...]
 """``orderedIntervals``: disjoint, non-adjacent (first, last) ranges in increasing order."""
@@ -447,6 +461,100 @@ def past_active_deadline(job: Job, start_time: Any, now: int) -> bool:
     return now - _seconds(start_time) >= deadline
 
 
+# --- backoffLimitPerIndex (indexed_job_utils.go, backoff_utils.go) ---------------------------------------
+
+
+def has_backoff_limit_per_index(job: Job) -> bool:
+    """``hasBackoffLimitPerIndex`` (JobBackoffLimitPerIndex is GA since 1.33)."""
+    return job.spec.backoff_limit_per_index is not None
+
+
+def _count_annotation(pod: Pod, key: str) -> int:
+    """``parseInt32`` of a failure-count annotation: 0 when absent, not a number, negative or above MaxInt32."""
+    text = pod.metadata.annotations.get(key)
+    if text is None or not _INDEX_TEXT.fullmatch(text):
+        return 0
+    value = int(text)
+    return value if 0 <= value <= 2**31 - 1 else 0
+
+
+def index_failure_count(pod: Pod) -> int:
+    """``getIndexFailureCount``: the ``job-index-failure-count`` annotation."""
+    return _count_annotation(pod, INDEX_FAILURE_COUNT)
+
+
+def index_absolute_failure_count(pod: Pod) -> int:
+    """``getIndexAbsoluteFailureCount``: counted plus ignored failures of the pod's index before it."""
+    return index_failure_count(pod) + _count_annotation(pod, INDEX_IGNORED_FAILURE_COUNT)
+
+
+def is_index_failed(job: Job, pod: Pod) -> bool:
+    """``isIndexFailed``: the failed pod matched a FailIndex rule, or its counted failure is the index's
+    ``backoffLimitPerIndex``-th after earlier ones."""
+    counted = False
+    if is_pod_failed(pod, job):
+        if job.spec.pod_failure_policy is not None:
+            _, counted, action = match_pod_failure_policy(job.spec.pod_failure_policy, pod)
+            if action == FAIL_INDEX:
+                return True
+        else:
+            counted = True
+    return counted and index_failure_count(pod) >= (job.spec.backoff_limit_per_index or 0)
+
+
+def calculate_failed_indexes(job: Job, pods: Iterable[Pod]) -> Intervals:
+    """``calculateFailedIndexes``: ``status.failedIndexes`` plus the indexes of failed pods not yet counted (with
+    their tracking finalizer) that fail their index."""
+    previous = parse_intervals(job.status.failed_indexes, job.spec.completions) \
+        if job.status.failed_indexes is not None else ()
+    new = sorted({completion_index(p) for p in pods
+                  if valid_index(job, p) and has_tracking_finalizer(p) and is_index_failed(job, p)})
+    return with_ordered_indexes(previous, new)
+
+
+def _indexes_of(intervals: Intervals) -> list[int]:
+    return [i for first, last in intervals for i in range(first, last + 1)]
+
+
+def pods_with_delayed_deletion(job: Job, pods: Iterable[Pod], active_pods: Iterable[Pod], succeeded: Intervals,
+                               failed: Intervals, expected_removals: frozenset[str]) -> FrozenDict:
+    """``getPodsWithDelayedDeletionPerIndex``: per index neither succeeded, failed nor active, its last failed pod
+    (most failures, then latest finish), whose finalizer stays until its replacement carries the index's failure
+    count."""
+    active = {completion_index(p) for p in active_pods}
+    delayed: dict[int, Pod] = {}
+    for pod in pods:
+        if not has_tracking_finalizer(pod) or (pod.metadata.uid or "") in expected_removals \
+                or not valid_index(job, pod) or not is_pod_failed(pod, job):
+            continue
+        index = completion_index(pod)
+        if has_index(succeeded, index) or has_index(failed, index) or index in active:
+            continue
+        last = delayed.get(index)
+        if last is None or (index_absolute_failure_count(last) <= index_absolute_failure_count(pod)
+                            and finished_time(pod) >= finished_time(last)):
+            delayed[index] = pod
+    return FrozenDict(delayed)
+
+
+def new_index_failure_counts(job: Job, replaced: Pod | None) -> tuple[int, int]:
+    """``getNewIndexFailureCounts``: the failure and ignored-failure counts of the pod replacing ``replaced``."""
+    if replaced is None:
+        return 0, 0
+    failures, ignored = index_failure_count(replaced), _count_annotation(replaced, INDEX_IGNORED_FAILURE_COUNT)
+    if job.spec.pod_failure_policy is None or match_pod_failure_policy(job.spec.pod_failure_policy, replaced)[1]:
+        return failures + 1, ignored
+    return failures, ignored + 1
+
+
+def remaining_time_per_index(now: int, last_failed: Pod | None) -> int:
+    """``getRemainingTimePerIndex``: the index's back-off (10 s doubling per failure, at most 10 minutes) after its
+    last failed pod finished."""
+    if last_failed is None:
+        return 0
+    return BackoffRecord(index_absolute_failure_count(last_failed) + 1, finished_time(last_failed)).remaining(now)
+
+
 # --- the controller's memory ---------------------------------------------------------------------------------
 
 
@@ -692,6 +800,10 @@ class _Work:
     uncounted_succeeded: frozenset[str]
     uncounted_failed: frozenset[str]
     requeue: int | None = None
+    failed_indexes: Intervals | None = None
+    """With backoffLimitPerIndex: the failed indexes (``jobCtx.failedIndexes``); None otherwise."""
+    delayed: FrozenDict = FrozenDict()
+    """With backoffLimitPerIndex: index -> the failed pod whose finalizer waits for its replacement."""
 
     def requeue_within(self, seconds: int) -> _Work:
         """``queue.AddAfter``: the earliest of the requeues asked for wins."""
@@ -803,6 +915,16 @@ class _Sync(base.Sync):
             previous, indexes = calculate_succeeded_indexes(job, pods)
             work = attrs.evolve(work, prev_succeeded_indexes=previous, succeeded_indexes=indexes,
                                 succeeded=total(indexes))
+            if has_backoff_limit_per_index(job):
+                failed_indexes = calculate_failed_indexes(job, pods)
+                if finished is None:
+                    most = spec.max_failed_indexes
+                    if most is not None and total(failed_indexes) > most:
+                        finished = new_condition(FAILURE_TARGET, "True", *MAX_FAILED_INDEXES_EXCEEDED, now)
+                    elif total(failed_indexes) > 0 and total(failed_indexes) + total(indexes) >= spec.completions:
+                        finished = new_condition(FAILURE_TARGET, "True", *FAILED_INDEXES, now)
+                delayed = pods_with_delayed_deletion(job, pods, active_pods, indexes, failed_indexes, expected)
+                work = attrs.evolve(work, failed_indexes=failed_indexes, delayed=delayed)
         work = attrs.evolve(work, finished=finished)
         if finished is not None:
             return self._delete_active_pods(work, satisfied, memory)
@@ -883,14 +1005,27 @@ class _Sync(base.Sync):
         diff = want - (work.terminating if only_replace_failed_pods(job) else 0) - active
         if diff <= 0:
             return then(work, active, None, memory)
-        remaining = work.new_backoff.remaining(now)
+        # With backoffLimitPerIndex each index has its own back-off (below) instead of the Job's.
+        remaining = 0 if has_backoff_limit_per_index(job) else work.new_backoff.remaining(now)
         if remaining > 0:
             # As upstream, a sync waiting out the back-off reports no active pods.
             return then(work.requeue_within(max(remaining, SYNC_JOB_BATCH_PERIOD)), 0, None, memory)
         diff = min(diff, MAX_POD_CREATE_DELETE_PER_SYNC)
         indexes: list[int | None] = [None] * diff
         if _indexed(job):
-            indexes = list(first_pending_indexes(work.active_pods, work.succeeded_indexes, diff, spec.completions))
+            # firstPendingIndexes: neither succeeded, failed, active nor (podReplacementPolicy Failed) terminating.
+            held = _indexes_of(work.failed_indexes or ())
+            if only_replace_failed_pods(job):
+                held += [i for i in map(completion_index, filter(is_pod_terminating, work.pods)) if i != UNKNOWN_INDEX]
+            taken = with_ordered_indexes(work.succeeded_indexes, sorted(set(held)))
+            indexes = list(first_pending_indexes(work.active_pods, taken, diff, spec.completions))
+            if has_backoff_limit_per_index(job):  # getPodCreationInfoForIndependentIndexes
+                waits = {i: remaining_time_per_index(now, work.delayed.get(i)) for i in indexes}
+                ready = [i for i in indexes if waits[i] == 0]
+                if indexes and not ready:
+                    return then(work.requeue_within(max(min(waits.values()), SYNC_JOB_BATCH_PERIOD)), 0, None,
+                                memory)
+                indexes = ready
             diff = len(indexes)
         memory = _remember(memory, job_memory.expect(key, diff, 0, now))
         return self._create(work, indexes, min(diff, SLOW_START_INITIAL_BATCH_SIZE), active + diff, None, memory,
@@ -915,10 +1050,11 @@ class _Sync(base.Sync):
                                 containers=with_index(spec.containers))
         return attrs.evolve(template, metadata=meta, spec=spec)
 
-    def _new_pod(self, template: PodTemplateSpec, index: int | None) -> Pod:
+    def _new_pod(self, template: PodTemplateSpec, index: int | None, replaced: Pod | None = None) -> Pod:
         """``CreatePodsWithGenerateName``: the template's labels, annotations, finalizers and spec, the controller
         reference, generateName ``<job>-``; an indexed pod also gets the index annotation and label, hostname
-        ``<job>-<index>`` and generateName ``<job>-<index>-``."""
+        ``<job>-<index>`` and generateName ``<job>-<index>-``, and with backoffLimitPerIndex the index's failure
+        counts after ``replaced`` (``addIndexFailureCountAnnotation``)."""
         meta, spec = template.metadata, template.spec
         generate_name = f"{self.job.name}-"
         labels, annotations = meta.labels, meta.annotations
@@ -927,6 +1063,11 @@ class _Sync(base.Sync):
             labels = labels.set(JOB_COMPLETION_INDEX, str(index))
             spec = attrs.evolve(spec, hostname=f"{self.job.name}-{index}")
             generate_name = pod_generate_name_with_index(self.job.name, index)
+            if has_backoff_limit_per_index(self.job):
+                failures, ignored = new_index_failure_counts(self.job, replaced)
+                annotations = annotations.set(INDEX_FAILURE_COUNT, str(failures))
+                if ignored > 0:
+                    annotations = annotations.set(INDEX_IGNORED_FAILURE_COUNT, str(ignored))
         pod_meta = ObjectMeta(generate_name=generate_name, namespace=self.job.namespace, labels=labels,
                               annotations=annotations, finalizers=meta.finalizers,
                               owner_references=(self.controller_ref(),))
@@ -937,7 +1078,8 @@ class _Sync(base.Sync):
         """One slow-start batch of creations (1, 2, 4, ...); after a failed batch the rest are skipped and no
         longer expected. A create refused because the namespace is terminating counts as done."""
         template = self._template()
-        requests = tuple(rq.Create(self.user, self._new_pod(template, i)) for i in indexes[:batch])
+        requests = tuple(rq.Create(self.user, self._new_pod(template, i, None if i is None else work.delayed.get(i)))
+                         for i in indexes[:batch])
 
         def answered(memory: FrozenDict, responses: tuple[rq.Response, ...]) -> base.Result:
             errors = [r.message for r in responses if not r.ok and not _namespace_terminating(r)]
@@ -1041,6 +1183,10 @@ class _Tracking:
             text = intervals_text(indexes)
             needs_flush = needs_flush or text != (status.completed_indexes or "")
             status = attrs.evolve(status, succeeded=total(indexes), completed_indexes=text or None)
+            failed_text = None if work.failed_indexes is None else intervals_text(work.failed_indexes)
+            if failed_text != status.failed_indexes:
+                status = attrs.evolve(status, failed_indexes=failed_text)
+                needs_flush = True
         finished, now = work.finished, self.sync.now
         if finished is not None and finished.get("type") == FAILURE_TARGET:
             status = attrs.evolve(status, conditions=_with_condition(status.conditions, finished))
@@ -1055,10 +1201,16 @@ class _Tracking:
         return tracking._flush(tuple(to_remove), frozenset(with_finalizer), needs_flush, reached_max, memory)
 
     def _can_remove_finalizer(self, pod: Pod, considered_failed: bool) -> bool:
-        """``canRemoveFinalizer``: the Job is being deleted or finished, or the pod succeeded or failed."""
+        """``canRemoveFinalizer``: the Job is being deleted or finished, or the pod succeeded, or it failed and is
+        not the failed pod of its index that waits for its replacement (backoffLimitPerIndex)."""
         job = self.work.job
-        return (job.metadata.deletion_timestamp is not None or self.work.finished is not None
-                or pod.status.phase == "Succeeded" or considered_failed)
+        if job.metadata.deletion_timestamp is not None or self.work.finished is not None \
+                or pod.status.phase == "Succeeded":
+            return True
+        if not considered_failed:
+            return False
+        waiting = self.work.delayed.get(completion_index(pod))
+        return waiting is None or waiting.metadata.uid != pod.metadata.uid
 
     def _update_status(self, memory: FrozenDict, then: Then) -> base.Result:
         """``updateJobStatus`` with the working copy (its resourceVersion a precondition)."""

@@ -6,9 +6,8 @@ Ported from kubernetes/kubernetes pkg/controller/job/pod_failure_policy.go (``ma
 ``isPodFailed``, ``onlyReplaceFailedPods``). Doc: https://kubernetes.io/docs/concepts/workloads/controllers/job/
 #pod-failure-policy and #pod-replacement-policy.
 
-Not modelled: the per-index back-off (``backoffLimitPerIndex``, ``maxFailedIndexes``, ``status.failedIndexes``),
-so a ``FailIndex`` rule (which validation accepts only with ``backoffLimitPerIndex``) is matched and reported, but
-its failure counts as an ordinary one.
+A ``FailIndex`` rule (validation accepts it only with ``backoffLimitPerIndex``) fails the pod's index; the
+per-index back-off is the Job controller's (:func:`model.controllers.job.is_index_failed`).
 """
 
 from __future__ import annotations

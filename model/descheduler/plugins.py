@@ -6,8 +6,9 @@ profile's Deschedule plugins, then every profile's Balance plugins), pkg/framewo
 storage, system-critical pods and bare pods are not evicted; the ``descheduler.alpha.kubernetes.io/evict`` annotation
 overrides; ``PreEvictionFilter`` with ``nodeFit``), removeduplicates (``Balance``, ``getTargetNodes``),
 removepodsviolatingnodetaints, removepodsviolatingnodeaffinity (required and preferred), removepodsviolatinginterpod
-antiaffinity, nodeutilization (LowNodeUtilization / HighNodeUtilization on requested resources with static
-thresholds) and pkg/descheduler/node/node.go (``PodFitsAnyNode``, ``PodFitsAnyOtherNode``, ``IsNodeUnschedulable``).
+antiaffinity, removepodsviolatingtopologyspreadconstraint (``Balance``, ``balanceDomains``, ``sortDomains``),
+nodeutilization (LowNodeUtilization / HighNodeUtilization on requested resources with static thresholds) and
+pkg/descheduler/node/node.go (``PodFitsAnyNode``, ``PodFitsAnyOtherNode``, ``IsNodeUnschedulable``).
 
 A plan is a list of pods in eviction order; evicting them (through the Eviction API, which a PodDisruptionBudget can
 refuse) is the component's job. Within one cycle a plugin sees the pods as they were when the cycle listed them, as
@@ -15,8 +16,9 @@ upstream's informer-backed listers do; pods a plugin already chose are not chose
 
 Deliberate simplifications: utilization is the pods' requests (upstream's default ``requested`` usage client; its
 metrics-server and Prometheus sources are not modelled); ``useDeviationThresholds``, ``evictableNamespaces`` and
-``numberOfNodes`` are honoured, eviction limits (``maxNoOfPodsToEvictPerNode`` ...) are not modelled;
-RemovePodsViolatingTopologySpreadConstraint is not modelled.
+``numberOfNodes`` are honoured (the policy's eviction limits are the component's, :mod:`model.descheduler.component`).
+Where upstream iterates a Go map (namespaces, topology domains, the pods chosen) the model takes name order, and
+where it sorts without stability, a stable sort over that order.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from typing import Any
 import attrs
 
 from model.affinity import node_selector_matches, preferred_node_affinity_score
+from model.labels import selector_from_dict
 from model.objects import Node, Pod
 from model.resources import node_requested, pod_requests, resource_amount, scheduler_resources
 from model.scheduler import filters
 from model.scheduler.interpod import required_terms
 from model.scheduler.snapshot import Snapshot
+from model.scheduler.spread import SCHEDULE_ANYWAY, SpreadConstraint, filter_constraints
 from model.taints import NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, first_untolerated
 
 EVICT_ANNOTATION = "descheduler.alpha.kubernetes.io/evict"
@@ -358,6 +362,118 @@ def high_node_utilization(cycle: Cycle, args: Mapping[str, Any]) -> list[Pod]:
     return _evict_until(cycle, under, lambda node, removed: False, room, resources)
 
 
+def in_scope(pod: Pod, args: Mapping[str, Any]) -> bool:
+    """podutil's WithNamespaces / WithoutNamespaces / WithLabelSelector filter a plugin builds from its args."""
+    namespaces = args.get("namespaces") or {}
+    if namespaces.get("include") and pod.namespace not in namespaces["include"]:
+        return False
+    if pod.namespace in (namespaces.get("exclude") or ()):
+        return False
+    selector = args.get("labelSelector")
+    return selector is None or selector_from_dict(selector).matches(pod.labels)
+
+
+def _has_selector_or_affinity(pod: Pod) -> bool:
+    return bool(pod.spec.node_selector) or (pod.spec.affinity is not None
+                                            and pod.spec.affinity.node_affinity is not None)
+
+
+def _namespace_constraints(pods: Sequence[Pod], allowed: Sequence[str]) -> list[tuple[SpreadConstraint, Pod]]:
+    """The namespace's distinct constraints (newTopologySpreadConstraint, hasIdenticalConstraints), each with the
+    first pod that has it (its node affinity and tolerations decide the constraint's eligible nodes)."""
+    found: list[tuple[SpreadConstraint, Pod]] = []
+    for pod in pods:
+        for action in allowed:
+            for constraint in filter_constraints(pod.spec.topology_spread_constraints, pod.labels, action):
+                honoured = (_honoured_affinity(pod, constraint), _honoured_tolerations(pod, constraint))
+                if not any(c == constraint and (_honoured_affinity(p, c), _honoured_tolerations(p, c)) == honoured
+                           for c, p in found):
+                    found.append((constraint, pod))
+    return found
+
+
+def _honoured_affinity(pod: Pod, constraint: SpreadConstraint) -> Any:
+    """What of the pod the constraint carries for nodeAffinityPolicy Honor (its required node affinity)."""
+    if constraint.node_affinity_policy != "Honor":
+        return None
+    affinity = pod.spec.affinity.node_affinity if pod.spec.affinity and pod.spec.affinity.node_affinity else None
+    return (pod.spec.node_selector, None if affinity is None else affinity.required)
+
+
+def _honoured_tolerations(pod: Pod, constraint: SpreadConstraint) -> Any:
+    """What of the pod the constraint carries for nodeTaintsPolicy Honor (its tolerations)."""
+    return pod.spec.tolerations if constraint.node_taints_policy == "Honor" else None
+
+
+def _balance_domains(cycle: Cycle, chosen: dict[str, Pod], constraint: SpreadConstraint, source: Pod,
+                     domains: dict[str, list[Pod]], total: int, node_fit: bool) -> None:
+    """balanceDomains: move pods from domains above the ideal average to those below, at most half the excess skew
+    per pair, only pods that fit some node of a domain below the average (with ``topologyBalanceNodeFit``)."""
+    average = total / len(domains)
+
+    def order(pod: Pod) -> tuple[bool, int, int]:  # sortDomains: pods popped from the back are evicted first
+        return (evictable(pod, cycle.evictor), 0 if _has_selector_or_affinity(pod) else 1, pod.spec.priority or 0)
+    ordered = sorted(((value, sorted(pods, key=order)) for value, pods in sorted(domains.items())),
+                     key=lambda d: len(d[1]))
+    eligible = [n for n in cycle.nodes if constraint.includes(source, n)]
+    below_values = {value for value, pods in ordered if len(pods) < average}
+    below = [n for n in eligible if n.labels.get(constraint.topology_key) in below_values]
+    i, j = 0, len(ordered) - 1
+    while i < j:
+        if len(ordered[j][1]) <= average:
+            j -= 1
+        skew = len(ordered[j][1]) - len(ordered[i][1])
+        if skew <= constraint.max_skew:
+            i += 1
+            continue
+        above_avg = math.ceil(len(ordered[j][1]) - average)
+        below_avg = math.ceil(average - len(ordered[i][1]))
+        move = int(min(above_avg, below_avg, math.ceil((skew - constraint.max_skew) / 2)))
+        if move <= 0:
+            i += 1
+            continue
+        fits = {p.metadata.uid: pod_fits_any_other_node(p, below, cycle.snapshot) for p in ordered[j][1]}
+        ordered[j][1].sort(key=lambda p: fits[p.metadata.uid])
+        moving = ordered[j][1][len(ordered[j][1]) - move:]
+        for pod in moving:
+            if not node_fit or fits[pod.metadata.uid]:
+                chosen.setdefault(pod.metadata.uid or pod.name, pod)
+        ordered[j] = (ordered[j][0], ordered[j][1][:len(ordered[j][1]) - move])
+        ordered[i] = (ordered[i][0], ordered[i][1] + moving)
+
+
+def remove_pods_violating_topology_spread_constraint(cycle: Cycle, args: Mapping[str, Any]) -> list[Pod]:
+    """RemovePodsViolatingTopologySpreadConstraint.Balance: per namespace and distinct constraint (of the kinds in
+    ``constraints``, default DoNotSchedule), count the evictable in-scope pods per domain over the cycle's nodes;
+    where two domains differ by more than maxSkew, :func:`_balance_domains` picks pods to move. Each constraint is
+    balanced on its own: two constraints that pull different ways make it evict back and forth
+    (kubernetes-sigs/descheduler#1219, #921)."""
+    allowed = [a for a in ("DoNotSchedule", SCHEDULE_ANYWAY) if a in (args.get("constraints") or ("DoNotSchedule",))]
+    node_fit = args.get("topologyBalanceNodeFit", True)
+    nodes = {n.name: n for n in cycle.nodes}
+    pods = [p for n in cycle.nodes for p in cycle.on(n.name) if evictable(p, cycle.evictor) and in_scope(p, args)]
+    chosen: dict[str, Pod] = {}
+    for namespace in sorted({p.namespace or "" for p in pods}):
+        members = [p for p in pods if (p.namespace or "") == namespace]
+        for constraint, source in _namespace_constraints(members, allowed):
+            domains: dict[str, list[Pod]] = {n.labels[constraint.topology_key]: [] for n in cycle.nodes
+                                             if constraint.topology_key in n.labels and constraint.includes(source, n)}
+            total = 0
+            for pod in members:
+                node = nodes.get(pod.node_name or "")
+                if pod.metadata.deletion_timestamp is not None or not constraint.selector.matches(pod.labels) \
+                        or node is None or constraint.topology_key not in node.labels:
+                    continue
+                domains.setdefault(node.labels[constraint.topology_key], []).append(pod)
+                total += 1
+            sizes = [len(d) for d in domains.values()]
+            if not sizes or max(sizes) - min(sizes) <= constraint.max_skew:
+                continue  # topologyIsBalanced
+            _balance_domains(cycle, chosen, constraint, source, domains, total, node_fit)
+    return [p for _, p in sorted(chosen.items(), key=lambda kv: (kv[1].namespace or "", kv[1].name))
+            if cycle.can_evict(p)]
+
+
 DESCHEDULE: dict[str, Plugin] = {
     "RemovePodsViolatingNodeTaints": remove_pods_violating_node_taints,
     "RemovePodsViolatingNodeAffinity": remove_pods_violating_node_affinity,
@@ -367,4 +483,5 @@ BALANCE: dict[str, Plugin] = {
     "RemoveDuplicates": remove_duplicates,
     "LowNodeUtilization": low_node_utilization,
     "HighNodeUtilization": high_node_utilization,
+    "RemovePodsViolatingTopologySpreadConstraint": remove_pods_violating_topology_spread_constraint,
 }

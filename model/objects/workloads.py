@@ -439,6 +439,7 @@ class JobSpec(Serializable):
     completions: int | None = field("completions", INT32)
     backoff_limit: int | None = field("backoffLimit", INT)
     backoff_limit_per_index: int | None = field("backoffLimitPerIndex", INT)
+    max_failed_indexes: int | None = field("maxFailedIndexes", INT)
     active_deadline_seconds: int | None = field("activeDeadlineSeconds", INT)
     ttl_seconds_after_finished: int | None = field("ttlSecondsAfterFinished", INT)
     completion_mode: str = field("completionMode", enum("NonIndexed", "Indexed"), "NonIndexed")
@@ -474,7 +475,33 @@ class JobSpec(Serializable):
                     "match template `labels`", join_path(path, "template.metadata.labels"))
         if spec.pod_failure_policy is not None:
             _validate_pod_failure_policy(spec, path)
+        _validate_backoff_limit_per_index(spec, path)
         return spec
+
+
+PER_INDEX_LIMIT = 100_000
+"""completionsHardLimitForBackoffLimitPerIndex and maxFailedIndexesLimit (pkg/apis/batch/validation)."""
+
+
+def _validate_backoff_limit_per_index(spec: JobSpec, path: str) -> None:
+    """validateJobSpec for backoffLimitPerIndex (Indexed Jobs only, completions at most 10^5) and maxFailedIndexes
+    (only with backoffLimitPerIndex, at most completions and 10^5)."""
+    per_index, most = spec.backoff_limit_per_index, spec.max_failed_indexes
+    if per_index is not None:
+        non_negative(per_index, join_path(path, "backoffLimitPerIndex"))
+        require(spec.completion_mode == "Indexed", "Invalid value: requires indexed completion mode",
+                join_path(path, "backoffLimitPerIndex"))
+        require(spec.completions is None or spec.completions <= PER_INDEX_LIMIT, f"Invalid value: "
+                f"{spec.completions}: must be less than or equal to {PER_INDEX_LIMIT} when backoffLimitPerIndex is "
+                "specified", join_path(path, "completions"))
+    if most is not None:
+        require(per_index is not None, "Required value: when maxFailedIndexes is specified",
+                join_path(path, "backoffLimitPerIndex"))
+        non_negative(most, join_path(path, "maxFailedIndexes"))
+        require(most <= PER_INDEX_LIMIT, f"Invalid value: {most}: must be less than or equal to {PER_INDEX_LIMIT}",
+                join_path(path, "maxFailedIndexes"))
+        require(spec.completions is None or most <= spec.completions, f"Invalid value: {most}: must be less than or "
+                "equal to completions", join_path(path, "maxFailedIndexes"))
 
 
 @attrs.frozen
@@ -496,6 +523,7 @@ class JobStatus(Serializable):
     uncounted_terminated_pods: UncountedTerminatedPods | None = field(
         "uncountedTerminatedPods", nested(UncountedTerminatedPods))
     completed_indexes: str | None = field("completedIndexes", STR)
+    failed_indexes: str | None = field("failedIndexes", STR)
     conditions: Any = field("conditions", RAW)
     start_time: Any = field("startTime", RAW)
     completion_time: Any = field("completionTime", RAW)
