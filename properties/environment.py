@@ -1,8 +1,9 @@
 """What else the world does to a cluster during exploration, beyond ``properties.users``' scale/edit/delete: an
 administrator deletes a namespace, edits a quota, a LimitRange, an RBAC binding or a Service's selector; users
 without cluster-admin rights issue the same kubectl commands (and are refused where RBAC grants them nothing); a
-container's readiness probe fails (it recovers by itself: the kubelet offers the success), and a running
-container exits on its own with a chosen code.
+client re-creates a pod that exists or deletes one with a resourceVersion precondition; a container's readiness
+probe fails (it recovers by itself: the kubelet offers the success), and a running container exits on its own with
+a chosen code.
 
 Each is offered with the user's commands, under the same budget, in a fixed order.
 """
@@ -18,6 +19,8 @@ from model.actions import Submit
 from model.apiserver import requests as rq
 from model.auth.identity import ADMIN, user
 from model.kubelet.component import ContainerBecomesUnready, ContainerExit
+from model.objects.meta import ObjectMeta
+from model.objects.pod import PodStatus
 from model.quantity import Quantity, parse_quantity
 from model.state import ClusterState
 
@@ -80,6 +83,24 @@ def _users_commands(state: ClusterState) -> Iterator[Submit]:
         yield from (Submit(rq.Delete(who, "Pod", pod.namespace, pod.name)) for who in USERS)
 
 
+def _client_requests(state: ClusterState) -> Iterator[Submit]:
+    """A second ``kubectl create -f`` of a standalone pod that is still there (refused: AlreadyExists), and a
+    client's delete of an owned pod with a resourceVersion precondition (client-go ``DeleteOptions.Preconditions``),
+    once with the version it holds and once with an older read (refused: Conflict)
+    (https://kubernetes.io/docs/reference/using-api/api-concepts/#conflicts)."""
+    for pod in state.store.list("Pod"):
+        if _live(pod) and not pod.metadata.owner_references:
+            meta = ObjectMeta(name=pod.name, namespace=pod.namespace, labels=pod.metadata.labels)
+            spec = attrs.evolve(pod.spec, node_name=None)
+            yield Submit(rq.Create(ADMIN, attrs.evolve(pod, metadata=meta, spec=spec, status=PodStatus())))
+            break
+    pod = next((p for p in state.store.list("Pod") if _live(p) and p.metadata.owner_references), None)
+    if pod is not None:
+        version = int(pod.metadata.resource_version)
+        for held in (version, version - 1):
+            yield Submit(rq.Delete(ADMIN, "Pod", pod.namespace, pod.name, precondition_resource_version=str(held)))
+
+
 def _runtime_events(state: ClusterState) -> Iterator[Any]:
     """A running container exits with each chosen code; a ready container with a readiness probe fails it."""
     for node, runtime in sorted(state.nodes.items()):
@@ -102,5 +123,6 @@ def environment_actions(state: ClusterState) -> Iterator[Any]:
     """Every further move of the environment, in a fixed order."""
     yield from _admin_edits(state)
     yield from _users_commands(state)
+    yield from _client_requests(state)
     yield from _runtime_events(state)
 
