@@ -33,9 +33,11 @@ def node_capacity(state: ClusterState, config: ModelConfig) -> list[str]:
 
 @step_property(
     "scheduled-pods-fit-their-node",
-    "The scheduler binds a pod only to a node whose NoSchedule/NoExecute taints it tolerates and whose labels "
-    "satisfy its nodeSelector and required node affinity, as far as its informer has seen the node (a taint the "
-    "node controller adds while the binding is in flight is upstream's race, handled by NoExecute eviction).",
+    "The scheduler binds a pod only to a node whose NoSchedule/NoExecute taints it tolerates, whose labels "
+    "satisfy its nodeSelector and required node affinity, and whose allocatable holds its requests beside the "
+    "unfinished pods the scheduler saw bound or assumed there (plain sums), as far as its informer has seen the node "
+    "and pods (a taint the node controller adds while the binding is in flight is upstream's race, handled by "
+    "NoExecute eviction; a pod its informer has not seen is the kubelet's admission to refuse).",
     "https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/",
 )
 def scheduled_pods_fit(before: ClusterState, step: Any, after: ClusterState, config: ModelConfig) -> list[str]:
@@ -55,7 +57,19 @@ def scheduled_pods_fit(before: ClusterState, step: Any, after: ClusterState, con
     if not selects_node(pod.spec, node):
         messages.append(f"pod {pod.namespace}/{pod.name} was bound to {node.name}, which fails its node "
                         "selector or required affinity")
+    if over := overcommitted(node, [*_seen_on(before, node.name, pod), pod]):
+        messages.append(f"pod {pod.namespace}/{pod.name} was bound to {node.name}, whose allocatable it exceeds "
+                        f"beside the pods the scheduler saw there: requests {', '.join(over)}")
     return messages
+
+
+def _seen_on(state: ClusterState, node: str, pod: Any) -> list[Any]:
+    """The unfinished pods other than ``pod`` the scheduler's informer shows on ``node``, with those it assumed
+    there (bound by it, not yet seen back through the watch: the ``assumed`` memory of ``model.scheduler``)."""
+    informer = state.informer(SCHEDULER)
+    assumed = informer.memory.get("assumed") or {}
+    return [p for p in informer.cache.list("Pod") if p.metadata.uid != pod.metadata.uid and not p.is_terminated
+            and (p.node_name or assumed.get(p.key)) == node]
 
 
 @invariant(
