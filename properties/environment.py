@@ -26,8 +26,9 @@ from model.state import ClusterState
 
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 """Namespaces the API server refuses to delete (NamespaceLifecycle), not worth the explorer's draws."""
-USERS = (user("alice"), user("bob"))
-"""The example's people: alice edits workloads in ``dev``, bob in ``test``; each is refused elsewhere."""
+USERS = (user("alice"), user("bob"), user("carol", "oncall"))
+"""The example's people: alice edits workloads in ``dev``, bob in ``test``; carol, on call, may only read pods in
+``prod`` (get, list, watch: not delete); each is refused elsewhere."""
 EXIT_CODES = (0, 1)
 EDITED = "track"
 """The label a Service selector edit adds (and the next edit removes)."""
@@ -71,15 +72,18 @@ def _admin_edits(state: ClusterState) -> Iterator[Submit]:
 
 
 def _users_commands(state: ClusterState) -> Iterator[Submit]:
-    """alice and bob scale every ReplicaSet, Deployment and StatefulSet up by one, and delete a pod of each: allowed
-    only in their own namespace."""
+    """alice, bob and carol scale every ReplicaSet, Deployment and StatefulSet up by one, and delete an owned pod of
+    each namespace: allowed only where a binding grants it."""
     for kind in ("Deployment", "ReplicaSet", "StatefulSet"):
         for obj in state.store.list(kind):
             if _live(obj):
                 scaled = attrs.evolve(obj, spec=attrs.evolve(obj.spec, replicas=obj.spec.replicas + 1))
                 yield from (Submit(rq.Update(who, scaled)) for who in USERS)
-    pods = [p for p in state.store.list("Pod") if _live(p) and p.metadata.owner_references]
-    for pod in pods[:1] + [p for p in pods if p.namespace in ("dev", "test")][:1]:
+    first: dict[str, Any] = {}
+    for pod in state.store.list("Pod"):
+        if _live(pod) and pod.metadata.owner_references:
+            first.setdefault(pod.namespace, pod)
+    for pod in first.values():
         yield from (Submit(rq.Delete(who, "Pod", pod.namespace, pod.name)) for who in USERS)
 
 
