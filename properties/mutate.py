@@ -295,12 +295,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {outcome.mutant.id:40} {outcome.status:10} {outcome.killed_by or ''} ({outcome.seconds:.0f}s)",
                   file=sys.stderr, flush=True)
 
-    baseline = run_one(BASELINE, args.profile, args.fault, args.seed)
+    # the unmutated tree is checked alongside the mutants (first, so with one job before them): a violation there
+    # would make every kill meaningless, and no score is given
+    baseline, *outcomes = run_all([BASELINE, *mutants], args.profile, args.fault, args.jobs, args.seed, shown)
     if baseline.status != SURVIVED:
         print(f"mutate: the unmutated model does not pass the check ({baseline.status}: "
               f"{baseline.killed_by or ''} {baseline.detail}); no score", file=sys.stderr)
         return 1
-    outcomes = run_all(mutants, args.profile, args.fault, args.jobs, args.seed, shown)
     if args.json:
         killed, total = score(outcomes)
         print(json.dumps({"profile": args.profile, "faults": args.fault, "killed": killed, "scored": total,
