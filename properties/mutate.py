@@ -166,21 +166,21 @@ def _occurrence(source: str, lines: list[str], node: ast.AST, text: str) -> int:
 # --- running --------------------------------------------------------------------------------------------------------
 
 
-def _tree_copy(mutant: Mutant, into: Path) -> None:
+def _tree_copy(mutant: Mutant, into: Path, source: Path = ROOT) -> None:
     for name in COPIED:
-        shutil.copytree(ROOT / name, into / name, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(source / name, into / name, ignore=shutil.ignore_patterns("__pycache__"))
     if mutant is not BASELINE:
         target = into / mutant.file
         target.write_text(apply(mutant, target.read_text()))
 
 
-def run_one(mutant: Mutant, profile: str, faults: Sequence[str], seed: int = 0) -> Outcome:
-    """Check the bundled scenario on a copy of the tree with ``mutant`` planted, in a subprocess."""
+def run_one(mutant: Mutant, profile: str, faults: Sequence[str], seed: int = 0, source: Path = ROOT) -> Outcome:
+    """Check the bundled scenario on a copy of the tree at ``source`` with ``mutant`` planted, in a subprocess."""
     if mutant.equivalent:
         return Outcome(mutant, EQUIVALENT, detail=mutant.equivalent)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kubeproof-mutant-") as tmp:
-        _tree_copy(mutant, Path(tmp))
+        _tree_copy(mutant, Path(tmp), source)
         command = [sys.executable, "-m", "properties.mutate", "--verdict", "--profile", profile, "--seed", str(seed),
                    *(f"--fault={f}" for f in faults)]
         env = {**os.environ, "PYTHONPATH": tmp, "PYTHONDONTWRITEBYTECODE": "1"}
@@ -201,14 +201,18 @@ def run_one(mutant: Mutant, profile: str, faults: Sequence[str], seed: int = 0) 
 def run_all(mutants: Sequence[Mutant], profile: str, faults: Sequence[str] = (), jobs: int = 1, seed: int = 0,
             progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Every mutant's outcome, in the mutants' order (``jobs`` subprocesses at a time). This is the one place the
-    work is spread: a worker layer can replace the pool without changing the verdicts."""
-    def one(mutant: Mutant) -> Outcome:
-        outcome = run_one(mutant, profile, faults, seed)
-        if progress is not None:
-            progress(outcome)
-        return outcome
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(one, mutants))
+    work is spread: a worker layer can replace the pool without changing the verdicts. The source is copied once,
+    at the start, so that edits made while a long run goes on do not reach the mutants checked later."""
+    with tempfile.TemporaryDirectory(prefix="kubeproof-mutate-source-") as source:
+        _tree_copy(BASELINE, Path(source))
+
+        def one(mutant: Mutant) -> Outcome:
+            outcome = run_one(mutant, profile, faults, seed, Path(source))
+            if progress is not None:
+                progress(outcome)
+            return outcome
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            return list(pool.map(one, mutants))
 
 
 def _verdict(profile: str, faults: Sequence[str], seed: int) -> int:

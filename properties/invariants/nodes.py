@@ -90,3 +90,29 @@ def kubelet_runs_own_pods(state: ClusterState, config: ModelConfig) -> list[str]
                 messages.append(f"node {node} runs pod {pod_runtime.namespace}/{pod_runtime.name}, which is bound "
                                 f"to {pod.node_name or 'no node'}")
     return messages
+
+
+@invariant(
+    "pod-phase-follows-container-exits",
+    "A pod with restartPolicy Never that its kubelet reports finished is Succeeded only if every app container "
+    "exited 0 and Failed only if one did not, judged from the exit codes in the node's runtime, not from the phase "
+    "the kubelet computed (pods it rejected or killed for deletion are left out).",
+    "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-phase",
+    reads=frozenset({"store", "nodes"}),
+)
+def pod_phase_follows_exits(state: ClusterState, config: ModelConfig) -> list[str]:
+    messages = []
+    for node, runtime in sorted(state.nodes.items()):
+        for uid, pod_runtime in sorted(runtime.pods.items()):
+            pod = state.store.get("Pod", pod_runtime.namespace, pod_runtime.name)
+            if pod is None or pod.metadata.uid != uid or pod.spec.restart_policy != "Never" or \
+                    pod.status.phase not in ("Succeeded", "Failed") or pod_runtime.rejected or pod_runtime.killed:
+                continue
+            codes = [c.exit_code for c in pod_runtime.containers]
+            if None in codes:
+                continue
+            expected = "Succeeded" if all(code == 0 for code in codes) else "Failed"
+            if pod.status.phase != expected:
+                messages.append(f"pod {pod.namespace}/{pod.name} is {pod.status.phase} though its containers exited "
+                                f"with {codes} on {node}")
+    return messages

@@ -51,3 +51,16 @@ def test_a_binding_beyond_the_nodes_allocatable_is_reported() -> None:
     nowhere = SchedulePod("test", waiting.name, None)
     assert not _check("scheduled-pods-fit-their-node", state, Transition(nowhere, cluster.step(state, nowhere)),
                       cluster.step(state, nowhere).state, None)
+
+
+def test_a_finished_pods_phase_is_judged_from_its_containers_exit_codes() -> None:
+    state = _settled()
+    debug = state.store.get("Pod", "dev", "debug")
+    assert debug.status.phase == "Succeeded"
+    assert not _check("pod-phase-follows-container-exits", state, None)
+    node = state.nodes[debug.node_name]
+    pod_runtime = node.pod(debug.metadata.uid)
+    crashed = pod_runtime.with_container(attrs.evolve(pod_runtime.containers[0], exit_code=1))
+    broken = attrs.evolve(state, nodes=state.nodes.set(debug.node_name, node.with_pod(crashed)))
+    assert "is Succeeded though its containers exited with [1]" in _check("pod-phase-follows-container-exits",
+                                                                        broken, None)[0]
