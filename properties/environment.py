@@ -1,8 +1,9 @@
 """What else the world does to a cluster during exploration, beyond ``properties.users``' scale/edit/delete: an
 administrator deletes a namespace, edits a quota, a LimitRange, an RBAC binding or a Service's selector; users
 without cluster-admin rights issue the same kubectl commands (and are refused where RBAC grants them nothing); a
-container's readiness probe fails (it recovers by itself: the kubelet offers the success), and a running
-container exits on its own with a chosen code.
+client re-creates a pod that exists or deletes one with a resourceVersion precondition; a container's readiness
+probe fails (it recovers by itself: the kubelet offers the success), and a running container exits on its own with
+a chosen code.
 
 Each is offered with the user's commands, under the same budget, in a fixed order.
 """
@@ -18,13 +19,16 @@ from model.actions import Submit
 from model.apiserver import requests as rq
 from model.auth.identity import ADMIN, user
 from model.kubelet.component import ContainerBecomesUnready, ContainerExit
+from model.objects.meta import ObjectMeta
+from model.objects.pod import PodStatus
 from model.quantity import Quantity, parse_quantity
 from model.state import ClusterState
 
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 """Namespaces the API server refuses to delete (NamespaceLifecycle), not worth the explorer's draws."""
-USERS = (user("alice"), user("bob"))
-"""The example's people: alice edits workloads in ``dev``, bob in ``test``; each is refused elsewhere."""
+USERS = (user("alice"), user("bob"), user("carol", "oncall"))
+"""The example's people: alice edits workloads in ``dev``, bob in ``test``; carol, on call, may only read pods in
+``prod`` (get, list, watch: not delete); each is refused elsewhere."""
 EXIT_CODES = (0, 1)
 EDITED = "track"
 """The label a Service selector edit adds (and the next edit removes)."""
@@ -68,16 +72,37 @@ def _admin_edits(state: ClusterState) -> Iterator[Submit]:
 
 
 def _users_commands(state: ClusterState) -> Iterator[Submit]:
-    """alice and bob scale every ReplicaSet, Deployment and StatefulSet up by one, and delete a pod of each: allowed
-    only in their own namespace."""
+    """alice, bob and carol scale every ReplicaSet, Deployment and StatefulSet up by one, and delete an owned pod of
+    each namespace: allowed only where a binding grants it."""
     for kind in ("Deployment", "ReplicaSet", "StatefulSet"):
         for obj in state.store.list(kind):
             if _live(obj):
                 scaled = attrs.evolve(obj, spec=attrs.evolve(obj.spec, replicas=obj.spec.replicas + 1))
                 yield from (Submit(rq.Update(who, scaled)) for who in USERS)
-    pods = [p for p in state.store.list("Pod") if _live(p) and p.metadata.owner_references]
-    for pod in pods[:1] + [p for p in pods if p.namespace in ("dev", "test")][:1]:
+    first: dict[str, Any] = {}
+    for pod in state.store.list("Pod"):
+        if _live(pod) and pod.metadata.owner_references:
+            first.setdefault(pod.namespace, pod)
+    for pod in first.values():
         yield from (Submit(rq.Delete(who, "Pod", pod.namespace, pod.name)) for who in USERS)
+
+
+def _client_requests(state: ClusterState) -> Iterator[Submit]:
+    """A second ``kubectl create -f`` of a standalone pod that is still there (refused: AlreadyExists), and a
+    client's delete of an owned pod with a resourceVersion precondition (client-go ``DeleteOptions.Preconditions``),
+    once with the version it holds and once with an older read (refused: Conflict)
+    (https://kubernetes.io/docs/reference/using-api/api-concepts/#conflicts)."""
+    for pod in state.store.list("Pod"):
+        if _live(pod) and not pod.metadata.owner_references:
+            meta = ObjectMeta(name=pod.name, namespace=pod.namespace, labels=pod.metadata.labels)
+            spec = attrs.evolve(pod.spec, node_name=None)
+            yield Submit(rq.Create(ADMIN, attrs.evolve(pod, metadata=meta, spec=spec, status=PodStatus())))
+            break
+    pod = next((p for p in state.store.list("Pod") if _live(p) and p.metadata.owner_references), None)
+    if pod is not None:
+        version = int(pod.metadata.resource_version)
+        for held in (version, version - 1):
+            yield Submit(rq.Delete(ADMIN, "Pod", pod.namespace, pod.name, precondition_resource_version=str(held)))
 
 
 def _runtime_events(state: ClusterState) -> Iterator[Any]:
@@ -102,5 +127,6 @@ def environment_actions(state: ClusterState) -> Iterator[Any]:
     """Every further move of the environment, in a fixed order."""
     yield from _admin_edits(state)
     yield from _users_commands(state)
+    yield from _client_requests(state)
     yield from _runtime_events(state)
 

@@ -166,21 +166,21 @@ def _occurrence(source: str, lines: list[str], node: ast.AST, text: str) -> int:
 # --- running --------------------------------------------------------------------------------------------------------
 
 
-def _tree_copy(mutant: Mutant, into: Path) -> None:
+def _tree_copy(mutant: Mutant, into: Path, source: Path = ROOT) -> None:
     for name in COPIED:
-        shutil.copytree(ROOT / name, into / name, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(source / name, into / name, ignore=shutil.ignore_patterns("__pycache__"))
     if mutant is not BASELINE:
         target = into / mutant.file
         target.write_text(apply(mutant, target.read_text()))
 
 
-def run_one(mutant: Mutant, profile: str, faults: Sequence[str], seed: int = 0) -> Outcome:
-    """Check the bundled scenario on a copy of the tree with ``mutant`` planted, in a subprocess."""
+def run_one(mutant: Mutant, profile: str, faults: Sequence[str], seed: int = 0, source: Path = ROOT) -> Outcome:
+    """Check the bundled scenario on a copy of the tree at ``source`` with ``mutant`` planted, in a subprocess."""
     if mutant.equivalent:
         return Outcome(mutant, EQUIVALENT, detail=mutant.equivalent)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kubeproof-mutant-") as tmp:
-        _tree_copy(mutant, Path(tmp))
+        _tree_copy(mutant, Path(tmp), source)
         command = [sys.executable, "-m", "properties.mutate", "--verdict", "--profile", profile, "--seed", str(seed),
                    *(f"--fault={f}" for f in faults)]
         env = {**os.environ, "PYTHONPATH": tmp, "PYTHONDONTWRITEBYTECODE": "1"}
@@ -201,14 +201,18 @@ def run_one(mutant: Mutant, profile: str, faults: Sequence[str], seed: int = 0) 
 def run_all(mutants: Sequence[Mutant], profile: str, faults: Sequence[str] = (), jobs: int = 1, seed: int = 0,
             progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Every mutant's outcome, in the mutants' order (``jobs`` subprocesses at a time). This is the one place the
-    work is spread: a worker layer can replace the pool without changing the verdicts."""
-    def one(mutant: Mutant) -> Outcome:
-        outcome = run_one(mutant, profile, faults, seed)
-        if progress is not None:
-            progress(outcome)
-        return outcome
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(one, mutants))
+    work is spread: a worker layer can replace the pool without changing the verdicts. The source is copied once,
+    at the start, so that edits made while a long run goes on do not reach the mutants checked later."""
+    with tempfile.TemporaryDirectory(prefix="kubeproof-mutate-source-") as source:
+        _tree_copy(BASELINE, Path(source))
+
+        def one(mutant: Mutant) -> Outcome:
+            outcome = run_one(mutant, profile, faults, seed, Path(source))
+            if progress is not None:
+                progress(outcome)
+            return outcome
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            return list(pool.map(one, mutants))
 
 
 def _verdict(profile: str, faults: Sequence[str], seed: int) -> int:
@@ -295,12 +299,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {outcome.mutant.id:40} {outcome.status:10} {outcome.killed_by or ''} ({outcome.seconds:.0f}s)",
                   file=sys.stderr, flush=True)
 
-    baseline = run_one(BASELINE, args.profile, args.fault, args.seed)
+    # the unmutated tree is checked alongside the mutants (first, so with one job before them): a violation there
+    # would make every kill meaningless, and no score is given
+    baseline, *outcomes = run_all([BASELINE, *mutants], args.profile, args.fault, args.jobs, args.seed, shown)
     if baseline.status != SURVIVED:
         print(f"mutate: the unmutated model does not pass the check ({baseline.status}: "
               f"{baseline.killed_by or ''} {baseline.detail}); no score", file=sys.stderr)
         return 1
-    outcomes = run_all(mutants, args.profile, args.fault, args.jobs, args.seed, shown)
     if args.json:
         killed, total = score(outcomes)
         print(json.dumps({"profile": args.profile, "faults": args.fault, "killed": killed, "scored": total,

@@ -347,7 +347,8 @@ def _kept(runtime: NodeRuntime, uid: str, synced: PodRuntime | None) -> PodRunti
     if synced is None:
         return None
     previous = runtime.pod(uid)
-    return attrs.evolve(synced, reported=None if previous is None else previous.reported)
+    return attrs.evolve(synced, reported=None if previous is None else previous.reported,
+                        reported_at=None if previous is None else previous.reported_at)
 
 
 def _apply_sync(state: ClusterState, action: KubeletSyncPod, config: ModelConfig) -> Step:

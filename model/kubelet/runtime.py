@@ -106,6 +106,9 @@ class PodRuntime:
     """Its containers were stopped because the pod is being deleted."""
     reported: Any = None
     """The PodStatus the status manager last sent (None: nothing sent since the kubelet (re)connected)."""
+    reported_at: int | None = None
+    """When it sent it: while the API server's copy differs (the node controller's MarkPodsNotReady), it sends it
+    again once ``model.kubelet.sync.RECONCILE_SECONDS`` have passed."""
 
     def container(self, name: str) -> ContainerRuntime | None:
         return next((c for c in self.init_containers + self.containers if c.name == name), None)

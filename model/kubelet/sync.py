@@ -102,9 +102,16 @@ def _kill(runtime: PodRuntime, now: int) -> PodRuntime:
                         containers=tuple(map(stop, runtime.containers)), killed=True)
 
 
+RECONCILE_SECONDS = 10
+"""The status manager's sync period (status_manager.go ``syncPeriod``)."""
+
+
 def _report(node_name: str, pod: Pod, runtime: PodRuntime, now: int) -> tuple[PodRuntime, tuple[rq.Request, ...]]:
     """The status manager: compute the status from the last one it sent (its own cache, not the possibly
-    lagging informer) and send it only when it differs from both that and what the informer shows. Conditions the
+    lagging informer) and send it when it differs from what the informer shows, unless it is the one last sent
+    less than RECONCILE_SECONDS ago (status_manager.go: ``syncBatch(all)`` on its 10 s ticker re-sends a status
+    whose API copy ``needsReconcile``, which undoes the node controller's MarkPodsNotReady once the node is back;
+    before that, a lagging informer is waited for). Conditions the
     kubelet does not own (DisruptionTarget set by an eviction, preemption or the taint manager, readiness gates)
     come from the pod as the API server has it (status_manager.go ``mergePodStatus``), not from what it sent."""
     base = pod
@@ -113,11 +120,13 @@ def _report(node_name: str, pod: Pod, runtime: PodRuntime, now: int) -> tuple[Po
             c for c in pod.status.conditions if c.type not in KUBELET_CONDITIONS)
         base = attrs.evolve(pod, status=attrs.evolve(runtime.reported, conditions=conditions))
     status = pod_status(base, runtime, now)
-    if status == pod.status or status == runtime.reported:
+    if status == pod.status:
+        return runtime, ()
+    if status == runtime.reported and (runtime.reported_at is None or now < runtime.reported_at + RECONCILE_SECONDS):
         return runtime, ()
     unconditional = attrs.evolve(pod.metadata, resource_version=None)
     request = rq.UpdateStatus(kubelet_identity(node_name), attrs.evolve(pod, metadata=unconditional, status=status))
-    return attrs.evolve(runtime, reported=status), (request,)
+    return attrs.evolve(runtime, reported=status, reported_at=now), (request,)
 
 
 def _final_delete(node_name: str, pod: Pod) -> rq.Request:

@@ -17,6 +17,7 @@ from properties.registry import Property
 PROPERTIES: tuple[Property, ...] = (
     nodes.node_capacity,
     nodes.kubelet_runs_own_pods,
+    nodes.pod_phase_follows_exits,
     services.routes_only_to_ready_pods,
     workloads.job_completions,
     guarantees.job_outcome,

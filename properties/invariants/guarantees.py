@@ -287,7 +287,9 @@ def _rs_total(state: ClusterState, deployment: Any, known: set[str]) -> int:
 @step_property(
     "rollout-within-max-surge",
     "The Deployment controller never raises the ReplicaSets it knows of (those in its informer, and those it writes) "
-    "above spec.replicas + maxSurge in total.",
+    "above spec.replicas + maxSurge in total, for the Deployment as its informer has it (a sync from a cache that "
+    "has not seen a scale-down sizes the ReplicaSets for the replicas it saw, as upstream's does; the next sync "
+    "corrects it).",
     "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#max-surge",
 )
 def rollout_within_surge(before: ClusterState, step: Any, after: ClusterState, config: ModelConfig) -> list[str]:
@@ -303,11 +305,12 @@ def rollout_within_surge(before: ClusterState, step: Any, after: ClusterState, c
                                                                                     deployment.namespace)}
     known |= {r.object.metadata.uid for r in step.result.responses
               if r.ok and getattr(r.object, "kind", None) == "ReplicaSet"}
+    seen = before.informer(action.controller).cache.get("Deployment", *action.key) or deployment
     total, was = _rs_total(after, deployment, known), _rs_total(before, deployment, known)
-    bound = deployment.spec.replicas + _surge(deployment)
+    bound = seen.spec.replicas + _surge(seen)
     if total > was and total > bound:
         return [f"Deployment {deployment.namespace}/{deployment.name} raised its ReplicaSets to {total} replicas "
-                f"(from {was}); replicas {deployment.spec.replicas} with maxSurge {_surge(deployment)} allows {bound}"]
+                f"(from {was}); replicas {seen.spec.replicas} with maxSurge {_surge(seen)} allows {bound}"]
     return []
 
 

@@ -77,7 +77,9 @@ def bound_pods_run(state: ClusterState, config: ModelConfig) -> list[str]:
 
 @liveness(
     "endpoints-converge",
-    "Every Service with a selector ends with Endpoints listing exactly the ready pods it selects.",
+    "Every Service with a selector ends with Endpoints listing exactly the ready pods it selects, and as not ready "
+    "only pods it selects that have not finished (upstream's ShouldPodBeInEndpoints, staging/src/k8s.io/"
+    "endpointslice/utils.go: a terminal pod is never an endpoint).",
     "https://kubernetes.io/docs/concepts/services-networking/service/#endpoints",
 )
 def endpoints_converge(state: ClusterState, config: ModelConfig) -> list[str]:
@@ -89,11 +91,18 @@ def endpoints_converge(state: ClusterState, config: ModelConfig) -> list[str]:
         ready = {p.status.pod_ip for p in state.store.list("Pod", service.namespace)
                  if selector.matches(p.labels) and p.is_ready and p.status.pod_ip
                  and p.metadata.deletion_timestamp is None and not p.is_terminated}
+        unfinished = {p.status.pod_ip for p in state.store.list("Pod", service.namespace)
+                      if selector.matches(p.labels) and p.status.pod_ip and not p.is_terminated}
         endpoints = state.store.get("Endpoints", service.namespace, service.name)
-        listed = set() if endpoints is None else {a.ip for s in endpoints.subsets for a in s.addresses}
+        subsets = () if endpoints is None else endpoints.subsets
+        listed = {a.ip for s in subsets for a in s.addresses}
+        not_ready = {a.ip for s in subsets for a in s.not_ready_addresses}
         if listed != ready:
             messages.append(f"Service {service.namespace}/{service.name} lists {sorted(listed)} but its ready pods "
                             f"are {sorted(ready)}")
+        elif not_ready - unfinished:
+            messages.append(f"Service {service.namespace}/{service.name} lists {sorted(not_ready - unfinished)} as "
+                            "not ready, which no unfinished pod it selects has")
     return messages
 
 

@@ -32,6 +32,7 @@ from model.state import ClusterState
 from model.store import MODIFIED, WatchEvent
 from properties.explore import Transition, check_liveness, converge
 from properties.registry import INVARIANT, LIVENESS, STEP, Property, all_properties, by_name
+from tests.properties.test_blind_spots import crashed_but_succeeded
 
 CONFIG = ModelConfig()
 NODES = """
@@ -577,6 +578,7 @@ CASES: dict[str, tuple[Callable[[], list[str]], tuple[str, ...]]] = {
     "quota-never-exceeded": (quota, ("ResourceQuota shop/pods", "pods used 2", "hard 1")),
     "node-capacity": (node_capacity, ("Node n1", "shop/b")),
     "kubelet-runs-own-pods": (kubelet_runs_own_pods, ("node n1", "shop/a", "bound to n2")),
+    "pod-phase-follows-container-exits": (crashed_but_succeeded, ("dev/debug", "Succeeded", "[1]")),
     "routes-only-to-ready-selected-pods": (routes_only_to_ready_pods,
                                            ("node n1", "shop/web:80", "10.244.0.9", "shop/a", "not ready")),
     "job-succeeded-within-completions": (job_completions, ("Job shop/batch", "3 succeeded", "completions 2")),

@@ -87,7 +87,8 @@ def reference_syncs(state: ClusterState) -> list[KubeletSyncPod]:
                 continue
             if not runtime.reachable:
                 kept = None if result.runtime is None else attrs.evolve(
-                    result.runtime, reported=None if before is None else before.reported)
+                    result.runtime, reported=None if before is None else before.reported,
+                    reported_at=None if before is None else before.reported_at)
                 if kept == before:
                     continue
             shown: Any = pod_obj or before

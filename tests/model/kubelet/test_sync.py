@@ -21,7 +21,7 @@ from model.apiserver import requests as rq
 from model.auth.identity import kubelet_identity
 from model.kubelet.runtime import RUNNING, TERMINATED, WAITING, PodRuntime
 from model.kubelet.status import phase
-from model.kubelet.sync import KILL_EXIT_CODE, new_runtime, progress, sync_pod
+from model.kubelet.sync import KILL_EXIT_CODE, RECONCILE_SECONDS, new_runtime, progress, sync_pod
 from model.objects import Node, Pod
 from tests.model.kubelet.support import container
 
@@ -215,3 +215,20 @@ def test_a_deleted_pod_the_kubelet_does_not_run_is_deleted_at_once() -> None:
     result = sync_pod("n1", deleting, None, NODE, [], 0)
     assert result.runtime is None and isinstance(result.requests[0], rq.Delete)
     assert result.requests[0].grace_period_seconds == 0
+
+
+def test_a_status_the_node_controller_overwrote_is_sent_again_after_the_sync_period() -> None:
+    """status_manager.go syncBatch(all)/needsReconcile: MarkPodsNotReady's Ready=False is undone once the node's
+    kubelet syncs again, but not before RECONCILE_SECONDS (a lagging informer is waited for first)."""
+    pod = make()
+    first = sync_pod("n1", pod, None, NODE, [], 0)
+    sent = first.requests[0].object.status
+    ready = next(c for c in sent.conditions if c.type == "Ready")
+    assert ready.status == "True"
+    marked = attrs.evolve(sent, conditions=tuple(attrs.evolve(c, status="False") if c.type == "Ready" else c
+                                                 for c in sent.conditions))
+    api_copy = attrs.evolve(pod, status=marked)
+    assert sync_pod("n1", api_copy, first.runtime, NODE, [], RECONCILE_SECONDS - 1) is None
+    again = sync_pod("n1", api_copy, first.runtime, NODE, [], RECONCILE_SECONDS)
+    assert [r.object.status for r in again.requests] == [sent]
+    assert sync_pod("n1", attrs.evolve(pod, status=sent), again.runtime, NODE, [], RECONCILE_SECONDS + 1) is None
