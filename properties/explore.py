@@ -241,8 +241,8 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
                         not budget.settled(self.state, scenario.config):
                     names.add(SETTLE)
                 return sorted(names, key=lambda name: (name == "clock", name))
-            names = {c.name for c in cluster.COMPONENTS if c.name not in ("user", "clock") and self._enabled(c.name)}
-            names.add("clock")  # always enabled (its Tick), worked out only when chosen
+            # the clock too: it offers no Tick when a healthy kubelet's node status is due (model.deadlines)
+            names = {c.name for c in cluster.COMPONENTS if c.name != "user" and self._enabled(c.name)}
             if self._user_can_act():
                 names.add("user")
             return sorted(names, key=lambda name: (name == "clock", name))
