@@ -232,7 +232,7 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
 
         def components(self) -> list[str]:
             """The components with an enabled action (the user's commands count for ``user``), in name order with
-            the clock, always enabled, last: an index draw favours the first option (in name order the clock took
+            the clock last: an index draw favours the first option (in name order the clock took
             half of all steps), and shrinking moves towards it. Each component's actions are generated only up to
             the first."""
             if scenario.fault_budget is not None:
