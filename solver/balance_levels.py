@@ -13,11 +13,16 @@ by counting arguments and from above by packing heuristics, with Z3 deciding the
   the volume bound over the reduced capacities, this proves the level of most hetero instances outright (e.g.
   eight 2-core pods on eight nodes of which five have 4 cores: below 50 % a 4-core node takes none of them).
 
-The search: the smallest level no bound refutes (a binary search: the bounds are monotone in the level), then
-vector bin packing heuristics at that level and upwards (:func:`solver.node_types.pack` with the level's
-capacities), then for the levels still open, lowest first, a fresh Z3 solver on the encoding with the level's
-capacities and *fill* constraints (each node carries at least its reduced capacity minus the total slack over
-the least demand). Unsat raises the proven bound to the next distinct level; sat lowers the incumbent.
+It applies when every pod to place is placed (the max-placed stages placed them all; the counting bound
+counts every pod). The search: the smallest level no bound refutes (a binary search: the bounds are monotone
+in the level); vector bin packing heuristics at that level and upwards (:func:`solver.node_types.pack` with the
+level's capacities); then at the lowest open level, the *one-resource relaxation* of the resource with the least
+slack (:meth:`Levels.projection`: Gilmore and Gomory's pattern model, decided by Z3's linear arithmetic), which
+refutes the level or, when satisfiable, fixes how many pods of each request size each node takes while Z3
+places the pods (:func:`_expand`); failing both, Z3 on the whole encoding with the level's capacities and
+*fill* constraints (each node carries at least its reduced capacity minus the total slack over the demand).
+Unsat raises the proven bound to the next distinct level; sat lowers the incumbent to its value. What each
+step measured on the hetero family: ``solver/README.md``.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ that it proves nothing."""
 
 @attrs.frozen
 class NodeType:
-    """Nodes with the same allocatable, staying requests, free capacity in the other resources and allowed
+    """Nodes with the same allocatable cpu and memory, staying requests, free pod slots and allowed
     units; ``reach[r]``: the loads reachable in resource ``r`` as a bitset in units of ``step[r]``."""
 
     nodes: tuple[str, ...]
@@ -164,14 +169,14 @@ class Levels:
                                                                                                strict=True)})
         return SAT, per_node
 
-    def tightest(self, level: int) -> list[int]:
+    def tightest(self, level: int) -> int:
         """The resource with the least slack at ``level`` relative to its demand (the one-resource relaxation
-        of the others, with far more slack, has too many patterns to decide)."""
+        of the others, with far more slack, has too many patterns for Z3 to decide)."""
         def slack(r: int) -> float:
             capacity = sum(len(t.nodes) * self.caps(t, level)[r] for t in self.types)
             return (capacity - self.demand[r]) / self.demand[r] if self.demand[r] else math.inf
 
-        return [min(range(len(self.resources)), key=slack)]
+        return min(range(len(self.resources)), key=slack)
 
     def lowest(self, low: int, high: int) -> int:
         """The smallest level in ``low..high`` no argument refutes (``high`` when all below are refuted)."""
@@ -326,7 +331,7 @@ def _pack(encoding: Encoding, lv: Levels, level: int, seconds: float, rng: rando
 
 
 def _expand(encoding: Encoding, lv: Levels, level: int, r: int, per_node: Mapping[str, Counter],
-            seconds: float) -> list[int] | None:
+            seconds: float, z3_mode: str) -> list[int] | None:
     """A placement within ``level`` that follows a one-resource packing (each node takes the given number of
     pods of each request size in resource ``r``), the rest chosen by Z3; None when there is none in time."""
     resource = lv.resources[r]
@@ -336,7 +341,7 @@ def _expand(encoding: Encoding, lv: Levels, level: int, r: int, per_node: Mappin
             terms = tuple((slots[node], 1) for u, slots in zip(encoding.units, encoding.slots, strict=True)
                           if node in slots and u.requests.get(resource, 0) == size)
             constraints += _linear(terms, "<=", wanted[size]) + _linear(terms, ">=", wanted[size])
-    backend = Z3Backend(encoding)
+    backend = Z3Backend(encoding, z3_mode)
     backend.add(constraints)
     return backend.values() if backend.check([], seconds) == SAT else None
 
@@ -363,16 +368,13 @@ def minimise(encoding: Encoding, stage: Stage, placed: Mapping[int, int], incumb
         level = lv.next_level(level, best)
     while lower < best and time.monotonic() < deadline:
         checks += 1
-        verdict = None
-        for r in lv.tightest(lower):  # the one-resource relaxation: refutes the level, or guides a placement
-            share = PROJECTION_SHARE * (deadline - time.monotonic())
-            verdict, per_node = lv.projection(lower, r, share)
-            if verdict == UNSAT:
-                break
-            if per_node is not None and (found := _expand(encoding, lv, lower, r, per_node, share)) is not None:
-                values, best = found, stage.evaluate(found)
-                break
-        else:
+        r = lv.tightest(lower)  # its one-resource relaxation refutes the level, or guides a placement
+        share = PROJECTION_SHARE * (deadline - time.monotonic())
+        verdict, per_node = lv.projection(lower, r, share)
+        found = None if per_node is None else _expand(encoding, lv, lower, r, per_node, share, z3_mode)
+        if found is not None:
+            values, best = found, stage.evaluate(found)
+        elif verdict != UNSAT:
             backend = Z3Backend(encoding, z3_mode)
             backend.add(level_constraints(encoding, lv, lower))
             verdict = backend.check([], deadline - time.monotonic())
