@@ -87,9 +87,12 @@ def check(scenario: Scenario, properties: Sequence[Property], profile: Profile, 
     chunks = plan(scenario, properties, profile, seed)
     mapped = map_ordered(search, chunks, workers, until=lambda r: r.violation is not None, deadline=deadline,
                          progress=progress, counts=_counts)
-    results = [r for r in mapped.results if r is not None]
-    complete = mapped.stopped is None and all(r is not None and r.complete for r in mapped.results)
     found = next((i for i, r in enumerate(mapped.results) if r is not None and r.violation is not None), None)
+    # Chunks after the first violating one count for nothing, even those another worker finished before it was
+    # cancelled: otherwise the counts would depend on the worker count.
+    counted = mapped.results if found is None else mapped.results[:found + 1]
+    results = [r for r in counted if r is not None]
+    complete = mapped.stopped is None and all(r is not None and r.complete for r in counted)
     violation = None if found is None else mapped.results[found].violation
     examples, steps = sum(r.examples for r in results), sum(r.steps for r in results)
     if not complete:  # stopped chunks may not have handed back their counts: what they reported counts instead
