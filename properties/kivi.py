@@ -8,6 +8,8 @@ C1 (HPA replica oscillation) is decided *held*: Kivi's HPA (``kivi/templates/hpa
 scale-down stabilisation window nor unready/missing pods, and its checker (``checkOscillationReplicaNum``) calls
 replicas going from max back down by 3 an oscillation even when the load it scheduled itself dropped (its
 ``loadChange`` is never set); under the upstream HPA the replicas follow that drop once and stay (:func:`load_drop`).
+``c1-*/two-hpas.yaml`` puts a second HPA (on memory) on the same Deployment: upstream's HPAs then refuse to act
+(AmbiguousSelector) rather than fight, and the case holds; without that check the two cycle for ever.
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ def load_drop(scenario: Scenario, intents: tuple) -> list[int]:
 
 
 def decide(name: str, manifests: str, seed: int = 0) -> Decision:
-    """Case ``name`` (``c1`` ... ``c8``) on its ``violated`` or ``holds`` manifests."""
+    """Case ``name`` (``c1`` ... ``c8``) on its ``violated`` or ``holds`` manifests (C1 also ``two-hpas``)."""
     if name == "c1" and manifests == "violated":
         return _sequence(name, manifests, load_drop)
     if name == "c2":

@@ -33,6 +33,30 @@ def test_c1_twin_without_the_drop_stays_at_max() -> None:
     assert kivi.decide("c1", "holds") == kivi.Decision(None)
 
 
+def test_c1_two_hpas_on_one_deployment_refuse_to_act_rather_than_fight() -> None:
+    """horizontal.go validateAndParseSelector: pods that several HPAs select make each HPA's ScalingActive False
+    (AmbiguousSelector), so app keeps its replica count and nothing cycles."""
+    scenario, _ = kivi.case("c1", "two-hpas")
+    state = scenario.initial()
+    for name in ("app", "app-memory"):
+        active = next(c for c in state.store.get("HorizontalPodAutoscaler", "prod", name).status.conditions
+                      if c["type"] == "ScalingActive")
+        assert (active["status"], active["reason"]) == ("False", "AmbiguousSelector")
+        assert "controlled by multiple HPAs: [prod/app prod/app-memory]" in active["message"]
+    assert state.store.get("Deployment", "prod", "app").spec.replicas == 1
+    assert kivi.decide("c1", "two-hpas") == kivi.Decision(None)
+
+
+@pytest.mark.skipif(not os.environ.get("KUBEPROOF_SLOW"), reason="10 CPU s of fair execution (the default run's "
+                    "budget): KUBEPROOF_SLOW=1 runs it")
+def test_c1_two_hpas_without_the_ambiguity_check_fight_for_ever(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model broken on purpose (an HPA controller without the AmbiguousSelector check, as before upstream added
+    it): the CPU HPA scales app up, the memory HPA (idle memory) back down, and NoOscillation sees the loop."""
+    from model.controllers import hpa
+    monkeypatch.setattr(hpa._Sync, "_selecting_hpas", lambda self, pods, selector: [self.hpa.name])
+    assert kivi.decide("c1", "two-hpas").violated == "app-does-not-flap"
+
+
 def test_c2_a_reapplied_manifest_takes_replicas_below_the_hpa_minimum() -> None:
     decision = kivi.decide("c2", "violated")
     assert decision.violated == "app-keeps-hpa-minimum"
