@@ -59,6 +59,8 @@ class HPAMemory:
     recommendations: tuple[norm.Recommendation, ...] = ()
     up: tuple[norm.ScaleEvent, ...] = ()
     down: tuple[norm.ScaleEvent, ...] = ()
+    selector: Selector | None = None
+    """The target's selector at the last sync that computed metrics (upstream's ``hpaSelectors`` entry)."""
 
 
 def _memory(memory: FrozenDict, key: base.Key) -> HPAMemory:
@@ -192,6 +194,8 @@ class _Sync(base.Sync):
         elif current < minimum:
             desired = minimum
         else:
+            if not target_selector(target).empty():  # validateAndParseSelector's PutSelector
+                kept = attrs.evolve(kept, selector=target_selector(target))
             computed, conditions, statuses = yield from self._from_metrics(target, current, conditions)
             if computed is None:
                 status = attrs.evolve(status, conditions=conditions, current_replicas=current,
@@ -253,6 +257,12 @@ class _Sync(base.Sync):
                                        "the HPA target's scale is missing a selector", self.now)
             return None, conditions, ()
         pods = [p for p in self.cache.list("Pod", self.hpa.namespace) if selector.matches(p.labels)]
+        selecting = self._selecting_hpas(pods, selector)
+        if len(selecting) > 1:
+            message = (f"pods by selector {selector} are controlled by multiple HPAs: "
+                       f"[{' '.join(f'{self.hpa.namespace}/{n}' for n in selecting)}]")
+            return None, set_condition(conditions, "ScalingActive", "False", "AmbiguousSelector", message,
+                                       self.now), ()
         listed = yield (rq.List(_USER, "PodMetrics", self.hpa.namespace),)
         items = listed[0].object if listed[0].ok else ()
         best: Proposal | None = None
@@ -279,6 +289,15 @@ class _Sync(base.Sync):
                                    f"the HPA was able to successfully calculate a replica count from {best.name}",
                                    self.now)
         return best.replicas, conditions, statuses
+
+    def _selecting_hpas(self, pods: list[Any], selector: Selector) -> list[str]:
+        """``hpasControllingPodsUnderSelector`` (horizontal.go ``validateAndParseSelector``): the HPAs of the
+        namespace whose selector as each last synced it (upstream's ``hpaSelectors``: this controller's memory) matches
+        one of ``pods``, by name; this HPA with ``selector``, just parsed."""
+        known = {k: m.selector for k, m in self.ctx.memory.get(_MEMORY, FrozenDict()).items()
+                 if k[0] == self.hpa.namespace and k != self.key and m.selector is not None}
+        known[self.key] = selector
+        return sorted(k[1] for k, chosen in known.items() if any(chosen.matches(p.labels) for p in pods))
 
     def _write(self, original: Any, status: Any) -> base.Program:
         """``updateStatusIfNeeded``: write the status only when it changed."""

@@ -249,3 +249,25 @@ def test_breaking_the_bounds_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
             actions = [a for a in cluster.enabled(state) if not isinstance(a, QUIET)]
             action = actions[0] if actions else Tick(1)
             state, _ = execute(state, [action], CONFIG, by_name(["hpa-replicas-within-bounds"]))
+
+
+def test_two_hpas_selecting_the_same_pods_are_ambiguous_until_one_goes() -> None:
+    """horizontal.go validateAndParseSelector / hpasControllingPodsUnderSelector: pods that two HPAs select make both
+    ScalingActive False (AmbiguousSelector) and neither scales; once one is deleted (deleteHPA forgets its selector)
+    the other scales again."""
+    second = _hpa(maximum=10)
+    second["metadata"]["name"] = "web-2"
+    state = _start(_web(2), _hpa(maximum=10), second)
+    state = _run(_set_load(state, "cpu", load.REQUEST), 31)
+    assert _replicas(state) == 2
+    for name in ("web", "web-2"):
+        active = next(c for c in state.store.get("HorizontalPodAutoscaler", NS, name).status.conditions
+                      if c["type"] == "ScalingActive")
+        assert (active["status"], active["reason"]) == ("False", "AmbiguousSelector")
+        assert active["message"] == ("pods by selector app=web are controlled by multiple HPAs: "
+                                     "[default/web default/web-2]")
+    state, deleted, _ = submit(state, rq.Delete(ADMIN, "HorizontalPodAutoscaler", NS, "web-2"))
+    assert deleted.ok
+    state = _run(state, 31)
+    assert _replicas(state) == 4
+    assert _conditions(state)["ScalingActive"] == ("True", "ValidMetricFound")
