@@ -490,8 +490,8 @@ def _desired(state: ClusterState, target: Target) -> bool:
 
 def _reached_at(state: ClusterState, target: Target) -> int:
     """When the target last reached its desired state: its last pod's Ready time, plus ``minReadySeconds``."""
-    owner = _owner(state, target)
-    min_ready = getattr(owner.spec, "min_ready_seconds", 0) or 0
+    owner = _owner(state, target)  # None once a user deleted it (which :func:`_desired` counts as reached)
+    min_ready = (getattr(owner.spec, "min_ready_seconds", 0) or 0) if owner is not None else 0
     times = [c.last_transition_time for p in _available_pods(state, target)
              if (c := p.status.condition("Ready")) is not None and isinstance(c.last_transition_time, int)]
     return max(times, default=0) + (min_ready + 1 if min_ready else 0)

@@ -214,6 +214,17 @@ def test_converges_misses_30s_with_min_ready_seconds_60_and_makes_it_without() -
             check_liveness(final, scenario.config, properties, transitions, state.time)
 
 
+def test_converges_counts_a_deleted_target_as_reached() -> None:
+    """The user may delete the Deployment (the explorer's one kubectl command): it has no desired state left to
+    miss, and judging the intent there must not fail on the missing object."""
+    scenario, properties = _case("converges", "holds")
+    state = scenario.initial()
+    gone = attrs.evolve(state, store=attrs.evolve(state.store, objects=state.store.objects.remove(
+        ("Deployment", "prod", "web"))))
+    (converges,) = properties
+    assert converges.check(gone, scenario.config, state.time) == []
+
+
 def test_no_oscillation_finds_the_daemon_set_fighting_the_taint_eviction_controller_and_holds_faithfully() -> None:
     """The check follows fair execution on from the state it is given (here the start; a run hands it the state its
     convergence reached)."""
