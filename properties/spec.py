@@ -503,6 +503,8 @@ def _converges(intent: Intent) -> Property:
     target, within = intent.target, intent.param("withinSeconds")
 
     def check(state: ClusterState, config: Any, since: int | None = None) -> list[str]:
+        if _owner(state, target) is None:
+            return []  # deleted meanwhile (e.g. with its namespace): nothing left to converge
         if not _desired(state, target):
             return [f"{target} did not reach its desired state once users and faults stopped "
                     f"({len(_available_pods(state, target))} available of {_owner(state, target).spec.replicas})"]
@@ -582,12 +584,23 @@ def module_property(module: str, name: str) -> Property:
     return next(p for p in module_properties(module) if p.name == name)
 
 
+def _budgets_of(manifests: Any) -> list[Any]:
+    """The PodDisruptionBudgets among a trace's manifests (a malformed one is left to the trace's own validation,
+    ``properties.trace.replay``, which names its file and field)."""
+    if not isinstance(manifests, list):
+        return []
+    try:
+        return [from_dict(m) for m in manifests if isinstance(m, dict) and m.get("kind") == BUDGET]
+    except ManifestError:
+        return []
+
+
 def replay_properties(trace: dict, builtin: Sequence[Property]) -> tuple[Property, ...]:
     """What a saved trace was checked against: the built-in properties (unless it ran only intents), its spec's
     intents and its properties module's."""
     initial = trace.get("initial", {})
     chosen = () if initial.get("onlyIntents") else tuple(builtin)
-    chosen += tuple(build_intent(i) for i in budget_intents([from_dict(m) for m in initial.get("manifests", ())]))
+    chosen += tuple(build_intent(i) for i in budget_intents(_budgets_of(initial.get("manifests"))))
     if initial.get("spec") is not None:
         chosen += compile_intents(parse_spec(initial["spec"], "trace initial.spec"))
     if initial.get("propertiesModule"):
