@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
+from unittest import mock
 
 import attrs
 import pytest
 
 from model import cluster
 from model.actions import Submit, SubmitPending, Tick
+from model.apiserver import eviction
 from model.apiserver import requests as rq
 from model.auth.identity import ADMIN, kubelet_identity, user
 from model.component import Step
@@ -33,6 +35,8 @@ from model.store import MODIFIED, WatchEvent
 from properties.explore import Transition, check_liveness, converge
 from properties.registry import INVARIANT, LIVENESS, STEP, Property, all_properties, by_name
 from tests.properties.test_blind_spots import crashed_but_succeeded
+from tests.properties.test_disruption_properties import evict_two
+from tests.properties.test_disruption_properties import synced as synced_budget
 
 CONFIG = ModelConfig()
 NODES = """
@@ -574,6 +578,18 @@ def quota_released() -> list[str]:
     return check(rewrite(state_of(*pods), quota("2")), CONFIG)
 
 
+def eviction_over_budget() -> list[str]:
+    """The second of two evictions under a budget of maxUnavailable 1, the subresource ignoring budgets."""
+    with mock.patch.object(eviction, "_refusal", lambda pdb: None):
+        return evict_two(synced_budget())[1][1]
+
+
+def eviction_refused_within_budget() -> list[str]:
+    """The first of two evictions under a budget of maxUnavailable 1, the subresource refusing everything."""
+    with mock.patch.object(eviction, "_refusal", lambda pdb: rq.too_many_requests(eviction.VIOLATES)):
+        return evict_two(synced_budget())[0][2]
+
+
 CASES: dict[str, tuple[Callable[[], list[str]], tuple[str, ...]]] = {
     "quota-never-exceeded": (quota, ("ResourceQuota shop/pods", "pods used 2", "hard 1")),
     "node-capacity": (node_capacity, ("Node n1", "shop/b")),
@@ -619,6 +635,10 @@ CASES: dict[str, tuple[Callable[[], list[str]], tuple[str, ...]]] = {
     "controllers-adopt-only-selected-pods": (adopt_only_selected, ("ReplicaSet shop/cart", "stray")),
     "jobs-end-complete-without-failures": (jobs_complete, ("Job shop/batch", "BackoffLimitExceeded")),
     "quota-releases-terminal-pods": (quota_released, ("ResourceQuota shop/pods", "pods used 2", "use 1")),
+    "evictions-within-budget": (eviction_over_budget, ("pod default/web-", "PodDisruptionBudget web",
+                                                       "requires 2: 1 left")),
+    "eviction-refusals-justified": (eviction_refused_within_budget, ("pod default/web-", "PodDisruptionBudget web",
+                                                                     "3 healthy pod(s) and requires 2")),
 }
 
 
