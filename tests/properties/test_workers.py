@@ -18,7 +18,9 @@ from properties.workers import Context, Workers, map_ordered
 
 DEPLOYMENT = variant("deployment-ignores-max-unavailable")
 TINY = Profile("tiny", 3 * CHUNK_RUNS, 30)
-"""Three chunks of short runs: the variant's violation is found in the second chunk with seed 3."""
+"""Three chunks of short runs: the variant's violation is found with :data:`SEED` (not with seeds 2, 3 or 6, since
+the environment's richer moves of issue 17 joined the runs)."""
+SEED = 1
 
 
 def square_slowly(item: int, context: Context) -> int:
@@ -66,9 +68,9 @@ def test_chunks_have_fixed_sizes_and_unrelated_seeds() -> None:
 
 def _outcome(workers: Workers) -> tuple:
     scenario, properties = DEPLOYMENT.scenario(), by_name([DEPLOYMENT.property])
-    result = check(scenario, properties, TINY, 3, workers)
+    result = check(scenario, properties, TINY, SEED, workers)
     assert result.violation is not None and result.complete
-    return result.examples, result.steps, json.dumps(trace.to_json(result.violation, scenario, 3, DEPLOYMENT.name),
+    return result.examples, result.steps, json.dumps(trace.to_json(result.violation, scenario, SEED, DEPLOYMENT.name),
                                                      sort_keys=True)
 
 
