@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape, quoteattr
 from kubeproof import bench_workers, intents_bench, intents_cli
 from kubeproof.arguments import loading, positive_int, without_dangling_owners, writable_dir, writable_file
 from kubeproof.progress import Progress
-from kubeproof.render import table
+from kubeproof.render import table, write_report
 from model import manifests
 from model.config import FAULTS, ModelConfig
 from model.config import VARIANTS as MODEL_VARIANTS
@@ -433,10 +433,7 @@ def _bench_report(args: argparse.Namespace, report: dict[str, Any]) -> int:
     if "incomplete" in report:
         markdown += f"\n{report['incomplete']}\n"
     else:
-        directory = Path(args.output_dir)
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / "exploration.md").write_text(markdown)
-        (directory / "exploration.json").write_text(json.dumps(report, indent=1) + "\n")
+        write_report(Path(args.output_dir), "exploration", markdown, report)
     print(json.dumps(report, indent=1) if args.json else markdown)
     return interrupts.exit_code() or EXIT_OK
 

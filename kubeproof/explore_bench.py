@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from kubeproof.render import write_report
 from model import manifests
 from model.examples import DIRECTORY as EXAMPLES
 from model.manifests import load_text
@@ -201,8 +202,6 @@ def run(output_dir: str, note: Callable[[str], None], seconds: float = 10.0) -> 
     report["loops"] = _loops(seconds)
     note("intents")
     report["intents"] = _intents(TARGETS["loop_seconds"])
-    directory.mkdir(parents=True, exist_ok=True)
     markdown = _markdown(report)
-    (directory / "explore.md").write_text(markdown)
-    (directory / "explore.json").write_text(json.dumps(report, indent=1) + "\n")
+    write_report(directory, "explore", markdown, report)
     return markdown

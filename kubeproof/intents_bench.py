@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from kubeproof.render import write_report
 from model.examples.intents import DIRECTORY
 from model.manifests import load
 from properties.check import PROFILES, run
@@ -90,10 +91,7 @@ def markdown(rows: list[dict[str, Any]], seed: int) -> str:
 
 def cmd_bench_intents(args: argparse.Namespace, note: Any) -> int:
     rows = measure(args.seed, note)
-    directory = Path(args.output_dir)
-    directory.mkdir(parents=True, exist_ok=True)
     text = markdown(rows, args.seed)
-    (directory / "intents.md").write_text(text)
-    (directory / "intents.json").write_text(json.dumps(rows, indent=1) + "\n")
+    write_report(Path(args.output_dir), "intents", text, rows)
     print(json.dumps(rows, indent=1) if args.json else text)
     return 0

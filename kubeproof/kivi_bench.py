@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kubeproof.render import write_report
 from properties import kivi
 
 
@@ -60,10 +61,7 @@ def markdown(rows: list[dict[str, Any]], seed: int) -> str:
 
 def cmd_bench_kivi(args: argparse.Namespace, note: Any) -> int:
     rows = measure(args.seed, note)
-    directory = Path(args.output_dir)
-    directory.mkdir(parents=True, exist_ok=True)
     text = markdown(rows, args.seed)
-    (directory / "kivi.md").write_text(text)
-    (directory / "kivi.json").write_text(json.dumps(rows, indent=1) + "\n")
+    write_report(Path(args.output_dir), "kivi", text, rows)
     print(json.dumps(rows, indent=1) if args.json else text)
     return 0

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
+
+
+def write_report(directory: Path, name: str, markdown: str, data: object) -> None:
+    """A benchmark's report: ``name``.md (for people) and ``name``.json (for tools) in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{name}.md").write_text(markdown)
+    (directory / f"{name}.json").write_text(json.dumps(data, indent=1) + "\n")
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
