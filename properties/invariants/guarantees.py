@@ -164,6 +164,19 @@ def _set_pods(cache: Any, sts: Any) -> dict[int, Any]:
             if _owned_by(p, sts.metadata.uid) and (k := _ordinal(sts, p)) is not None}
 
 
+def _ordered_ready_sync(before: ClusterState, step: Any) -> tuple[Any, dict[int, Any]] | None:
+    """For a StatefulSet controller sync of an OrderedReady StatefulSet: the StatefulSet and its pods by ordinal, as
+    the controller's informer had them (else None)."""
+    action = step.action
+    if not isinstance(action, Reconcile) or action.controller != "statefulset-controller":
+        return None
+    cache = before.informer(action.controller).cache
+    sts = cache.get("StatefulSet", *action.key)
+    if sts is None or sts.spec.pod_management_policy != "OrderedReady":
+        return None
+    return sts, _set_pods(cache, sts)
+
+
 @step_property(
     "statefulset-ordered-startup",
     "Under OrderedReady, the StatefulSet controller creates pod k only when pods 0..k-1 are Running and Ready (as "
@@ -172,14 +185,10 @@ def _set_pods(cache: Any, sts: Any) -> dict[int, Any]:
 )
 def statefulset_ordered_startup(before: ClusterState, step: Any, after: ClusterState,
                                 config: ModelConfig) -> list[str]:
-    action = step.action
-    if not isinstance(action, Reconcile) or action.controller != "statefulset-controller":
+    seen = _ordered_ready_sync(before, step)
+    if seen is None:
         return []
-    cache = before.informer(action.controller).cache
-    sts = cache.get("StatefulSet", *action.key)
-    if sts is None or sts.spec.pod_management_policy != "OrderedReady":
-        return []
-    pods = _set_pods(cache, sts)
+    sts, pods = seen
     messages = []
     for request, _ in _accepted(step):
         if not isinstance(request, rq.Create) or request.object.kind != "Pod":
@@ -200,14 +209,10 @@ def statefulset_ordered_startup(before: ClusterState, step: Any, after: ClusterS
 )
 def statefulset_ordered_termination(before: ClusterState, step: Any, after: ClusterState,
                                     config: ModelConfig) -> list[str]:
-    action = step.action
-    if not isinstance(action, Reconcile) or action.controller != "statefulset-controller":
+    seen = _ordered_ready_sync(before, step)
+    if seen is None:
         return []
-    cache = before.informer(action.controller).cache
-    sts = cache.get("StatefulSet", *action.key)
-    if sts is None or sts.spec.pod_management_policy != "OrderedReady":
-        return []
-    pods = _set_pods(cache, sts)
+    sts, pods = seen
     messages = []
     for request, _ in _accepted(step):
         if not isinstance(request, rq.Delete) or request.kind != "Pod" or request.namespace != sts.namespace:
