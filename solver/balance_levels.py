@@ -22,13 +22,16 @@ by counting arguments and from above by packing heuristics, with Z3 deciding the
   wastes more cpu than it has slack.
 
 It applies when every pod to place is placed (the max-placed stages placed them all; the counting bound
-counts every pod). The search: the smallest level no bound refutes (a binary search: the bounds are monotone
-in the level); vector bin packing heuristics at that level and upwards (:func:`solver.node_types.pack` with the
-level's capacities); then at the lowest open level, the *one-resource relaxation* of the resource with the least
-slack (:meth:`Levels.projection`: Gilmore and Gomory's pattern model, decided by Z3's linear arithmetic), which
-refutes the level or, when satisfiable, fixes how many pods of each request size each node takes while Z3
-places the pods (:func:`_expand`); failing both, Z3 on the whole encoding with the level's capacities and
-*fill* constraints (each node carries at least its reduced capacity minus the total slack over the demand).
+counts every pod). The search: the smallest level no bound refutes (a binary search: a level that cannot be
+met refutes every level below it, whose capacities are no larger); vector bin packing heuristics at that level
+and upwards (:func:`solver.node_types.pack` with the level's capacities); then at the lowest open level, Z3 on
+the whole encoding with the level's capacities and *fill* constraints (each node carries at least its reduced
+capacity minus the total slack over the demand) in unary mode (Z3's SAT core with native pseudo-Boolean
+constraints, see :class:`~solver.search.Z3Backend`) for a share of the time; when that is undecided, the
+*one-resource relaxation* of the resource with the least slack (:meth:`Levels.projection`: Gilmore and Gomory's
+pattern model, decided by Z3's linear arithmetic), which refutes the level or, when satisfiable, fixes how many
+pods of each request size each node takes while Z3 places the pods (:func:`_expand`); failing both, Z3 on the
+whole level again in the chosen mode (hybrid by default) for the rest of the time.
 Unsat raises the proven bound to the next distinct level; sat lowers the incumbent to its value. What each
 step measured on the hetero family: ``solver/README.md``.
 """
@@ -60,6 +63,9 @@ PACK_NOISE = 0.3
 PROJECTION_SHARE = 0.5
 """The share of the time left for the one-resource relaxation at a level, and again for the placement it
 guides, before Z3 decides the level on the whole encoding."""
+UNARY_SHARE = 0.3
+"""The share of the time left for Z3 in unary mode (its SAT core with native pseudo-Boolean constraints) on the
+whole encoding at a level, before the one-resource relaxation."""
 MAX_PATTERNS = 3000
 VISITS_PER_PATTERN = 20
 """Packing patterns enumerated per one-resource relaxation (and steps of the enumeration per pattern); beyond
@@ -413,9 +419,18 @@ def minimise(encoding: Encoding, stage: Stage, placed: Mapping[int, int], incumb
         level = lv.next_level(level, best)
     while lower < best and time.monotonic() < deadline:
         checks += 1
-        r = lv.tightest(lower)  # its one-resource relaxation refutes the level, or guides a placement
-        share = PROJECTION_SHARE * (deadline - time.monotonic())
-        verdict, per_node = lv.projection(lower, r, share)
+        backend = Z3Backend(encoding, "unary")  # first Z3's SAT core on the whole level, for a share of the time
+        backend.add(level_constraints(encoding, lv, lower))
+        verdict = backend.check([], UNARY_SHARE * (deadline - time.monotonic()))
+        if verdict == SAT:
+            values = backend.values()
+            best = stage.evaluate(values)
+            continue
+        per_node = None
+        if verdict == UNKNOWN:  # the one-resource relaxation of the tightest resource refutes the level, or guides
+            r = lv.tightest(lower)
+            share = PROJECTION_SHARE * (deadline - time.monotonic())
+            verdict, per_node = lv.projection(lower, r, share)
         found = None if per_node is None else _expand(encoding, lv, lower, r, per_node, share, z3_mode)
         if found is not None:
             values, best = found, stage.evaluate(found)
