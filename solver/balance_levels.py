@@ -63,7 +63,7 @@ PACK_NOISE = 0.3
 PROJECTION_SHARE = 0.5
 """The share of the time left for the one-resource relaxation at a level, and again for the placement it
 guides, before Z3 decides the level on the whole encoding."""
-UNARY_SHARE = 0.3
+UNARY_SHARE = 0.1
 """The share of the time left for Z3 in unary mode (its SAT core with native pseudo-Boolean constraints) on the
 whole encoding at a level, before the one-resource relaxation."""
 MAX_PATTERNS = 3000
