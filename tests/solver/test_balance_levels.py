@@ -7,7 +7,7 @@ from hypothesis import assume, given, settings
 from solver import balance_levels, objectives
 from solver.api import Options, schedule
 from solver.encoding import encode
-from solver.families import container, deployment
+from solver.families import container, deployment, hetero
 from solver.instance import build
 from tests.solver.helpers import node
 from tests.solver.test_hetero_optimum import exhaustive, instances
@@ -83,3 +83,16 @@ def test_a_node_that_allows_no_pod_of_a_size_wastes_only_what_the_others_leave()
     lv = balance_levels.levels(encoding, {0: 6})
     # at 50 %: 700m + 300m on each labelled node, two 300m pods on n2 (its 400m of waste is the slack)
     assert not lv.refuted(500) and lv.refuted(499)
+
+
+def test_a_capacity_is_lowered_to_the_largest_load_whose_least_companion_load_fits():
+    workload = hetero(50, 20, 4)
+    encoding = encode(build(workload.cluster, workload.to_place, "admission"))
+    lv = balance_levels.levels(encoding, {0: 50})
+    small = next(t for t in lv.types if t.allocatable == (4000, 16 * 2 ** 30))
+    # at 20.4 %: 816m -> 800m of cpu and 3.26Gi -> 3.25Gi (26 x 128Mi) reachable, but every subset of the pods
+    # with 3.25Gi requests at least 950m of cpu; 3.125Gi is the most that fits with 800m
+    assert small.least[1][26] * 50 == 950 and small.least[1][25] * 50 <= 800
+    assert lv.caps(small, 204) == (800, 25 * 2 ** 27)
+    # the counting and waste arguments alone stop at 20.4 %; with the lowered capacities at 21.1 % (optimum 21.9)
+    assert lv.lowest(204, 1000) == 211
