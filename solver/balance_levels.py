@@ -27,8 +27,10 @@ by counting arguments and from above by packing heuristics, with Z3 deciding the
 
 It applies when every pod to place is placed (the max-placed stages placed them all; the counting bound
 counts every pod). The search: the smallest level no bound refutes (a binary search: a level that cannot be
-met refutes every level below it, whose capacities are no larger); vector bin packing heuristics at that level
-and upwards (:func:`solver.node_types.pack` with the level's capacities); then at the lowest open level, Z3 on
+met refutes every level below it, whose capacities are no larger); vector bin packing heuristics
+(:func:`solver.node_types.pack` with the level's capacities) at that level (half a second) and upwards (exact
+passes), then with noisy passes too (half a second a level) halving the gap to the incumbent; then at the
+lowest open level, Z3 on
 the whole encoding with the level's capacities and *fill* constraints (each node carries at least its reduced
 capacity minus the total slack over the demand) in unary mode (Z3's SAT core with native pseudo-Boolean
 constraints, see :class:`~solver.search.Z3Backend`) for a share of the time; when that is undecided, the
@@ -62,7 +64,7 @@ MAX_BITS = 1 << 16
 """Reachable loads are tracked as bitsets in units of the requests' GCD up to this many bits; above that the
 capacity is not reduced."""
 PACK_SECONDS = 0.5
-"""The packing heuristics' time at each level."""
+"""The packing heuristics' time at each level they try."""
 PACK_NOISE = 0.3
 PROJECTION_SHARE = 0.5
 """The share of the time left for the one-resource relaxation at a level, and again for the placement it
@@ -457,13 +459,22 @@ def minimise(encoding: Encoding, stage: Stage, placed: Mapping[int, int], incumb
     rng = random.Random(0)
     checks = 0
     level = lower
-    while level < best and time.monotonic() < deadline:  # the heuristics, lowest level first
+    while level < best and time.monotonic() < deadline:  # the heuristics' exact passes, lowest level first
         found = _pack(encoding, lv, level, min(PACK_SECONDS, deadline - time.monotonic()) if level == lower else 0,
                       rng)
         if found is not None:
             values, best = found, stage.evaluate(found)
             break
         level = lv.next_level(level, best)
+    low, high = lv.next_level(lower, best), best
+    while low < high and time.monotonic() < deadline:  # then noisy passes too, halving the gap to the incumbent
+        level = (low + high) // 2
+        found = _pack(encoding, lv, level, min(PACK_SECONDS, deadline - time.monotonic()), rng)
+        if found is not None:
+            values, best = found, stage.evaluate(found)
+            high = best
+        else:
+            low = lv.next_level(level, high)
     while lower < best and time.monotonic() < deadline:
         checks += 1
         backend = Z3Backend(encoding, "unary")  # first Z3's SAT core on the whole level, for a share of the time
