@@ -19,7 +19,7 @@ from model.auth.bootstrap import bootstrap_policy
 from model.auth.identity import ADMIN, UserInfo
 from model.config import DEFAULT_CONFIG, ModelConfig
 from model.frozendict import FrozenDict
-from model.informers import Informer, pending, position
+from model.informers import Informer, owed, pending, position
 from model.objects import Namespace, ObjectMeta, Pod
 from model.store import Store, WatchEvent
 
@@ -179,8 +179,9 @@ def behind(state: ClusterState, name: str) -> bool:
 def lagging(state: ClusterState) -> tuple[str, ...]:
     """Connected watches with events still to deliver: a component's own informer by name, a process's shared
     informers by the process's name (see :func:`members`)."""
+    newest = owed(state.informers, state.events)
     names = {informer.shared or name for name, informer in state.informers.items()
-             if connected(state, informer) and pending(informer, state.events)}
+             if newest[name] is not None and connected(state, informer)}
     return tuple(sorted(names))
 
 

@@ -19,7 +19,7 @@ import attrs
 
 from model.apiserver import requests as rq
 from model.auth.identity import kubelet_identity
-from model.component import Step
+from model.component import Step, by_inputs
 from model.config import ModelConfig
 from model.frozendict import FrozenDict
 from model.informers import Informer
@@ -248,6 +248,20 @@ def enabled(state: ClusterState, config: ModelConfig) -> Iterator[Any]:
             yield from _node_actions(state, node, runtime, config)
         else:
             yield RecoverNode(node)
+
+
+def inputs(state: ClusterState) -> tuple[tuple, int]:
+    """What :func:`enabled` reads: every node's runtime and its kubelet's informer, the time, and the store only while
+    some running node has a pod whose sync depends on mounting its claims (the volume manager's GETs,
+    :func:`_cannot_mount`)."""
+    informers = tuple(state.informers.get(informer_name(node)) for node in state.nodes)
+    mounting = any(runtime.up and informer is not None and _waiting(runtime, informer)
+                   for runtime, informer in zip(state.nodes.values(), informers, strict=True))
+    return (state.nodes, state.store if mounting else None, *informers), state.time
+
+
+OFFERED = by_inputs(enabled, inputs)
+""":func:`enabled`, listed again only when a step changed what it reads (the component's ``enabled``)."""
 
 
 def _node_actions(state: ClusterState, node: str, runtime: NodeRuntime, config: ModelConfig) -> tuple[Any, ...]:
