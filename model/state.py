@@ -184,6 +184,11 @@ def behind(state: ClusterState, name: str) -> bool:
     return connected(state, informer) and bool(pending(informer, state.events))
 
 
+def awaits(state: ClusterState, name: str) -> bool:
+    """Whether the watch still owes informer ``name`` events (connected or not): :func:`pending` is not empty."""
+    return owed(state.informers, state.events)[name] is not None
+
+
 def lagging(state: ClusterState) -> tuple[str, ...]:
     """Connected watches with events still to deliver: a component's own informer by name, a process's shared
     informers by the process's name (see :func:`members`)."""
