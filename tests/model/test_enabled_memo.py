@@ -1,9 +1,10 @@
 """Only the components whose inputs a step changed list their enabled actions again (``model.component.by_inputs``),
 and which watches are behind is worked out from the previous state's answer (``model.informers.owed``). Both are
 pure caches: on every state of seeded random walks (the bundled example and the bug variants' scenarios, with and
-without every fault) each component's memoised list equals the one its ``enabled`` gives afresh, and ``owed`` equals
-reading every informer's pending events. The walks alternate between scenarios, so entries made for one scenario's
-states are looked up from another's."""
+without every fault) each component's memoised list equals the one its ``enabled`` gives afresh, ``owed`` equals
+reading every informer's pending events, and the next deadline taken from each part's sorted times
+(``model.deadlines._parts``) equals the earliest future one of all. The walks alternate between scenarios, so
+entries made for one scenario's states are looked up from another's."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from functools import lru_cache
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model import cluster, informers
+from model import cluster, deadlines, informers
 from model.config import FAULTS, ModelConfig
 from model.examples import DIRECTORY as EXAMPLES
 from model.manifests import load
@@ -58,5 +59,8 @@ def test_memoised_enabled_actions_and_owed_events_equal_fresh_ones(seed: int, ch
             waiting = informers.scan(informer, state.events)
             assert ends[name] == ((waiting[0].revision, waiting[-1].revision) if waiting else None), name
         assert cluster.lagging(state) == fresh_lagging(state)
+        for heartbeats in (True, False):
+            assert deadlines.next_deadline(state, config, heartbeats) == \
+                min((t for t in deadlines.deadlines(state, config, heartbeats) if t > state.time), default=None)
         unchanged += before.informers.get("scheduler") is state.informers.get("scheduler") and before.time == state.time
     assert unchanged > 0  # some steps left a component's inputs as they were: the memo was looked up, not only filled
