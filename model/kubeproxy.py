@@ -213,4 +213,10 @@ def inputs(state: ClusterState) -> tuple[tuple, None]:
     return (state.routes, state.nodes, *(state.informers.get(informer_name(n)) for n in state.routes)), None
 
 
+def _syncs(state: ClusterState, config: ModelConfig) -> Iterator[KubeProxySync]:
+    return syncs(state)
+
+
+SYNCS = by_inputs(_syncs, inputs)
+""":func:`syncs`, listed again only when a step changed what it reads."""
 COMPONENT = Component("kube-proxy", ACTIONS, by_inputs(enabled, inputs), apply, setup)

@@ -13,7 +13,7 @@ from functools import lru_cache
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model import cluster, deadlines, informers
+from model import cluster, deadlines, informers, kubeproxy
 from model.config import FAULTS, ModelConfig
 from model.examples import DIRECTORY as EXAMPLES
 from model.manifests import load
@@ -54,6 +54,7 @@ def test_memoised_enabled_actions_and_owed_events_equal_fresh_ones(seed: int, ch
         for component in MEMOISED:
             assert component.enabled(state, config) == tuple(component.enabled.__wrapped__(state, config)), \
                 component.name
+        assert kubeproxy.SYNCS(state, config) == tuple(kubeproxy.syncs(state))
         ends = informers.owed(state.informers, state.events)
         for name, informer in state.informers.items():
             waiting = informers.scan(informer, state.events)
