@@ -211,10 +211,23 @@ def _admitted(runtime: NodeRuntime, pods: Mapping[str, Pod], excluding: str) -> 
             if uid != excluding and uid in pods and r.rejected is None and not pods[uid].is_terminated]
 
 
+_SYNCS = IdentityMemo(4096)
+
+
 def _sync_with(node: str, runtime: NodeRuntime, node_obj: Node | None, pods: Mapping[str, Pod], uid: str, now: int,
                volumes_ready: bool) -> Any:
-    return sync_pod(node, pods.get(uid), runtime.pod(uid), node_obj, _admitted(runtime, pods, uid), now,
-                    volumes_ready)
+    """:func:`sync_pod` for one pod. Only admission (a pod the node does not run yet) reads the Node and the pods
+    already admitted; any other sync is memoised by the identity of the pod and its runtime (a heartbeat or another
+    pod's change leaves both the same objects), the node's name, the time and whether its volumes can be mounted."""
+    pod, pod_runtime = pods.get(uid), runtime.pod(uid)
+    if pod_runtime is None:
+        return sync_pod(node, pod, None, node_obj, _admitted(runtime, pods, uid), now, volumes_ready)
+    key = (node, now, volumes_ready)
+    cached = _SYNCS.get((pod, pod_runtime), key)
+    if cached is None:
+        cached = (sync_pod(node, pod, pod_runtime, node_obj, (), now, volumes_ready),)
+        _SYNCS.put((pod, pod_runtime), key, cached)
+    return cached[0]
 
 
 def _cannot_mount(state: ClusterState, node: str, pod: Pod) -> bool:

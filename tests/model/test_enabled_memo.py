@@ -3,7 +3,8 @@ and which watches are behind is worked out from the previous state's answer (``m
 pure caches: on every state of seeded random walks (the bundled example and the bug variants' scenarios, with and
 without every fault) each component's memoised list equals the one its ``enabled`` gives afresh, ``owed`` equals
 reading every informer's pending events, and the next deadline taken from each part's sorted times
-(``model.deadlines._parts``) equals the earliest future one of all. The walks alternate between scenarios, so
+(``model.deadlines._parts``) equals the earliest future one of all; a kubelet's memoised pod sync equals
+``sync_pod`` given everything. The walks alternate between scenarios, so
 entries made for one scenario's states are looked up from another's."""
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from hypothesis import strategies as st
 from model import cluster, deadlines, informers, kubeproxy
 from model.config import FAULTS, ModelConfig
 from model.examples import DIRECTORY as EXAMPLES
+from model.kubelet import component as kubelet
+from model.kubelet.sync import sync_pod
 from model.manifests import load
 from model.state import ClusterState, connected
 from properties.simulate import random_walk
@@ -55,6 +58,13 @@ def test_memoised_enabled_actions_and_owed_events_equal_fresh_ones(seed: int, ch
             assert component.enabled(state, config) == tuple(component.enabled.__wrapped__(state, config)), \
                 component.name
         assert kubeproxy.SYNCS(state, config) == tuple(kubeproxy.syncs(state))
+        for node, runtime in state.nodes.items():
+            node_obj, pods = kubelet._view(state.informer(kubelet.informer_name(node)))
+            for uid in set(pods) | set(runtime.pods):
+                for ready in (True, False):
+                    assert kubelet._sync_with(node, runtime, node_obj, pods, uid, state.time, ready) == sync_pod(
+                        node, pods.get(uid), runtime.pod(uid), node_obj, kubelet._admitted(runtime, pods, uid),
+                        state.time, ready), (node, uid)
         ends = informers.owed(state.informers, state.events)
         for name, informer in state.informers.items():
             waiting = informers.scan(informer, state.events)
