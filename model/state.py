@@ -156,16 +156,17 @@ def members(state: ClusterState, name: str) -> tuple[str, ...]:
 def deliver_shared(state: ClusterState, name: str) -> tuple[ClusterState, tuple[tuple[str, WatchEvent, Any], ...]]:
     """The next watch event reaches ``name`` (a process's shared informers, or one informer): every member for which
     it is the next event observes it. Gives the new state and, per member, the event and the object it replaced."""
-    firsts = {m: pending(state.informer(m), state.events) for m in members(state, name)}
-    waiting = [events[0] for events in firsts.values() if events]
-    if not waiting:
+    ends = owed(state.informers, state.events)  # each member's oldest owed revision, without reading the log
+    firsts = {m: ends[m][0] for m in members(state, name) if ends[m] is not None}
+    if not firsts:
         return state, ()
-    event = min(waiting, key=lambda e: e.revision)
+    revision = min(firsts.values())
     delivered, informers = [], dict(state.informers)
-    for member, events in firsts.items():
-        if events and events[0] is event:
+    for member, first in firsts.items():
+        if first == revision:
+            events = pending(informers[member], state.events)
             informers[member], old = _observed_next(state, informers[member], events)
-            delivered.append((member, event, old))
+            delivered.append((member, events[0], old))
     return _trimmed(attrs.evolve(state, informers=FrozenDict(informers))), tuple(delivered)
 
 
