@@ -17,7 +17,7 @@ from model import actions as act
 from model import faults, kubeproxy, load, maintenance, metrics_server
 from model.apiserver import requests as rq
 from model.auth.identity import ADMIN
-from model.component import Component, Step
+from model.component import Component, Step, by_inputs
 from model.config import DEFAULT_CONFIG, ModelConfig
 from model.controllers import manager as controller_manager
 from model.deadlines import heartbeat_limit, next_deadline
@@ -48,6 +48,11 @@ def _user_enabled(state: ClusterState, config: ModelConfig) -> Iterable[Any]:
     actions += [act.ForceDeletePod(p.namespace, p.name) for p in state.store.list("Pod")
                 if _force_deletable(state, p.spec.node_name, config)]
     return actions
+
+
+def _user_inputs(state: ClusterState) -> tuple[tuple, None]:
+    """What :func:`_user_enabled` reads: the requests still to submit, the store's pods and the nodes."""
+    return (state.pending, state.store, state.nodes), None
 
 
 def _user_apply(state: ClusterState, action: Any, config: ModelConfig) -> Step:
@@ -114,10 +119,11 @@ def _clock_apply(state: ClusterState, action: act.Tick, config: ModelConfig) -> 
     return Step(attrs.evolve(state, time=state.time + action.seconds))
 
 
-USER = Component("user", (act.SubmitPending, act.Submit, act.ForceDeletePod), _user_enabled, _user_apply)
+USER = Component("user", (act.SubmitPending, act.Submit, act.ForceDeletePod), by_inputs(_user_enabled, _user_inputs),
+                 _user_apply)
 INFORMERS = Component("informers", (act.DeliverWatchEvent,), _informers_enabled, _informers_apply)
 CLOCK = Component("clock", (act.Tick,), _clock_enabled, _clock_apply)
-KUBELET = Component("kubelet", kubelet.ACTIONS, kubelet.enabled, kubelet.apply, kubelet.setup)
+KUBELET = Component("kubelet", kubelet.ACTIONS, kubelet.OFFERED, kubelet.apply, kubelet.setup)
 FAULTS = faults.component(_observed)
 COMPONENTS: tuple[Component, ...] = (USER, INFORMERS, scheduler.COMPONENT, KUBELET, controller_manager.COMPONENT,
                                      kubeproxy.COMPONENT, metrics_server.COMPONENT, load.COMPONENT, FAULTS,

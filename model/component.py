@@ -6,13 +6,14 @@ watch events the action caused, so traces and ``kubeproof simulate`` can show th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import attrs
 
 from model.apiserver.requests import Response
 from model.config import ModelConfig
+from model.memo import IdentityMemo
 from model.state import ClusterState
 from model.store import WatchEvent
 
@@ -49,3 +50,30 @@ class Component:
     apply: Callable[[ClusterState, Any, ModelConfig], Step]
     setup: Callable[[ClusterState], ClusterState] = _unchanged
     observed: Callable[[ClusterState, str, WatchEvent, Any], ClusterState] = _ignores
+
+
+Inputs = Callable[[ClusterState], tuple[tuple, Hashable]]
+"""What a component's ``enabled`` reads of a state: the objects it reads, compared by identity (a step shares every
+part it did not change with the state before it), and the plain values it reads (e.g. the time), compared by value."""
+
+
+def by_inputs(enabled: Callable[[ClusterState, ModelConfig], Iterable[Any]], inputs: Inputs,
+              size: int = 512) -> Callable[[ClusterState, ModelConfig], tuple[Any, ...]]:
+    """``enabled`` listed once per distinct inputs (``inputs(state)``, plus the config by value): a step that left a
+    component's inputs the very same objects leaves its enabled actions the same, so only the components whose inputs
+    a step changed list theirs again. A pure cache: each entry keeps its inputs alive, so an entry found by their ids
+    is for these very objects, and the answer is the one ``enabled`` gives (``__wrapped__``; a test compares both on
+    random walks)."""
+    memo = IdentityMemo(size)
+
+    def listed(state: ClusterState, config: ModelConfig) -> tuple[Any, ...]:
+        objects, key = inputs(state)
+        found = memo.get(objects, (key, config))
+        if found is None:
+            found = tuple(enabled(state, config))
+            memo.put(objects, (key, config), found)
+        return found
+
+    listed.__wrapped__ = enabled  # type: ignore[attr-defined]
+    listed.__name__ = getattr(enabled, "__name__", "enabled")
+    return listed

@@ -158,6 +158,14 @@ def pending(informer: Informer, events: tuple[WatchEvent, ...]) -> tuple[WatchEv
     return cached
 
 
+def remember(informer: Informer, events: tuple[WatchEvent, ...], waiting: tuple[WatchEvent, ...]) -> None:
+    """Record that the watch owes ``informer`` exactly ``waiting`` in ``events`` (what :func:`pending` answers), when
+    the caller knows it without reading the log (``model.state._observed_next``)."""
+    if events and informer.revision < events[-1].revision:
+        _PENDING.put((informer.cache, events), _watch(informer), waiting)
+        _LAST.put((informer.cache,), _watch(informer), (events, waiting))
+
+
 def _watch(informer: Informer) -> tuple:
     """What, besides its cache, decides which events the watch owes an informer (:meth:`Informer.relevant`): so
     informers that differ only in their work queue or memory share :func:`pending`'s memo."""
@@ -168,3 +176,55 @@ def position(informer: Informer, events: tuple[WatchEvent, ...], newest: int) ->
     """The revision up to which the informer needs no event: just before its first undelivered one."""
     waiting = pending(informer, events)
     return waiting[0].revision - 1 if waiting else newest
+
+
+_OWED: list[tuple[FrozenDict, tuple[WatchEvent, ...], FrozenDict]] = []
+"""The last answer of :func:`owed`: the informers and log it was for, and the answer (one entry: a step asks about the
+state after it, whose informers and log mostly are, or continue, the ones before it)."""
+
+
+def owed(informers: FrozenDict, events: tuple[WatchEvent, ...]) -> FrozenDict:
+    """Informer name -> the revisions of the oldest and the newest event the watch still owes it in ``events``, or
+    None when it owes none (the first and last of :func:`pending`).
+
+    Worked out from the previous answer when ``events`` continues the log it was for (that log less some of its oldest
+    events, plus events appended after it; a step only appends and trims): an informer that is the very same object
+    keeps its owed events that are still in the log and is owed the relevant appended ones; only the others (and one
+    whose oldest owed event the log dropped) are asked again. A pure cache (a test compares it with :func:`pending` on
+    random walks)."""
+    last = _OWED[0] if _OWED else None
+    if last is not None and last[0] is informers and last[1] is events:
+        return last[2]
+    appended = None if last is None else _continuation(last[1], events)
+    answer: dict[str, tuple[int, int] | None] = {}
+    for name, informer in informers.items():
+        if appended is None or last[0].get(name) is not informer:
+            answer[name] = _ends(pending(informer, events))
+            continue
+        kept = last[2][name]
+        if kept is not None and (not events or kept[0] < events[0].revision):  # the log dropped an event it owed
+            answer[name] = _ends(pending(informer, events))
+            continue
+        for event in appended:
+            if event.revision > informer.revision and informer.relevant(event):
+                kept = (event.revision, event.revision) if kept is None else (kept[0], event.revision)
+        answer[name] = kept
+    result = FrozenDict(answer)
+    _OWED[:] = [(informers, events, result)]
+    return result
+
+
+def _ends(waiting: tuple[WatchEvent, ...]) -> tuple[int, int] | None:
+    return (waiting[0].revision, waiting[-1].revision) if waiting else None
+
+
+def _continuation(old: tuple[WatchEvent, ...], new: tuple[WatchEvent, ...]) -> tuple[WatchEvent, ...] | None:
+    """The events ``new`` appends to ``old`` when ``new`` is ``old`` less some of its oldest events plus those (None
+    when it is not)."""
+    if not new:
+        return ()
+    start = bisect_right(old, new[0].revision - 1, key=_revision)
+    shared = old[start:]
+    if new[:len(shared)] != shared:
+        return None
+    return new[len(shared):]

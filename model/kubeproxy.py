@@ -31,7 +31,7 @@ from typing import Any
 import attrs
 
 from model.apiserver import requests as rq
-from model.component import Component, Step
+from model.component import Component, Step, by_inputs
 from model.config import ModelConfig
 from model.frozendict import FrozenDict
 from model.informers import Informer
@@ -207,4 +207,16 @@ def _delivery(state: ClusterState, action: RouteRequest) -> rq.Response:
     return rq.Response(503, "ServiceUnavailable", f"connection to {ip}:{port} refused: no running pod has that IP")
 
 
-COMPONENT = Component("kube-proxy", ACTIONS, enabled, apply, setup)
+def inputs(state: ClusterState) -> tuple[tuple, None]:
+    """What :func:`enabled` and :func:`syncs` read: the programmed rules, the nodes' runtimes, and each proxy's
+    informer."""
+    return (state.routes, state.nodes, *(state.informers.get(informer_name(n)) for n in state.routes)), None
+
+
+def _syncs(state: ClusterState, config: ModelConfig) -> Iterator[KubeProxySync]:
+    return syncs(state)
+
+
+SYNCS = by_inputs(_syncs, inputs)
+""":func:`syncs`, listed again only when a step changed what it reads."""
+COMPONENT = Component("kube-proxy", ACTIONS, by_inputs(enabled, inputs), apply, setup)

@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from model.component import Component, Step
+from model.component import Component, Step, by_inputs
 from model.config import ModelConfig
 from model.kubelet import component as kubelet
 from model.kubelet.runtime import ContainerRuntime, PodRuntime
@@ -259,6 +259,13 @@ def _apply(state: ClusterState, action: Any, config: ModelConfig) -> Step:
     return kubelet.apply(state, kubelet.CrashNode(action.node), config)
 
 
-COMPONENT = Component("load", (LoadChange, TrafficChange, OOMKill, OverloadNode), _enabled, _apply)
+def _inputs(state: ClusterState) -> tuple[tuple, None]:
+    """What :func:`_enabled` reads: the nodes' runtimes, their kubelets' informers and (for ``node-overload``) the
+    store."""
+    return (state.store, state.nodes, *(state.informers.get(kubelet.informer_name(n)) for n in state.nodes)), None
+
+
+COMPONENT = Component("load", (LoadChange, TrafficChange, OOMKill, OverloadNode), by_inputs(_enabled, _inputs),
+                      _apply)
 """The environment's load: OOM kills (and, with ``node-overload``, overloaded nodes failing) are enabled by the
 state; load changes are the user's (``properties.users``), never offered here."""

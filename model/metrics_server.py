@@ -24,7 +24,7 @@ import attrs
 from model.apiserver import requests as rq
 from model.auth.bootstrap import METRICS_SERVER
 from model.auth.identity import controller_identity
-from model.component import Component, Step
+from model.component import Component, Step, by_inputs
 from model.config import ModelConfig
 from model.frozendict import FrozenDict
 from model.load import RESOURCES, container_usage, node_pods, node_usage
@@ -117,4 +117,11 @@ def _apply(state: ClusterState, action: ScrapeMetrics, config: ModelConfig) -> S
     return Step(state, tuple(responses), tuple(events))
 
 
-COMPONENT = Component("metrics-server", (ScrapeMetrics,), _enabled, _apply)
+def _inputs(state: ClusterState) -> tuple[tuple, int]:
+    """What :func:`_enabled` reads: the store, the nodes' runtimes and their kubelets' informers (what a scrape would
+    serve), and the time."""
+    from model.kubelet.component import informer_name
+    return (state.store, state.nodes, *(state.informers.get(informer_name(n)) for n in state.nodes)), state.time
+
+
+COMPONENT = Component("metrics-server", (ScrapeMetrics,), by_inputs(_enabled, _inputs), _apply)

@@ -19,7 +19,7 @@ from model.auth.bootstrap import bootstrap_policy
 from model.auth.identity import ADMIN, UserInfo
 from model.config import DEFAULT_CONFIG, ModelConfig
 from model.frozendict import FrozenDict
-from model.informers import Informer, pending, position
+from model.informers import Informer, owed, pending, remember
 from model.objects import Namespace, ObjectMeta, Pod
 from model.store import Store, WatchEvent
 
@@ -92,7 +92,9 @@ def _trimmed(state: ClusterState) -> ClusterState:
     if not state.events:
         return state
     newest, first = state.store.revision, state.events[0].revision
-    oldest = min((position(i, state.events, newest) for i in state.informers.values()), default=newest)
+    # the lowest position (model.informers.position) of any informer: just before the oldest event one still awaits
+    oldest = min((ends[0] - 1 for ends in owed(state.informers, state.events).values() if ends is not None),
+                 default=newest)
     if oldest < first:  # the oldest event is still awaited
         return state
     kept = tuple(e for e in state.events if e.revision > oldest)
@@ -123,18 +125,24 @@ def deliver(state: ClusterState, component: str) -> tuple[ClusterState, WatchEve
     waiting = pending(informer, state.events)
     if not waiting:
         return state, None, None
-    observed, old = _observed_next(state, informer, waiting[0])
+    observed, old = _observed_next(state, informer, waiting)
     return state.with_informer(component, observed), waiting[0], old
 
 
-def _observed_next(state: ClusterState, informer: Informer, event: WatchEvent) -> tuple[Informer, Any]:
-    """The informer once it has observed ``event``, its next pending one (its revision then reaches just before the
-    following event it awaits, or the store's), and the cached object the event replaced."""
+def _observed_next(state: ClusterState, informer: Informer, waiting: tuple[WatchEvent, ...]) -> tuple[Informer, Any]:
+    """The informer once it has observed the first of ``waiting`` (its pending events), its next pending one (its
+    revision then reaches just before the following event it awaits, or the store's), and the cached object the event
+    replaced. Without a field selector which events an informer awaits does not depend on its cache, so it then awaits
+    the rest of ``waiting`` (:func:`model.informers.remember`)."""
+    event = waiting[0]
     old = informer.cache.get(*event.key)
     informer = informer.observe(event)
-    following = pending(informer, state.events)
+    following = waiting[1:] if informer.node is None else pending(informer, state.events)
     caught_up = following[0].revision - 1 if following else state.store.revision
-    return attrs.evolve(informer, revision=caught_up), old
+    informer = attrs.evolve(informer, revision=caught_up)
+    if informer.node is None:
+        remember(informer, state.events, following)
+    return informer, old
 
 
 def members(state: ClusterState, name: str) -> tuple[str, ...]:
@@ -148,16 +156,17 @@ def members(state: ClusterState, name: str) -> tuple[str, ...]:
 def deliver_shared(state: ClusterState, name: str) -> tuple[ClusterState, tuple[tuple[str, WatchEvent, Any], ...]]:
     """The next watch event reaches ``name`` (a process's shared informers, or one informer): every member for which
     it is the next event observes it. Gives the new state and, per member, the event and the object it replaced."""
-    firsts = {m: pending(state.informer(m), state.events) for m in members(state, name)}
-    waiting = [events[0] for events in firsts.values() if events]
-    if not waiting:
+    ends = owed(state.informers, state.events)  # each member's oldest owed revision, without reading the log
+    firsts = {m: ends[m][0] for m in members(state, name) if ends[m] is not None}
+    if not firsts:
         return state, ()
-    event = min(waiting, key=lambda e: e.revision)
+    revision = min(firsts.values())
     delivered, informers = [], dict(state.informers)
-    for member, events in firsts.items():
-        if events and events[0] is event:
-            informers[member], old = _observed_next(state, informers[member], event)
-            delivered.append((member, event, old))
+    for member, first in firsts.items():
+        if first == revision:
+            events = pending(informers[member], state.events)
+            informers[member], old = _observed_next(state, informers[member], events)
+            delivered.append((member, events[0], old))
     return _trimmed(attrs.evolve(state, informers=FrozenDict(informers))), tuple(delivered)
 
 
@@ -176,11 +185,17 @@ def behind(state: ClusterState, name: str) -> bool:
     return connected(state, informer) and bool(pending(informer, state.events))
 
 
+def awaits(state: ClusterState, name: str) -> bool:
+    """Whether the watch still owes informer ``name`` events (connected or not): :func:`pending` is not empty."""
+    return owed(state.informers, state.events)[name] is not None
+
+
 def lagging(state: ClusterState) -> tuple[str, ...]:
     """Connected watches with events still to deliver: a component's own informer by name, a process's shared
     informers by the process's name (see :func:`members`)."""
+    newest = owed(state.informers, state.events)
     names = {informer.shared or name for name, informer in state.informers.items()
-             if connected(state, informer) and pending(informer, state.events)}
+             if newest[name] is not None and connected(state, informer)}
     return tuple(sorted(names))
 
 

@@ -129,7 +129,7 @@ def _fair_actions(state: ClusterState, config: ModelConfig) -> dict[str, list[An
     for component in cluster.COMPONENTS:
         if component is cluster.CLOCK:  # its one action, a Tick, is never fair: not worth working out
             continue
-        listed = kubeproxy.syncs(state) if component is kubeproxy.COMPONENT else component.enabled(state, quiet)
+        listed = kubeproxy.SYNCS(state, quiet) if component is kubeproxy.COMPONENT else component.enabled(state, quiet)
         fair = [a for a in listed
                 if not (isinstance(a, (RouteRequest, Tick)) or type(a).__name__ in _NOT_FAIR)]
         if fair:

@@ -454,6 +454,19 @@ def recompute(quota: ResourceQuota, objects: Iterable[Object], now: int | None =
     tracked = [name for name in hard if _tracked_by_any(name)]
     total: dict[str, Quantity] = {name: ZERO for name in tracked}
     for obj in objects:
-        if obj.namespace == quota.namespace and matches_scopes(quota, obj):
-            total = _add(total, _mask(usage(obj, now), tracked))
+        part = counted(quota, obj, tracked, now)
+        if part is not None:
+            total = _add(total, part)
     return FrozenDict(_mask({**quota.status.used, **total}, hard))
+
+
+def counted(quota: ResourceQuota, obj: Object | None, tracked: Iterable[str] | None = None,
+            now: int | None = None) -> dict[str, Quantity] | None:
+    """What :func:`recompute` adds to ``quota``'s usage for ``obj`` (None: it does not count it, being absent, in
+    another namespace or out of the quota's scopes); ``tracked`` is the ``spec.hard`` resources an evaluator
+    tracks (worked out when not given)."""
+    if obj is None or obj.namespace != quota.namespace or not matches_scopes(quota, obj):
+        return None
+    if tracked is None:
+        tracked = [name for name in quota.spec.hard if _tracked_by_any(name)]
+    return _mask(usage(obj, now), tracked)

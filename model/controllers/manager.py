@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from model.component import Component, Step
+from model.component import Component, Step, by_inputs
 from model.config import ModelConfig
 from model.controllers import (
     base,
@@ -94,4 +94,10 @@ def observed(state: ClusterState, informer_name: str, event: WatchEvent, old: An
     return state.with_informer(informer_name, informer)
 
 
-COMPONENT = Component("controller-manager", (base.Reconcile, Resync), enabled, apply, setup, observed)
+def inputs(state: ClusterState) -> tuple[tuple, int]:
+    """What :func:`enabled` reads: each controller's informer, and the time."""
+    return tuple(state.informers.get(c.name) for c in CONTROLLERS), state.time
+
+
+COMPONENT = Component("controller-manager", (base.Reconcile, Resync), by_inputs(enabled, inputs), apply, setup,
+                      observed)

@@ -19,7 +19,7 @@ import attrs
 
 from model.apiserver import requests as rq
 from model.auth.identity import kubelet_identity
-from model.component import Step
+from model.component import Step, by_inputs
 from model.config import ModelConfig
 from model.frozendict import FrozenDict
 from model.informers import Informer
@@ -211,10 +211,23 @@ def _admitted(runtime: NodeRuntime, pods: Mapping[str, Pod], excluding: str) -> 
             if uid != excluding and uid in pods and r.rejected is None and not pods[uid].is_terminated]
 
 
+_SYNCS = IdentityMemo(4096)
+
+
 def _sync_with(node: str, runtime: NodeRuntime, node_obj: Node | None, pods: Mapping[str, Pod], uid: str, now: int,
                volumes_ready: bool) -> Any:
-    return sync_pod(node, pods.get(uid), runtime.pod(uid), node_obj, _admitted(runtime, pods, uid), now,
-                    volumes_ready)
+    """:func:`sync_pod` for one pod. Only admission (a pod the node does not run yet) reads the Node and the pods
+    already admitted; any other sync is memoised by the identity of the pod and its runtime (a heartbeat or another
+    pod's change leaves both the same objects), the node's name, the time and whether its volumes can be mounted."""
+    pod, pod_runtime = pods.get(uid), runtime.pod(uid)
+    if pod_runtime is None:
+        return sync_pod(node, pod, None, node_obj, _admitted(runtime, pods, uid), now, volumes_ready)
+    key = (node, now, volumes_ready)
+    cached = _SYNCS.get((pod, pod_runtime), key)
+    if cached is None:
+        cached = (sync_pod(node, pod, pod_runtime, node_obj, (), now, volumes_ready),)
+        _SYNCS.put((pod, pod_runtime), key, cached)
+    return cached[0]
 
 
 def _cannot_mount(state: ClusterState, node: str, pod: Pod) -> bool:
@@ -248,6 +261,20 @@ def enabled(state: ClusterState, config: ModelConfig) -> Iterator[Any]:
             yield from _node_actions(state, node, runtime, config)
         else:
             yield RecoverNode(node)
+
+
+def inputs(state: ClusterState) -> tuple[tuple, int]:
+    """What :func:`enabled` reads: every node's runtime and its kubelet's informer, the time, and the store only while
+    some running node has a pod whose sync depends on mounting its claims (the volume manager's GETs,
+    :func:`_cannot_mount`)."""
+    informers = tuple(state.informers.get(informer_name(node)) for node in state.nodes)
+    mounting = any(runtime.up and informer is not None and _waiting(runtime, informer)
+                   for runtime, informer in zip(state.nodes.values(), informers, strict=True))
+    return (state.nodes, state.store if mounting else None, *informers), state.time
+
+
+OFFERED = by_inputs(enabled, inputs)
+""":func:`enabled`, listed again only when a step changed what it reads (the component's ``enabled``)."""
 
 
 def _node_actions(state: ClusterState, node: str, runtime: NodeRuntime, config: ModelConfig) -> tuple[Any, ...]:

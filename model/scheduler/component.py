@@ -34,7 +34,7 @@ import attrs
 
 from model.apiserver import requests as rq
 from model.auth.identity import SCHEDULER
-from model.component import Component, Step
+from model.component import Component, Step, by_inputs
 from model.config import ModelConfig
 from model.frozendict import FrozenDict
 from model.informers import Informer
@@ -353,4 +353,10 @@ def observed(state: ClusterState, informer_name: str, event: WatchEvent, old: An
     return state.with_informer(NAME, informer)
 
 
-COMPONENT = Component(NAME, (SchedulePod, FinishBinding, FlushUnschedulable), enabled, apply, setup, observed)
+def inputs(state: ClusterState) -> tuple[tuple, int]:
+    """What :func:`enabled` reads: the scheduler's informer, and the time."""
+    return (state.informers.get(NAME),), state.time
+
+
+COMPONENT = Component(NAME, (SchedulePod, FinishBinding, FlushUnschedulable), by_inputs(enabled, inputs), apply, setup,
+                      observed)

@@ -55,13 +55,24 @@ def _used(quota: Any, listed: tuple[Any, ...]) -> dict:
     return used
 
 
-def _touched_namespaces(before: ClusterState, step: Any, after: ClusterState) -> frozenset[str | None] | None:
-    """The namespaces of the objects a step wrote, from its watch events (one per write: the store's revision moved
-    by as many), or None when the step does not say (then every namespace counts as written)."""
+def _touched(before: ClusterState, step: Any, after: ClusterState) -> frozenset[tuple] | None:
+    """The keys of the objects a step wrote, from its watch events (one per write: the store's revision moved by as
+    many), or None when the step does not say (then every object counts as written)."""
     events = getattr(getattr(step, "result", None), "events", None)
     if events is None or after.store.revision - before.store.revision != len(events):
         return None
-    return frozenset(event.object.metadata.namespace for event in events)
+    return frozenset(event.key for event in events)
+
+
+def _same_usage(quota: Any, prior: Any, before: ClusterState, after: ClusterState, touched: frozenset[tuple]) -> bool:
+    """Whether the quota controller's recount of ``quota`` after a step that wrote only ``touched`` equals the one of
+    ``prior`` before it: what the recount reads of the quota is the same, and each written object of its namespace
+    counts the same before and after (the recount sums the same parts in the same store order)."""
+    if quota is not prior and (quota.spec != prior.spec or quota.status.used != prior.status.used):
+        return False
+    counted = resourcequota.counted
+    return all(counted(quota, before.store.get(*key)) == counted(quota, after.store.get(*key))
+               for key in touched if key[1] == quota.namespace)
 
 
 @step_property(
@@ -84,12 +95,12 @@ def quota_never_exceeded(before: ClusterState, step: Any, after: ClusterState, c
             listed[namespace, later] = _in_namespace(state.store.objects, namespace)
         return listed[namespace, later]
 
-    touched = _touched_namespaces(before, step, after)
+    touched = _touched(before, step, after)
     for quota in after.store.list("ResourceQuota"):
-        if touched is not None and quota.namespace not in touched:
-            continue  # nothing stored in its namespace changed, the quota included: its usage is what it was
-        used = _used(quota, stored(after, quota.namespace, True))
         prior = before.store.get(*quota.key)
+        if touched is not None and prior is not None and _same_usage(quota, prior, before, after, touched):
+            continue  # its usage is what it was (no resource above it is newly or further over its limit)
+        used = _used(quota, stored(after, quota.namespace, True))
         used_before = {} if prior is None else _used(prior, stored(before, quota.namespace, False))
         lister = before.informers.get(QUOTA_LISTER)
         seen = None if lister is None else lister.cache.get(*quota.key)

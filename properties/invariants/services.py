@@ -6,11 +6,10 @@ import functools
 
 from model.config import ModelConfig
 from model.frozendict import FrozenDict
-from model.informers import pending
 from model.kubeproxy import POD_NETWORK_PREFIX, informer_name, routing_table
 from model.labels import selector_from_set
 from model.memo import IdentityMemo
-from model.state import ClusterState
+from model.state import ClusterState, awaits
 from model.store import Objects
 from properties.registry import invariant
 
@@ -40,7 +39,7 @@ _selector = functools.lru_cache(maxsize=256)(selector_from_set)
 
 def _synced(state: ClusterState, name: str) -> bool:
     informer = state.informers.get(name)
-    return informer is not None and not pending(informer, state.events) and not informer.queue
+    return informer is not None and not awaits(state, name) and not informer.queue
 
 
 @invariant(
@@ -57,7 +56,7 @@ def routes_only_to_ready_pods(state: ClusterState, config: ModelConfig) -> list[
     pods, services = state.store.list("Pod"), state.store.objects.by_kind.get("Service")
     for node, table in sorted(state.routes.items()):
         proxy = state.informers.get(informer_name(node))
-        if proxy is None or pending(proxy, state.events) or table != _table(proxy.cache, node):
+        if proxy is None or awaits(state, informer_name(node)) or table != _table(proxy.cache, node):
             continue
         found = _MISROUTED.get((table, pods, services), node)
         if found is None:
