@@ -9,8 +9,9 @@ from model.auth.identity import ADMIN
 from model.maintenance import DrainStep
 from model.manifests import from_dict
 from model.user_actions import cordon
-from properties.explore import Scenario, check_liveness, converge, execute, quiet_since
-from properties.registry import all_properties
+from properties import trace as traces
+from properties.explore import PropertyViolated, Scenario, check_liveness, converge, execute, quiet_since
+from properties.registry import INVARIANT, Property, all_properties
 from properties.users import user_actions
 from tests.model.controllers.test_node_lifecycle import node
 
@@ -52,3 +53,17 @@ def test_a_cordon_left_in_place_keeps_the_pod_off_its_node() -> None:
     state, transitions = execute(start, [Submit(r) for r in requests], SCENARIO.config, ())
     final = converge(state, SCENARIO.config, (), transitions)
     assert final.store.get("Node", None, "n1").spec.unschedulable and not _db_running_on_n1(final)
+
+
+def test_a_trace_with_the_users_drain_replays() -> None:
+    """The user's drain is a user's command: ``kubectl replay`` takes it as it takes a ``Submit``."""
+    cordoned = Property("no-cordoned-node", INVARIANT, "No node is cordoned.", "test",
+                        lambda state, config: [n.name for n in state.store.list("Node") if n.spec.unschedulable])
+    start = SCENARIO.initial()
+    (drain,) = [a for a in user_actions(start) if isinstance(a, DrainStep)]
+    try:
+        execute(start, [drain], SCENARIO.config, (cordoned,))
+    except PropertyViolated as violated:
+        trace = traces.to_json(violated, SCENARIO, 0, None, {})
+    assert trace["steps"][0]["action"]["by_user"] is True
+    assert traces.replay(trace, (cordoned,)).reproduced
