@@ -18,7 +18,7 @@ from properties import trace as traces
 from properties.exhaustive import Bounds
 from properties.lasso import mark_loop
 from properties.small_scope import CLOCKS, ExploreResult, Scope, explore
-from properties.spec import check_targets, compile_intents, load_spec, scenario_for
+from properties.spec import budget_intents, build_intent, check_targets, compile_intents, load_spec, scenario_for
 from properties.variants import BY_NAME as VARIANT_SCENARIOS
 
 
@@ -73,7 +73,9 @@ def _scope_text(scope: Scope, result: ExploreResult) -> str:
 def _with_spec(args: argparse.Namespace, scenario: Any, properties: tuple, scope: Scope) -> tuple[Any, tuple, Scope,
                                                                                                   dict]:
     """The scenario, properties and scope under ``--spec``: its intents are checked too, its fault budget and
-    settling bound the faults, and without user actions the user budget is 0."""
+    settling bound the faults, and without user actions the user budget is 0. Each PodDisruptionBudget among the
+    manifests is an intent too, with or without a spec, as in ``check`` (``properties.spec.budget_intents``)."""
+    properties = (*properties, *(build_intent(intent) for intent in budget_intents(scenario.objects)))
     if not args.spec:
         return scenario, properties, scope, {}
     spec = load_spec(args.spec)

@@ -66,6 +66,8 @@ def measure(seed: int, note: Any, only: tuple[str, ...] = ()) -> list[dict[str, 
                      "found": first.violation is not None, "runs_to_first": first.examples,
                      "first_cpu_seconds": cpu_first, "shrunk_cpu_seconds": cpu_shrunk,
                      "trace_actions": None if shrunk.violation is None else len(shrunk.violation.transitions),
+                     "explored_actions": getattr(shrunk.violation, "explored", None),
+                     "minimal": getattr(shrunk.violation, "minimal", True),
                      "holding_found": None if held.violation is None else str(held.violation.violation),
                      "holding_runs": held.examples, "holding_cpu_seconds": cpu_held})
     return rows
@@ -75,8 +77,8 @@ def markdown(rows: list[dict[str, Any]], seed: int) -> str:
     lines = ["# Intent scenarios: time to counterexample", "",
              f"`kubeproof bench --intents`, profile `ci`, seed {seed}, each intent alone (`--only-intents`). CPU "
              "seconds of one process. The violating configuration is searched without shrinking (time to the first "
-             "counterexample), then with it (the trace's length); the holding configuration gets the same search "
-             "and must find nothing.", "",
+             "counterexample), then with it (the trace's length; shrinking replays the run's actions, "
+             "`properties.minimise`); the holding configuration gets the same search and must find nothing.", "",
              "| scenario | intent | runs to first | first counterexample (CPU s) | with shrinking (CPU s) | "
              "trace (actions) | holding configuration |", "|---|---|---:|---:|---:|---:|---|"]
     for r in rows:
@@ -84,8 +86,11 @@ def markdown(rows: list[dict[str, Any]], seed: int) -> str:
         held = f"held ({r['holding_runs']} runs, {r['holding_cpu_seconds']} s)" if r["holding_found"] is None \
             else f"**violated**: {r['holding_found']}"
         name = f"`{r['case']}`" + (f" (`--variant {r['variant']}`)" if r["variant"] else "")
+        trace = str(r["trace_actions"] or "-") + (f" ({r['explored_actions']} explored, then fair convergence)"
+                                                   if r.get("explored_actions") is not None else "") + \
+            ("" if r.get("minimal", True) else ", not minimal")
         lines.append(f"| {name} | {r['intent']} | {r['runs_to_first']} | {found} | {r['shrunk_cpu_seconds']} | "
-                     f"{r['trace_actions'] or '-'} | {held} |")
+                     f"{trace} | {held} |")
     return "\n".join(lines) + "\n"
 
 

@@ -21,6 +21,7 @@ a 300 s toleration costs one action instead of 300):
 - metrics-server's next scrape (every 15 s while an HPA needs it, ``model.metrics_server``); the HPA controller's
   15 s sync period is a work-queue delay like any controller's.
 - The descheduler's next cycle (every ``deschedulingInterval``, ``model.descheduler.component``).
+- A running ``kubectl drain``'s next eviction retry (5 s after a 429) and its ``--timeout`` (``model.maintenance``).
 
 Not timers in this model (so not deadlines): graceful deletion (the kubelet kills a deleted pod's containers at its
 next sync rather than waiting out ``terminationGracePeriodSeconds``), probe periods (readiness changes are the
@@ -38,7 +39,7 @@ from collections.abc import Callable, Hashable, Iterator
 from itertools import chain
 from typing import Any
 
-from model import metrics_server
+from model import maintenance, metrics_server
 from model.config import ModelConfig
 from model.controllers import base
 from model.controllers.manager import BY_NAME
@@ -132,6 +133,7 @@ def deadlines(state: ClusterState, config: ModelConfig, heartbeats: bool = True)
     run = descheduler.next_run(state)
     if run is not None:
         yield run
+    yield from maintenance.deadlines(state)
 
 
 def _work_queue(informer: Informer) -> Iterator[int]:

@@ -200,7 +200,7 @@ def fault_of(action: Any) -> str | None:
     if isinstance(action, kubelet.ContainerExit):
         return "container-crash" if action.exit_code != 0 else None
     if isinstance(action, maintenance.DrainStep):
-        return maintenance.NODE_DRAIN if maintenance.starts_drain(action.request) else None
+        return maintenance.NODE_DRAIN if maintenance.starts_drain(action.request) and not action.by_user else None
     return {kubelet.CrashNode: "node-crash", kubelet.PartitionNode: "partition", RestartController: CONTROLLER_RESTART,
             WatchReconnect: WATCH_RELIST, FailNextRequest: REQUEST_ERROR,
             OverloadNode: NODE_OVERLOAD}.get(type(action))

@@ -53,6 +53,9 @@ class ClusterState:
     failing: FrozenDict = FrozenDict()
     """User name -> the error :class:`model.apiserver.requests.Response` the API server gives that identity's next
     request instead of serving it (the ``request-error`` fault, ``model.faults.FailNextRequest``)."""
+    drains: FrozenDict = FrozenDict()
+    """Node name -> :class:`model.maintenance.DrainProcess`: a ``kubectl drain`` still running (a client process:
+    its eviction retries and the uncordon that ends the maintenance are still to come)."""
 
     def informer(self, component: str) -> Informer:
         return self.informers[component]

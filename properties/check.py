@@ -14,7 +14,6 @@ from properties.explore import PropertyViolated, Scenario, machine_for
 from properties.interrupts import Interrupted, Stopped
 from properties.minimise import minimise, not_minimal
 from properties.registry import Property
-from properties.shrink_budget import hypothesis_shrink_limit
 
 
 @attrs.frozen
@@ -53,9 +52,10 @@ def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, se
         on_run: Callable[[int], None] | None = None, stop: Callable[[], bool] | None = None,
         shrink_seconds: float | None = None) -> CheckResult:
     """Explore ``scenario`` with ``profile``; the same seed gives the same runs and the same trace. Without
-    ``shrink`` the first violating run is returned as found (what the benchmark times); with it, Hypothesis's shrunk
-    run is then made 1-minimal (``properties.minimise``), both within ``shrink_seconds`` of the first failure when
-    given (``properties.shrink_budget``; past it the best run so far, marked not minimal). ``on_run(steps)`` is
+    ``shrink`` the first violating run is returned as found (what the benchmark times); with it, that run is shrunk
+    by replaying its actions (``properties.minimise``: delta debugging, then 1-minimal; Hypothesis's own shrinking
+    of the choices is not used, it re-ran whole runs with their convergence for minutes), within ``shrink_seconds``
+    of the first failure when given (past it the best run so far, marked not minimal). ``on_run(steps)`` is
     called after each run; when ``stop()`` (asked after each run) is true, or a :class:`Stopped` is raised within it,
     the search ends there and the result, marked incomplete, counts the runs so far; an :class:`Interrupted` (a
     signal) propagates."""
@@ -66,9 +66,11 @@ def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, se
 
     def counting_teardown(self: machine) -> None:  # type: ignore[valid-type]
         counted["examples"] += 1
+        explored = len(self.transitions)
         try:
             teardown(self)
-        except PropertyViolated:
+        except PropertyViolated as violated:  # a liveness violation: its run's explored actions, then convergence
+            violated.explored = explored  # type: ignore[attr-defined] - what properties.minimise replays
             failed_at.append(time.monotonic())
             raise
         finally:
@@ -85,13 +87,12 @@ def run(scenario: Scenario, properties: Sequence[Property], profile: Profile, se
     machine.teardown = counting_teardown
     configured = settings(max_examples=profile.examples, stateful_step_count=profile.steps, deadline=None,
                           database=None, verbosity=Verbosity.quiet, print_blob=False, report_multiple_bugs=False,
-                          phases=(Phase.generate, Phase.shrink) if shrink else (Phase.generate,),
+                          phases=(Phase.generate,),
                           suppress_health_check=list(HealthCheck))
     started = time.perf_counter()
     violation, complete = None, True
     try:
-        with hypothesis_shrink_limit(shrink_seconds):
-            run_state_machine_as_test(seed(seed_value)(machine), settings=configured)
+        run_state_machine_as_test(seed(seed_value)(machine), settings=configured)
     except Interrupted:  # the caller's to handle: a result without it would read as a search that found nothing
         raise
     except Stopped:

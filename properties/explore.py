@@ -23,6 +23,7 @@ from model.config import ModelConfig
 from model.controllers.manager import Resync
 from model.kubelet.component import CrashNode, PartitionNode
 from model.kubeproxy import RouteRequest
+from model.maintenance import DrainStep
 from model.state import ClusterState
 from properties.interrupts import Stopped
 from properties.registry import LIVENESS, Property, Violation, changed_fields, check_state, check_step
@@ -195,6 +196,12 @@ def check_liveness(state: ClusterState, config: ModelConfig, properties: Sequenc
                 raise PropertyViolated(Violation(prop.name, messages[0]), transitions)
 
 
+def quiet_since(transitions: Sequence[Transition], stopped: int) -> int:
+    """When users and faults stopped: at ``stopped``, or later, when fair execution took the last step of a drain
+    they left running (it is their maintenance, a client process that goes on: ``model.maintenance``)."""
+    return max([stopped, *(t.result.state.time for t in transitions if isinstance(t.action, DrainStep))])
+
+
 _COMPONENTS = {c.name: c for c in cluster.COMPONENTS}
 SETTLE = "settle"
 """The machine's name for the environment waiting for the cluster to settle (``properties.budget.Settle``)."""
@@ -311,7 +318,8 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
         def teardown(self) -> None:
             if not (self.violated or self.stopped) and any(p.kind == LIVENESS for p in properties):
                 final = converge(self.state, scenario.config, properties, self.transitions)
-                check_liveness(final, scenario.config, properties, self.transitions, self.state.time)
+                check_liveness(final, scenario.config, properties, self.transitions,
+                               quiet_since(self.transitions, self.state.time))
 
     ClusterMachine.__name__ = f"Explore_{scenario.name.replace('-', '_')}"
     return ClusterMachine

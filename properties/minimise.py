@@ -1,10 +1,17 @@
-"""Making a counterexample shorter after Hypothesis has shrunk it.
+"""Shrinking a counterexample by replaying its actions, instead of Hypothesis's shrinking of the choices that drew it.
 
-Hypothesis shrinks the choices that drew the run, which cannot always drop one action without shifting the ones
-after it. :func:`minimise` finishes the job on the actions themselves, as delta debugging's last pass does
-(Zeller and Hildebrandt, "Simplifying and Isolating Failure-Inducing Input", 2002): it drops blocks of actions,
-single actions and pairs whenever what is left is a run in which every action is still one the explorer could have
-taken at that point (others are skipped) and the same property still breaks, until no such removal does.
+Hypothesis shrinks the byte choices behind a run and re-runs the state machine for each try, a fair convergence at
+the end of every try that no longer fails included, and it cannot always drop one action without shifting the ones
+after it; on a run of a few dozen actions that took minutes. :func:`minimise` works on the actions themselves, as
+delta debugging does (Zeller and Hildebrandt, "Simplifying and Isolating Failure-Inducing Input", 2002): first
+``ddmin``'s complement steps (drop one of ``n`` chunks, later chunks first; on success ``n - 1`` chunks, else twice as
+many, until single actions), then a 1-minimal pass dropping blocks, single actions and pairs, until no removal keeps
+the failure. A try keeps the actions that are still ones the explorer could have taken at that point (others are
+skipped) and must break the same property. Each try resumes from the state the current run reached just before the
+first dropped action (states are immutable values, kept for every prefix), so dropping late actions is cheap.
+
+A liveness violation's run is its explored actions then fair convergence (``properties.explore``): a try replays the
+kept explored actions, converges and judges liveness again; the convergence itself is not cut.
 """
 
 from __future__ import annotations
@@ -16,7 +23,15 @@ from typing import Any
 
 from model import cluster
 from properties.budget import Settle, count, fault_allowed
-from properties.explore import PropertyViolated, Scenario, Transition, checked_step
+from properties.explore import (
+    PropertyViolated,
+    Scenario,
+    Transition,
+    check_liveness,
+    checked_step,
+    converge,
+    quiet_since,
+)
 from properties.registry import LIVENESS, Property
 from properties.users import user_actions
 
@@ -30,54 +45,107 @@ def _possible(scenario: Scenario, state: Any, action: Any) -> bool:
     return scenario.kubectl and action in user_actions(state)
 
 
-def _rerun(scenario: Scenario, actions: Sequence[Any], properties: Sequence[Property]) -> PropertyViolated | None:
-    """The violation running ``actions`` from the scenario's start gives (skipping those not possible where they come,
-    as an action that only followed from a dropped one is no longer possible), or None."""
-    state = scenario.initial()
-    transitions: list[Transition] = []
-    used: dict[str, int] = {}
-    for action in actions:
-        if not _possible(scenario, state, action) or not fault_allowed(scenario, state, action, used):
-            continue
-        count(used, action)
+class _Replay:
+    """Re-runs variants of one run (``actions``, the explored actions when ``liveness``), resuming each from the
+    state its unchanged prefix reached."""
+
+    def __init__(self, scenario: Scenario, actions: Sequence[Any], properties: Sequence[Property],
+                 liveness: bool) -> None:
+        self.scenario, self.properties, self.liveness = scenario, properties, liveness
+        self.actions = list(actions)
+        self.prefixes: list[tuple[Any, int, dict[str, int]]] = []
+        self.transitions: list[Transition] = []
+        state, used = scenario.initial(), {}
         try:
-            state = checked_step(state, action, scenario.config, properties, transitions)
+            for action in self.actions:
+                self.prefixes.append((state, len(self.transitions), dict(used)))
+                state = self._step(state, action, used, self.transitions)
+        except PropertyViolated:
+            pass
+
+    def _step(self, state: Any, action: Any, used: dict[str, int], transitions: list[Transition]) -> Any:
+        if not _possible(self.scenario, state, action) or not fault_allowed(self.scenario, state, action, used):
+            return state
+        count(used, action)
+        return checked_step(state, action, self.scenario.config, self.properties, transitions)
+
+    def without(self, dropped: Sequence[int]) -> PropertyViolated | None:
+        """The violation the run without the actions at ``dropped`` gives (None: none); with ``explored``, the
+        number of its transitions before fair convergence (None for a violation within the explored actions)."""
+        kept = [a for i, a in enumerate(self.actions) if i not in set(dropped)]
+        resume = min(min(dropped), len(self.prefixes) - 1)
+        state, taken, used = self.prefixes[resume]
+        transitions, used, explored = self.transitions[:taken], dict(used), None
+        try:
+            for action in kept[resume:]:
+                state = self._step(state, action, used, transitions)
+            if not self.liveness:
+                return None
+            explored, stopped = len(transitions), state.time
+            final = converge(state, self.scenario.config, self.properties, transitions)
+            check_liveness(final, self.scenario.config, self.properties, transitions, quiet_since(transitions, stopped))
         except PropertyViolated as violated:
+            violated.explored = explored  # type: ignore[attr-defined]
             return violated
-    return None
+        return None
+
+
+def _chunks(length: int, n: int) -> Iterator[tuple[int, ...]]:
+    """ddmin's ``n`` chunks of ``range(length)``, last first."""
+    bounds = [length * i // n for i in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        if bounds[i] < bounds[i + 1]:
+            yield tuple(range(bounds[i], bounds[i + 1]))
 
 
 def _removals(length: int) -> Iterator[tuple[int, ...]]:
-    """The index sets to try dropping, largest first: contiguous blocks of every size from half the run down, then
-    single actions, then pairs (a fault and the recovery that undoes it are seldom adjacent)."""
+    """The 1-minimal pass's index sets: single actions, pairs (a fault and the recovery that undoes it are seldom
+    adjacent), then contiguous blocks of every size from half the run down (ddmin tried only aligned ones)."""
+    yield from ((i,) for i in range(length - 1, -1, -1))
+    yield from itertools.combinations(range(length), 2)
     for size in range(length // 2, 1, -1):
         for start in range(length - size, -1, -1):
             yield tuple(range(start, start + size))
-    yield from ((i,) for i in range(length - 1, -1, -1))
-    yield from itertools.combinations(range(length), 2)
+
+
+def _ddmin(length: int) -> Iterator[Iterator[tuple[int, ...]]]:
+    """Rounds of removals: ddmin's complements at doubling granularity, then the 1-minimal pass."""
+    n = 2
+    while n < length:
+        yield _chunks(length, n)
+        n *= 2
+    yield _removals(length)
 
 
 def minimise(scenario: Scenario, found: PropertyViolated, properties: Sequence[Property],
              deadline: float | None = None) -> PropertyViolated:
     """A run no longer than ``found``'s that breaks the same property, from which no single action, pair of actions
-    or block of actions can be dropped. A liveness violation is returned as it is (its run ends with fair
-    convergence, not with the failing step). Past ``deadline`` (``time.monotonic``) it stops with the shortest run so
-    far, marked not minimal."""
+    or block of actions can be dropped (see the module docstring). A liveness violation whose explored length is not
+    known (``explored``, set by ``properties.check``) is returned as it is. Past ``deadline`` (``time.monotonic``) it
+    stops with the shortest run so far, marked not minimal."""
     name = found.violation.property
-    if next((p.kind for p in properties if p.name == name), None) in (LIVENESS, None):
+    kind = next((p.kind for p in properties if p.name == name), None)
+    explored = getattr(found, "explored", None)
+    if kind is None or (kind == LIVENESS and explored is None):
         return found
-    checked = tuple(p for p in properties if p.kind != LIVENESS)
-    best, changed = found, True
+    liveness = kind == LIVENESS
+    checked = tuple(properties) if liveness else tuple(p for p in properties if p.kind != LIVENESS)
+    best = found
+    actions = [t.action for t in best.transitions[:explored if liveness else None]]
+    replay, changed = _Replay(scenario, actions, checked, liveness), True
     while changed:
         changed = False
-        actions = [t.action for t in best.transitions]
-        for dropped in _removals(len(actions)):
-            if deadline is not None and time.monotonic() > deadline:
-                return not_minimal(best)
-            kept = [a for i, a in enumerate(actions) if i not in dropped]
-            shorter = _rerun(scenario, kept, checked)
-            if shorter is not None and shorter.violation.property == name:
-                best, changed = shorter, True
+        for removals in _ddmin(len(replay.actions)):
+            for dropped in removals:
+                if deadline is not None and time.monotonic() > deadline:
+                    return not_minimal(best)
+                shorter = replay.without(dropped)
+                if shorter is not None and shorter.violation.property == name:
+                    best, changed = shorter, True
+                    kept = [t.action for t in shorter.transitions[:shorter.explored]]  # type: ignore[attr-defined]
+                    replay = _Replay(scenario, kept, checked, liveness)
+                    break
+            if changed:
                 break
     return best
 

@@ -209,6 +209,8 @@ def _check(trace: Any, properties: Sequence[Property]) -> CheckedTrace:
 def _applicable(state: Any, action: Any, config: ModelConfig) -> bool:
     if isinstance(action, ALWAYS_APPLICABLE) or hasattr(action, "run"):  # ``run``: an environment move (waiting)
         return True
+    if getattr(action, "by_user", False):  # the user's kubectl drain (model.maintenance): a user's requests, as Submit
+        return True
     try:
         component = cluster.component_of(action)
     except TypeError:

@@ -344,8 +344,10 @@ def _bar(intent: Intent, state: ClusterState) -> int | None:
 
 
 def _users_step(action: Any) -> bool:
-    """The user's own command (a voluntary disruption is the user's; the intents judge what the cluster does)."""
-    return type(action).__name__ in ("Submit", "SubmitPending", "ForceDeletePod", "Evict", "Drain")
+    """The user's own command (a voluntary disruption is the user's; the intents judge what the cluster does), the
+    steps of a drain the user started included (``model.maintenance``)."""
+    return type(action).__name__ in ("Submit", "SubmitPending", "ForceDeletePod", "Evict", "Drain") or \
+        getattr(action, "by_user", False)
 
 
 def _names(pods: Sequence[Any]) -> str:

@@ -1,5 +1,7 @@
 """What users do during exploration: scale workloads, roll out a new image, delete a pod, change a container's load.
-Node drains are explored as the ``node-drain`` disruption (``model.maintenance``), which a CheckSpec budgets.
+The user also drains a node (``kubectl drain``, ``model.maintenance``): one command, after which the drain runs on as
+a client process (its evictions, retries and the final uncordon are not further commands). An administrator's drain
+outside the user's control is the ``node-drain`` disruption, which a CheckSpec budgets.
 
 Each user action is a ``Submit`` of the request ``kubectl`` would send (``kubectl scale``,
 ``kubectl set image``, ``kubectl delete pod``), as the cluster administrator. They are offered only while
@@ -18,6 +20,7 @@ from model.actions import Submit
 from model.apiserver import requests as rq
 from model.auth.identity import ADMIN
 from model.load import LoadChange, TrafficChange
+from model.maintenance import user_drains
 from model.state import ClusterState
 from properties.environment import environment_actions
 
@@ -57,6 +60,7 @@ def user_actions(state: ClusterState) -> Iterator[Any]:
     for pod in state.store.list("Pod"):
         if pod.metadata.deletion_timestamp is None and pod.metadata.owner_references:
             yield Submit(rq.Delete(ADMIN, "Pod", pod.namespace, pod.name))
+    yield from user_drains(state)
     yield from load_changes(state)
     yield from environment_actions(state)
 

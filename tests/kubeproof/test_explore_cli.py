@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kubeproof.cli import EXIT_OK, EXIT_USAGE, EXIT_VIOLATION, main
+from model.examples.intents import DIRECTORY
 from properties.variants import NODES
 
 
@@ -54,3 +55,16 @@ def test_a_bound_gives_an_incomplete_verdict_naming_it(capsys: pytest.CaptureFix
 def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
     code, out, err = cli(capsys, "explore", *args)
     assert code == EXIT_USAGE and out == "" and message in err and err.count("\n") == 1
+
+
+def test_a_budget_in_the_manifests_is_an_intent_explore_checks(capsys: pytest.CaptureFixture[str],
+                                                                tmp_path: Path) -> None:
+    """As ``check`` does, ``explore`` turns a PodDisruptionBudget into its MinAvailable intent: a crash during a drain
+    breaks a budget of one (model/examples/intents/budget); the trace replays with the intent rebuilt."""
+    case = DIRECTORY / "budget"
+    code, out, _ = cli(capsys, "explore", str(case / "violated.yaml"), "--spec", str(case / "spec.yaml"),
+                       "--no-liveness", "--max-depth", "3", "--json", "--traces", str(tmp_path))
+    report = json.loads(out)
+    assert code == EXIT_VIOLATION and report["property"] == "pdb-prod-web" and report["trace_steps"] == 3
+    code, out, _ = cli(capsys, "replay", report["trace"])
+    assert code == EXIT_VIOLATION and out.startswith("reproduced after 3 steps")

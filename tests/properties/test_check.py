@@ -43,7 +43,7 @@ def test_without_shrinking_the_first_violating_run_is_returned_whole() -> None:
     shrunk = run(scenario, properties, PROFILES["ci"], 0)
     assert found.violation is not None and shrunk.violation is not None
     assert found.violation.violation.property == shrunk.violation.violation.property == DEPLOYMENT.property
-    assert found.examples < shrunk.examples
+    assert found.examples == shrunk.examples  # shrinking replays the run's actions (properties.minimise), no runs
     assert len(shrunk.violation.transitions) <= len(found.violation.transitions)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from kubeproof.intents_bench import _scenario
 from model.actions import DeliverWatchEvent, ForceDeletePod, Tick
 from model.controllers.base import CONTROLLER_MANAGER, Reconcile
 from model.kubelet.component import HealPartition, KubeletSyncPod, PartitionNode
 from model.scheduler.component import SchedulePod
+from properties.check import PROFILES, run
 from properties.explore import PropertyViolated, execute
 from properties.minimise import minimise
 from properties.registry import by_name
@@ -54,3 +56,13 @@ def test_padding_is_dropped_and_the_same_property_still_breaks() -> None:
 def test_a_minimal_run_is_left_as_it_is() -> None:
     found = _violation(_shortest())
     assert [t.action for t in minimise(CHOSEN.scenario(), found, PROPERTY).transitions] == _shortest()
+
+
+def test_a_liveness_violation_is_shrunk_by_replaying_its_explored_actions() -> None:
+    """The intents' ``converges`` case: the run's explored actions are cut, fair convergence is re-run and judged."""
+    scenario, properties = _scenario("converges", "violated.yaml", False)
+    found = run(scenario, properties, PROFILES["ci"], 0, shrink=False).violation
+    assert found is not None and found.explored is not None and found.explored > 1
+    cut = minimise(scenario, found, properties)
+    assert cut.violation.property == found.violation.property and cut.explored < found.explored
+    assert getattr(cut, "minimal", True)

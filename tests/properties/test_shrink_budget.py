@@ -1,14 +1,11 @@
-"""properties.shrink_budget and ``run(..., shrink_seconds=...)``: once the budget is spent the best counterexample
+"""``run(..., shrink_seconds=...)``: once the budget is spent the best counterexample
 so far is kept, marked not minimal in the trace; without a budget shrinking goes to the end."""
 
 from __future__ import annotations
 
-from hypothesis.internal.conjecture import engine
-
 from properties import trace as traces
 from properties.check import PROFILES, run
 from properties.registry import by_name
-from properties.shrink_budget import hypothesis_shrink_limit
 from properties.variants import variant
 
 CHOSEN = variant("replicaset-no-expectations")
@@ -22,10 +19,3 @@ def test_a_spent_budget_keeps_the_counterexample_and_marks_it_not_minimal() -> N
     patient = run(scenario, properties, PROFILES["ci"], 0, shrink_seconds=600)
     assert traces.to_json(patient.violation, scenario, 0, CHOSEN.name)["minimal"] is True
     assert len(patient.violation.transitions) <= len(rushed.violation.transitions)
-
-
-def test_the_hypothesis_limit_is_restored_after_the_run() -> None:
-    before = engine.MAX_SHRINKING_SECONDS
-    with hypothesis_shrink_limit(5):
-        assert engine.MAX_SHRINKING_SECONDS == 5
-    assert engine.MAX_SHRINKING_SECONDS == before
