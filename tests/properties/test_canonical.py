@@ -21,6 +21,7 @@ from model.manifests import load_text
 from model.scheduler.component import SchedulePod
 from model.state import ClusterState
 from model.store import Store, WatchEvent
+from properties import canonical
 from properties.canonical import Canonicaliser, interchangeable_nodes
 from properties.explore import Scenario
 
@@ -223,3 +224,27 @@ def test_keys_are_stable_along_a_run(steps: int) -> None:
         state = cluster.apply(state, next((a for a in cluster.enabled(state) if not isinstance(a, Tick)), Tick()))
         warm.key(state)
     assert warm.key(state) == Canonicaliser().key(state)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(choices=st.lists(st.integers(0, 1 << 16), min_size=1, max_size=30), symmetric=st.booleans())
+def test_a_key_built_from_the_parents_parts_is_the_full_key(choices: list[int], symmetric: bool) -> None:
+    """The explorer keys each successor from its parent's memoised parts (``key(state, parent)``: only what the step
+    replaced is computed again, maps item by item) and returns the key of a raw state seen before from its memo.
+    Along a random run (a node crash allowed), each state's key so computed by one long-lived canonicaliser is the
+    key a fresh one computes from nothing, and keying a state twice (the raw memo) changes nothing."""
+    scenario, state = settled_three_identical_nodes()
+    nodes = interchangeable_nodes(state) if symmetric else ()
+    warm = Canonicaliser(nodes)
+    warm.key(state)
+    kept = canonical._KEPT_ROWS
+    canonical._KEPT_ROWS = 1  # every map, however small, is computed item by item from its parent's
+    try:
+        for choice in choices:
+            enabled = cluster.enabled(state, scenario.config)
+            parent, state = state, cluster.apply(state, enabled[choice % len(enabled)], scenario.config)
+            incremental = warm.key(state, parent)
+            assert incremental == Canonicaliser(nodes).key(state)
+            assert warm.key(state, parent) == warm.key(state) == incremental
+    finally:
+        canonical._KEPT_ROWS = kept
