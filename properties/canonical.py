@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable
 from itertools import chain
 from typing import Any
 
@@ -80,9 +80,6 @@ _REVISION_OWNERS = (WatchEvent, Informer, Store)
 _READ_AS = frozenset({"memory", "queue"})
 """Fields whose compound value is read in a way of its own (a controller's memory, a work queue as a set)."""
 _SCALARS = frozenset({int, bool, float, type(None)})
-_KEPT_ROWS = 8
-"""Maps with at least this many items keep their rows, for the maps made from them (:meth:`Canonicaliser._map_rows`)."""
-_ABSENT = object()
 Shape = tuple[int, tuple]
 """A value's structure with its atoms taken out (folded into a hash) and its atoms in order."""
 
@@ -103,19 +100,16 @@ class Canonicaliser:
         self._renamed = IdentityMemo(memo_size)
         self._strings: dict[str, Shape] = {}
         self._raw: dict[int, int] = {}
-        self._rows: dict[int, tuple[Any, dict]] = {}
         self._prefixes: dict[str, int] = {}
         self._layouts: dict[type, tuple[tuple[str, bool], ...]] = {}
         per_class = [[dict(zip(c, p, strict=True)) for p in itertools.permutations(c)] for c in self.classes]
         self._maps = [dict(kv for m in combo for kv in m.items()) for combo in itertools.product(*per_class)]
 
-    def key(self, state: ClusterState, parent: ClusterState | None = None) -> int:
-        """The canonical key of ``state`` (see the module docstring); ``parent``, the state ``state`` was made from
-        (if any), only makes it cheaper: the parts of ``state`` not memoised yet are computed from ``parent``'s
-        (:meth:`_map_rows`). A state whose raw shape (structure and atoms as they are) was keyed before gets that
-        key back without ranking or permuting again: about a third of the explorer's transitions reach a state equal
-        to one reached before."""
-        shape = self._value(state) if parent is None else self._hinted(state, parent)
+    def key(self, state: ClusterState) -> int:
+        """The canonical key of ``state`` (see the module docstring). A state whose raw shape (structure and atoms
+        as they are) was keyed before gets that key back without ranking or permuting again: about a third of the
+        explorer's transitions reach a state equal to one reached before."""
+        shape = self._value(state)
         raw = hash(shape)
         known = self._raw.get(raw)
         if known is not None:
@@ -204,37 +198,28 @@ class Canonicaliser:
             return self._shape(value)
         return self._memoised(value, None, self._shapes)
 
-    def _hinted(self, value: Any, hint: Any) -> Shape:
-        """:meth:`_value`, for a value that replaced ``hint`` (the value in the same place of the state it was made
-        from): a compound not memoised yet is computed reusing what ``hint``'s maps already had."""
-        kind = type(value)
-        if kind is not type(hint) or not (kind is FrozenDict or self._layouts.get(kind)):
-            return self._value(value)
-        cached = self._shapes.get(id(value))
-        if cached is not None and cached[0] is value:
-            return cached[1]
-        return self._memoised(value, None, self._shapes, hint)
-
-    def _memoised(self, value: Any, field: str | None, memo: dict[int, tuple[Any, Shape]], hint: Any = None) -> Shape:
+    def _memoised(self, value: Any, field: str | None, memo: dict[int, tuple[Any, Shape]]) -> Shape:
         cached = memo.get(id(value))
         if cached is not None and cached[0] is value:
             return cached[1]
-        shape = self._compound(value, field, hint)
+        shape = self._compound(value, field)
         if len(memo) >= self._memo_size:
             memo.pop(next(iter(memo)))
         memo[id(value)] = (value, shape)  # keeps ``value`` alive, so its id is not reused meanwhile
         return shape
 
-    def _compound(self, value: Any, field: str | None, hint: Any = None) -> Shape:
+    def _compound(self, value: Any, field: str | None) -> Shape:
         cls = type(value)
         layout = self._layouts.get(cls)
         if layout:  # most compounds are records (attrs classes): looked up first
-            return self._record(value, layout, hint)
+            return self._record(value, layout)
         if isinstance(value, (FrozenDict, dict)):
-            if field == "memory":
-                rows = [_row(self._value(k), self._memory_value(v)) for k, v in value.items()]
-            else:
-                rows = self._map_rows(value, hint)
+            shape_of = self._memory_value if field == "memory" else self._value
+            shape = self._value
+            rows = []
+            for k, v in value.items():
+                key_shape, value_shape = shape(k), shape_of(v)
+                rows.append((key_shape[0], value_shape[0], key_shape[1], value_shape[1]))
             # Items in order of their structure, then of their raw atoms (whose order the ranks keep), so that the
             # order does not depend on the names the atoms have.
             rows.sort()
@@ -251,12 +236,12 @@ class Canonicaliser:
         if layout is None:
             layout = self._layouts[cls] = _layout(cls)
             if layout:
-                return self._record(value, layout, hint)
+                return self._record(value, layout)
         if isinstance(value, Hashable):
             return (hash((cls.__qualname__, value)), ())
         raise TypeError(f"cannot key a {cls.__qualname__}")
 
-    def _record(self, value: Any, layout: tuple[tuple[str, bool], ...], hint: Any) -> Shape:
+    def _record(self, value: Any, layout: tuple[tuple[str, bool], ...]) -> Shape:
         """An attrs object: its fields' shapes in order (:meth:`_value` inlined for the common cases)."""
         cls = type(value)
         strings, shapes = self._strings, self._shapes
@@ -274,35 +259,11 @@ class Canonicaliser:
                     continue
                 else:
                     cached = shapes.get(id(part))
-                    if cached is not None and cached[0] is part:
-                        part = cached[1]
-                    elif hint is None:
-                        part = self._value(part)
-                    else:
-                        part = self._hinted(part, getattr(hint, name))
+                    part = cached[1] if cached is not None and cached[0] is part else self._value(part)
             hashes.append(part[0])
             if part[1]:
                 atoms.append(part[1])
         return (hash((cls.__qualname__, tuple(hashes))), tuple(chain.from_iterable(atoms)))
-
-    def _map_rows(self, value: Mapping, hint: Any) -> list[tuple]:
-        """A plain map's items as rows (key hash, value hash, key atoms, value atoms). With a ``hint`` map whose rows
-        are kept, an item ``hint`` has too (the same key, the very same value) takes its row from there and only the
-        others are computed; a large map's rows are kept for the maps made from it in turn."""
-        known = self._rows.get(id(hint)) if hint is not None else None
-        if known is not None and known[0] is hint:
-            previous, old_rows = hint.get, known[1]
-            rows = {}
-            for k, v in value.items():
-                old = previous(k, _ABSENT)
-                rows[k] = old_rows[k] if old is v else _row(self._value(k), self._hinted(v, old))
-        else:
-            rows = {k: _row(self._value(k), self._value(v)) for k, v in value.items()}
-        if len(rows) >= _KEPT_ROWS:
-            if len(self._rows) >= self._memo_size:
-                self._rows.pop(next(iter(self._rows)))
-            self._rows[id(value)] = (value, rows)
-        return list(rows.values())
 
     def _memory_value(self, value: Any) -> Shape:
         """A controller's memory: a digit string there is a resourceVersion (the Endpoints controller's)."""
@@ -341,10 +302,6 @@ class Canonicaliser:
         if len(self._strings) < 500_000:
             self._strings[text] = shape
         return shape
-
-
-def _row(key: Shape, value: Shape) -> tuple:
-    return (key[0], value[0], key[1], value[1])
 
 
 def _layout(cls: type) -> tuple[tuple[str, bool], ...]:

@@ -117,14 +117,12 @@ class Explorer:
         self.initial_state = scenario.initial()
         self.symmetric = interchangeable_nodes(self.initial_state) if scope.symmetry else ()
         self.canonical = Canonicaliser(self.symmetric) if scope.canonical else None
-        self.expanding: ClusterState | None = None
-        """The state last expanded: the successors keyed next were made from it, so their keys reuse its parts."""
 
     def initial(self) -> Node:
         return Node(self.initial_state, self.scope.user_budget, self.budgets)
 
     def key(self, node: Node) -> Hashable:
-        state_key = self.canonical.key(node.state, self.expanding) if self.canonical is not None else node.state
+        state_key = self.canonical.key(node.state) if self.canonical is not None else node.state
         return (state_key, node.users, node.faults)
 
     def actions(self, node: Node) -> Iterator[Any]:
@@ -168,7 +166,6 @@ class Explorer:
         return Node(step.state, users, faults), Transition(action, step)
 
     def expand(self, node: Node) -> Iterator[tuple[Any, Node, Violation | None]]:
-        self.expanding = node.state
         user_side = set(self.user_side(node))
         for action in self.actions(node):
             following, transition = self.successor(node, action, action in user_side)
