@@ -214,11 +214,20 @@ class Canonicaliser:
         if layout:  # most compounds are records (attrs classes): looked up first
             return self._record(value, layout)
         if isinstance(value, (FrozenDict, dict)):
-            shape_of = self._memory_value if field == "memory" else self._value
-            shape = self._value
+            memory = field == "memory"
+            strings, shapes = self._strings, self._shapes
             rows = []
-            for k, v in value.items():
-                key_shape, value_shape = shape(k), shape_of(v)
+            for k, v in value.items():  # :meth:`_value` of each key and value, its common cases inlined
+                if type(k) is str:
+                    key_shape = strings.get(k) or self._string(k)
+                else:
+                    cached = shapes.get(id(k))
+                    key_shape = cached[1] if cached is not None and cached[0] is k else self._value(k)
+                if memory:
+                    value_shape = self._memory_value(v)
+                else:
+                    cached = shapes.get(id(v))
+                    value_shape = cached[1] if cached is not None and cached[0] is v else self._value(v)
                 rows.append((key_shape[0], value_shape[0], key_shape[1], value_shape[1]))
             # Items in order of their structure, then of their raw atoms (whose order the ranks keep), so that the
             # order does not depend on the names the atoms have.
@@ -330,7 +339,7 @@ def _ranks(atoms: tuple, named: dict[int, int] | None = None) -> dict[int, int]:
     # One sort orders revisions, then uids, then generated names by prefix: an atom's index there is its rank within
     # its class (or prefix) plus the number of atoms of the classes (prefixes) before it, which any relabelling that
     # keeps the order within each class keeps too.
-    labels = {atom: index for index, atom in enumerate(sorted(distinct))}
+    labels = dict(zip(sorted(distinct), itertools.count()))
     if named:
         labels.update(named)
     return labels
