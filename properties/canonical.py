@@ -31,6 +31,8 @@ pod's ``spec.nodeName``, the ``kubernetes.io/hostname`` label, the kubelets' inf
 kube-proxy programmed per node, ...). Each Node object keeps its own uid and resourceVersion under the renaming;
 since those are labelled by name, binding a pod to one or another identical node gives one key. Pods of one
 template are not permuted (their names and uids keep their order: the scheduler's queue orders pods by uid).
+The renamed states are not built: one memo of shapes per permutation reads each string through the renaming
+(:class:`_Shapes`), which gives the shapes the renamed state would have.
 
 Times are kept as they are: the clock is part of the key (a timestamp relative to "now" would need every time field
 of the model to be known here; one missed field would make the key unsound).
@@ -38,15 +40,18 @@ of the model to be known here; one missed field would make the key unsound).
 Keys are hashes: the structural part is folded into Python's 64-bit ``hash`` per object (memoised by identity, as
 successive states share unchanged objects), the atoms' ranks are kept in full and hashed last. Two different states
 collide with probability about 2**-64 per pair, so the chance of any collision among N stored keys is below
-N**2 / 2**65 (5e-9 for a million states) if ``hash`` behaves as a random function. ``hash`` of strings is salted per
-process (PYTHONHASHSEED), so keys are comparable only within one process.
+N**2 / 2**65 (5e-9 for a million states) if ``hash`` behaves as a random function. A state whose raw shape (its
+structure hash and its atoms as they are, hashed to 64 bits) was keyed before gets that key back from a memo, which
+adds a second chance of the same size: below N**2 / 2**64 in all. ``hash`` of strings is salted per process
+(PYTHONHASHSEED), so keys are comparable only within one process.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from itertools import chain
 from typing import Any
 
@@ -55,7 +60,6 @@ import attrs
 from model.apiserver.server import NAME_ALPHABET
 from model.frozendict import FrozenDict
 from model.informers import Informer
-from model.memo import IdentityMemo
 from model.state import ClusterState
 from model.store import Store, WatchEvent
 
@@ -95,73 +99,100 @@ class Canonicaliser:
         self._node_pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))) \
             if names else None
         self._memo_size = memo_size
-        self._shapes: dict[int, tuple[Any, Shape]] = {}
-        self._read_as: dict[str, dict[int, tuple[Any, Shape]]] = {field: {} for field in _READ_AS}
-        self._renamed = IdentityMemo(memo_size)
         self._strings: dict[str, Shape] = {}
         self._raw: dict[int, int] = {}
         self._prefixes: dict[str, int] = {}
-        self._layouts: dict[type, tuple[tuple[str, bool], ...]] = {}
+        layouts: dict[type, tuple[tuple[str, bool], ...]] = {}
         per_class = [[dict(zip(c, p, strict=True)) for p in itertools.permutations(c)] for c in self.classes]
         self._maps = [dict(kv for m in combo for kv in m.items()) for combo in itertools.product(*per_class)]
+        self._shapes = [_Shapes(self._strings, self._string, layouts, memo_size)]
+        self._shapes += [_Shapes({}, functools.partial(self._renamed_string, mapping), layouts, memo_size)
+                         for mapping in self._maps[1:]]
 
     def key(self, state: ClusterState) -> int:
         """The canonical key of ``state`` (see the module docstring). A state whose raw shape (structure and atoms
         as they are) was keyed before gets that key back without ranking or permuting again: about a third of the
         explorer's transitions reach a state equal to one reached before."""
-        shape = self._value(state)
+        plain = self._shapes[0]
+        shape = plain._value(state)
         raw = hash(shape)
         known = self._raw.get(raw)
         if known is not None:
             return known
         horizon = _horizon(state)
-        best = self._ranked(shape, state, horizon)
-        for index, mapping in enumerate(self._maps[1:], start=1):
-            permuted = self._permuted(state, mapping, index)
-            candidate = self._ranked(self._value(permuted), permuted, horizon)
+        best = self._ranked(shape, state, horizon, None)
+        for mapping, renamed in zip(self._maps[1:], self._shapes[1:], strict=True):
+            candidate = self._ranked(renamed._value(state), state, horizon, mapping)
             best = candidate if candidate < best else best
         if len(self._raw) >= self._memo_size:
             self._raw.pop(next(iter(self._raw)))
         self._raw[raw] = best
         return best
 
-    def _ranked(self, shape: Shape, state: ClusterState, horizon: int) -> int:
+    def shape(self, value: Any, mapping: int = 0) -> Shape:
+        """The shape of ``value`` (its structure hash and its atoms in order) with the node names renamed by the
+        ``mapping``-th permutation of the interchangeable nodes (0: as they are): what the shape of the renamed value
+        would be, without building it."""
+        return self._shapes[mapping]._value(value)
+
+    def _ranked(self, shape: Shape, state: ClusterState, horizon: int, mapping: dict[str, str] | None) -> int:
         shape_hash, atoms = shape
-        ranks = _ranks(atoms, _identities(state, horizon))
+        ranks = _ranks(atoms, _identities(state, horizon, mapping))
         return hash((shape_hash, tuple(map(ranks.__getitem__, atoms))))
 
-    def _permuted(self, value: Any, mapping: dict[str, str], index: int) -> Any:
-        """``value`` with the node names renamed by ``mapping`` wherever they appear (memoised per permutation by
-        identity, so an unchanged object keeps its renamed copy, and that copy its shape)."""
-        if isinstance(value, str):
-            if self._node_pattern is None:
-                return value
-            return self._node_pattern.sub(lambda m: mapping[m.group(0)] if _whole(value, m) else m.group(0), value)
-        if value is None or isinstance(value, (int, float, bool)):
-            return value
-        cached = self._renamed.get((value,), index)
+    def _renamed_string(self, mapping: dict[str, str], text: str) -> Shape:
+        """The shape of ``text`` with the node names in it renamed by ``mapping`` (standalone names only)."""
+        renamed = self._node_pattern.sub(lambda m: mapping[m.group(0)] if _whole(text, m) else m.group(0), text)
+        return self._string(renamed)
+
+    def _prefix_id(self, prefix: str) -> int:
+        return self._prefixes.setdefault(prefix, len(self._prefixes))
+
+    def _string(self, text: str) -> Shape:
+        """The shape of a string: its uids and generated names are atoms (memoised by text)."""
+        cached = self._strings.get(text)
         if cached is not None:
             return cached
-        if isinstance(value, FrozenDict):
-            result: Any = FrozenDict({self._permuted(k, mapping, index): self._permuted(v, mapping, index)
-                                      for k, v in value.items()})
-        elif isinstance(value, tuple):
-            result = tuple(self._permuted(v, mapping, index) for v in value)
-        elif isinstance(value, frozenset):
-            result = frozenset(self._permuted(v, mapping, index) for v in value)
-        elif attrs.has(type(value)):
-            changes = {}
-            for field in attrs.fields(type(value)):
-                if field.init:
-                    old = getattr(value, field.name)
-                    new = self._permuted(old, mapping, index)
-                    if new is not old and new != old:
-                        changes[field.name] = new
-            result = attrs.evolve(value, **changes) if changes else value
-        else:
-            result = value
-        self._renamed.put((value,), index, result)
-        return result
+        atoms: list[tuple] = []
+        spans: list[tuple[int, int, tuple]] = []
+        for match in _UID.finditer(text):
+            spans.append((match.start(), match.end(), UID + int(match.group(1)), None))
+        for match in _GENERATED.finditer(text):
+            if not any(s <= match.start() < e for s, e, _ in spans):
+                prefix, suffix = match.group(1), match.group(2)
+                atom = GENERATED + self._prefix_id(prefix) * 27 ** 5 + sum(_SUFFIX[c] * 27 ** (4 - i)
+                                                                          for i, c in enumerate(suffix))
+                spans.append((match.start(), match.end(), atom, prefix))
+        spans.sort()
+        skeleton, last = [], 0
+        for start, end, atom, prefix in spans:
+            skeleton.append(text[last:start])
+            skeleton.append("\x00" if prefix is None else f"\x00{prefix}")
+            atoms.append(atom)
+            last = end
+        skeleton.append(text[last:])
+        shape = (hash("".join(skeleton)), tuple(atoms))
+        if len(self._strings) < 500_000:
+            self._strings[text] = shape
+        return shape
+
+
+class _Shapes:
+    """Shapes of values (a structure hash and the atoms in order), memoised by identity: successive states share
+    unchanged objects. ``string`` gives a string's shape (memoised in ``strings``): a renaming of the node names takes
+    effect there, so that one instance per permutation gives the shapes the renamed state would have."""
+
+    def __init__(self, strings: dict[str, Shape], string: Callable[[str], Shape],
+                 layouts: dict[type, tuple[tuple[str, bool], ...]], memo_size: int) -> None:
+        self._strings, self._string_of, self._layouts, self._memo_size = strings, string, layouts, memo_size
+        self._shapes: dict[int, tuple[Any, Shape]] = {}
+        self._read_as: dict[str, dict[int, tuple[Any, Shape]]] = {field: {} for field in _READ_AS}
+
+    def _string(self, text: str) -> Shape:
+        shape = self._string_of(text)
+        if len(self._strings) < 500_000:
+            self._strings[text] = shape
+        return shape
 
     def _shape(self, value: Any, field: str | None = None, owner: type | None = None) -> Shape:
         """The shape of ``value`` found as ``field`` of an ``owner`` (which decides whether an int or a digit string
@@ -282,36 +313,6 @@ class Canonicaliser:
             return self._shape(value, "memory")
         return self._shape(value)
 
-    def _prefix_id(self, prefix: str) -> int:
-        return self._prefixes.setdefault(prefix, len(self._prefixes))
-
-    def _string(self, text: str) -> Shape:
-        cached = self._strings.get(text)
-        if cached is not None:
-            return cached
-        atoms: list[tuple] = []
-        spans: list[tuple[int, int, tuple]] = []
-        for match in _UID.finditer(text):
-            spans.append((match.start(), match.end(), UID + int(match.group(1)), None))
-        for match in _GENERATED.finditer(text):
-            if not any(s <= match.start() < e for s, e, _ in spans):
-                prefix, suffix = match.group(1), match.group(2)
-                atom = GENERATED + self._prefix_id(prefix) * 27 ** 5 + sum(_SUFFIX[c] * 27 ** (4 - i)
-                                                                          for i, c in enumerate(suffix))
-                spans.append((match.start(), match.end(), atom, prefix))
-        spans.sort()
-        skeleton, last = [], 0
-        for start, end, atom, prefix in spans:
-            skeleton.append(text[last:start])
-            skeleton.append("\x00" if prefix is None else f"\x00{prefix}")
-            atoms.append(atom)
-            last = end
-        skeleton.append(text[last:])
-        shape = (hash("".join(skeleton)), tuple(atoms))
-        if len(self._strings) < 500_000:
-            self._strings[text] = shape
-        return shape
-
 
 def _layout(cls: type) -> tuple[tuple[str, bool], ...]:
     """An attrs class's fields in order, each with whether its value may be read other than plainly (an atom, a
@@ -353,7 +354,7 @@ def _horizon(state: ClusterState) -> int:
     return state.events[0].revision - 1 if state.events else state.store.revision
 
 
-def _identities(state: ClusterState, horizon: int) -> dict[tuple, Any]:
+def _identities(state: ClusterState, horizon: int, renaming: dict[str, str] | None = None) -> dict[tuple, Any]:
     """Labels for the atoms whose order nothing observes, so that they are not ranked: each Node's uid and its
     resourceVersion if written no later than ``horizon``, labelled by the node's name; and the revision of each
     informer whose watch has reached ``horizon``, labelled alike ("caught up").
@@ -366,7 +367,10 @@ def _identities(state: ClusterState, horizon: int) -> dict[tuple, Any]:
     is later than ``horizon``, so an informer's revision up to it leaves the same events to deliver whatever its
     value) and of a PersistentVolume(Claim)'s versions (the volume binder's assume cache), not labelled here."""
     labels: dict[int, int] = {}
-    for index, node in enumerate(state.store.list("Node")):  # in name order: the label is the name's place
+    nodes = state.store.list("Node")
+    if renaming:  # the state with its nodes renamed: the name order is the order of the new names
+        nodes = sorted(nodes, key=lambda node: renaming.get(node.name, node.name))
+    for index, node in enumerate(nodes):  # in name order: the label is the name's place
         meta = node.metadata
         match = _UID.fullmatch(meta.uid or "")
         if match:
