@@ -31,6 +31,8 @@ pod's ``spec.nodeName``, the ``kubernetes.io/hostname`` label, the kubelets' inf
 kube-proxy programmed per node, ...). Each Node object keeps its own uid and resourceVersion under the renaming;
 since those are labelled by name, binding a pod to one or another identical node gives one key. Pods of one
 template are not permuted (their names and uids keep their order: the scheduler's queue orders pods by uid).
+The renamed states are not built: one memo of shapes per permutation reads each string through the renaming
+(:class:`_Shapes`), which gives the shapes the renamed state would have.
 
 Times are kept as they are: the clock is part of the key (a timestamp relative to "now" would need every time field
 of the model to be known here; one missed field would make the key unsound).
@@ -38,15 +40,18 @@ of the model to be known here; one missed field would make the key unsound).
 Keys are hashes: the structural part is folded into Python's 64-bit ``hash`` per object (memoised by identity, as
 successive states share unchanged objects), the atoms' ranks are kept in full and hashed last. Two different states
 collide with probability about 2**-64 per pair, so the chance of any collision among N stored keys is below
-N**2 / 2**65 (5e-9 for a million states) if ``hash`` behaves as a random function. ``hash`` of strings is salted per
-process (PYTHONHASHSEED), so keys are comparable only within one process.
+N**2 / 2**65 (5e-9 for a million states) if ``hash`` behaves as a random function. A state whose raw shape (its
+structure hash and its atoms as they are, hashed to 64 bits) was keyed before gets that key back from a memo, which
+adds a second chance of the same size: below N**2 / 2**64 in all. ``hash`` of strings is salted per process
+(PYTHONHASHSEED), so keys are comparable only within one process.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from itertools import chain
 from typing import Any
 
@@ -55,7 +60,6 @@ import attrs
 from model.apiserver.server import NAME_ALPHABET
 from model.frozendict import FrozenDict
 from model.informers import Informer
-from model.memo import IdentityMemo
 from model.state import ClusterState
 from model.store import Store, WatchEvent
 
@@ -77,6 +81,9 @@ _GENERATED = re.compile(rf"([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?-)([{NAME_ALPHABET}]
 _RV_HASH, _UID_HASH = hash("rv"), hash("uid")
 _RV_FIELDS = frozenset({"resource_version", "precondition_resource_version"})
 _REVISION_OWNERS = (WatchEvent, Informer, Store)
+_READ_AS = frozenset({"memory", "queue"})
+"""Fields whose compound value is read in a way of its own (a controller's memory, a work queue as a set)."""
+_SCALARS = frozenset({int, bool, float, type(None)})
 Shape = tuple[int, tuple]
 """A value's structure with its atoms taken out (folded into a hash) and its atoms in order."""
 
@@ -92,125 +99,57 @@ class Canonicaliser:
         self._node_pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))) \
             if names else None
         self._memo_size = memo_size
-        self._shapes: dict[tuple[int, str | None], tuple[Any, Shape]] = {}
-        self._renamed = IdentityMemo(memo_size)
         self._strings: dict[str, Shape] = {}
+        self._raw: dict[int, int] = {}
         self._prefixes: dict[str, int] = {}
-        self._fields: dict[type, tuple[str, ...]] = {}
+        layouts: dict[type, tuple[tuple[str, bool], ...]] = {}
         per_class = [[dict(zip(c, p, strict=True)) for p in itertools.permutations(c)] for c in self.classes]
         self._maps = [dict(kv for m in combo for kv in m.items()) for combo in itertools.product(*per_class)]
+        self._shapes = [_Shapes(self._strings, self._string, layouts, memo_size)]
+        self._shapes += [_Shapes({}, functools.partial(self._renamed_string, mapping), layouts, memo_size)
+                         for mapping in self._maps[1:]]
 
     def key(self, state: ClusterState) -> int:
-        """The canonical key of ``state`` (see the module docstring)."""
+        """The canonical key of ``state`` (see the module docstring). A state whose raw shape (structure and atoms
+        as they are) was keyed before gets that key back without ranking or permuting again: about a third of the
+        explorer's transitions reach a state equal to one reached before."""
+        plain = self._shapes[0]
+        shape = plain._value(state)
+        raw = hash(shape)
+        known = self._raw.get(raw)
+        if known is not None:
+            return known
         horizon = _horizon(state)
-        best = self._plain(state, horizon)
-        for index, mapping in enumerate(self._maps[1:], start=1):
-            candidate = self._plain(self._permuted(state, mapping, index), horizon)
+        best = self._ranked(shape, state, horizon, None)
+        for mapping, renamed in zip(self._maps[1:], self._shapes[1:], strict=True):
+            candidate = self._ranked(renamed._value(state), state, horizon, mapping)
             best = candidate if candidate < best else best
+        if len(self._raw) >= self._memo_size:
+            self._raw.pop(next(iter(self._raw)))
+        self._raw[raw] = best
         return best
 
-    def _plain(self, state: ClusterState, horizon: int) -> int:
-        shape_hash, atoms = self._shape(state)
-        ranks = _ranks(atoms, _identities(state, horizon))
+    def shape(self, value: Any, mapping: int = 0) -> Shape:
+        """The shape of ``value`` (its structure hash and its atoms in order) with the node names renamed by the
+        ``mapping``-th permutation of the interchangeable nodes (0: as they are): what the shape of the renamed value
+        would be, without building it."""
+        return self._shapes[mapping]._value(value)
+
+    def _ranked(self, shape: Shape, state: ClusterState, horizon: int, mapping: dict[str, str] | None) -> int:
+        shape_hash, atoms = shape
+        ranks = _ranks(atoms, _identities(state, horizon, mapping))
         return hash((shape_hash, tuple(map(ranks.__getitem__, atoms))))
 
-    def _permuted(self, value: Any, mapping: dict[str, str], index: int) -> Any:
-        """``value`` with the node names renamed by ``mapping`` wherever they appear (memoised per permutation by
-        identity, so an unchanged object keeps its renamed copy, and that copy its shape)."""
-        if isinstance(value, str):
-            if self._node_pattern is None:
-                return value
-            return self._node_pattern.sub(lambda m: mapping[m.group(0)] if _whole(value, m) else m.group(0), value)
-        if value is None or isinstance(value, (int, float, bool)):
-            return value
-        cached = self._renamed.get((value,), index)
-        if cached is not None:
-            return cached
-        if isinstance(value, FrozenDict):
-            result: Any = FrozenDict({self._permuted(k, mapping, index): self._permuted(v, mapping, index)
-                                      for k, v in value.items()})
-        elif isinstance(value, tuple):
-            result = tuple(self._permuted(v, mapping, index) for v in value)
-        elif isinstance(value, frozenset):
-            result = frozenset(self._permuted(v, mapping, index) for v in value)
-        elif attrs.has(type(value)):
-            changes = {}
-            for field in attrs.fields(type(value)):
-                if field.init:
-                    old = getattr(value, field.name)
-                    new = self._permuted(old, mapping, index)
-                    if new is not old and new != old:
-                        changes[field.name] = new
-            result = attrs.evolve(value, **changes) if changes else value
-        else:
-            result = value
-        self._renamed.put((value,), index, result)
-        return result
-
-    def _shape(self, value: Any, field: str | None = None, owner: type | None = None) -> Shape:
-        if isinstance(value, str):
-            if field in _RV_FIELDS and value.isdigit():
-                return (_RV_HASH, (int(value) * 4,))
-            return self._string(value)
-        if isinstance(value, int) and not isinstance(value, bool):
-            if field == "revision" and owner in _REVISION_OWNERS:
-                return (_RV_HASH, (value * 4 if owner is WatchEvent else value * 4 + _COUNTERS[owner],))
-            if field == "uids" and owner is Store:
-                return (_UID_HASH, (UID + value,))
-            return (hash(value), ())
-        if value is None or isinstance(value, (bool, float)):
-            return (hash(value), ())
-        memo_key = (id(value), field)
-        cached = self._shapes.get(memo_key)
-        if cached is not None and cached[0] is value:
-            return cached[1]
-        shape = self._compound(value, field)
-        if len(self._shapes) >= self._memo_size:
-            self._shapes.pop(next(iter(self._shapes)))
-        self._shapes[memo_key] = (value, shape)  # keeps ``value`` alive, so its id is not reused meanwhile
-        return shape
-
-    def _compound(self, value: Any, field: str | None) -> Shape:
-        if isinstance(value, FrozenDict) or isinstance(value, dict):
-            shape_of = self._memory_value if field == "memory" else self._shape
-            shape = self._shape
-            # Items in order of their structure, then of their raw atoms (whose order the ranks keep), so that the
-            # order does not depend on the names the atoms have.
-            items = sorted((k[0], v[0], k[1], v[1]) for k, v in ((shape(k), shape_of(v)) for k, v in value.items()))
-            return (hash(("map", tuple((i[0], i[1]) for i in items))),
-                    tuple(chain.from_iterable(atoms for i in items for atoms in (i[2], i[3]))))
-        if isinstance(value, (frozenset, set)) or field == "queue":
-            # An informer's work queue is keyed as a set: the model offers a reconcile of every ready key at once
-            # (model.controllers.base.enabled), and nothing else reads the queue's order.
-            parts = sorted(self._shape(v) for v in value)
-            return (hash(("set", tuple(p[0] for p in parts))), tuple(chain.from_iterable(p[1] for p in parts)))
-        if isinstance(value, (tuple, list)):
-            parts = [self._shape(v) for v in value]
-            return (hash(("seq", tuple(p[0] for p in parts))), tuple(chain.from_iterable(p[1] for p in parts)))
-        cls = type(value)
-        names = self._fields.get(cls)
-        if names is None:
-            names = tuple(f.name for f in attrs.fields(cls)) if attrs.has(cls) else ()
-            self._fields[cls] = names
-        if not names:
-            if isinstance(value, Hashable):
-                return (hash((cls.__qualname__, value)), ())
-            raise TypeError(f"cannot key a {cls.__qualname__}")
-        parts = [self._shape(getattr(value, n), n, cls) for n in names]
-        return (hash((cls.__qualname__, tuple(p[0] for p in parts))), tuple(chain.from_iterable(p[1] for p in parts)))
-
-    def _memory_value(self, value: Any) -> Shape:
-        """A controller's memory: a digit string there is a resourceVersion (the Endpoints controller's)."""
-        if isinstance(value, str) and value.isdigit():
-            return (_RV_HASH, (int(value) * 4,))
-        if isinstance(value, FrozenDict):
-            return self._shape(value, "memory")
-        return self._shape(value)
+    def _renamed_string(self, mapping: dict[str, str], text: str) -> Shape:
+        """The shape of ``text`` with the node names in it renamed by ``mapping`` (standalone names only)."""
+        renamed = self._node_pattern.sub(lambda m: mapping[m.group(0)] if _whole(text, m) else m.group(0), text)
+        return self._string(renamed)
 
     def _prefix_id(self, prefix: str) -> int:
         return self._prefixes.setdefault(prefix, len(self._prefixes))
 
     def _string(self, text: str) -> Shape:
+        """The shape of a string: its uids and generated names are atoms (memoised by text)."""
         cached = self._strings.get(text)
         if cached is not None:
             return cached
@@ -238,6 +177,153 @@ class Canonicaliser:
         return shape
 
 
+class _Shapes:
+    """Shapes of values (a structure hash and the atoms in order), memoised by identity: successive states share
+    unchanged objects. ``string`` gives a string's shape (memoised in ``strings``): a renaming of the node names takes
+    effect there, so that one instance per permutation gives the shapes the renamed state would have."""
+
+    def __init__(self, strings: dict[str, Shape], string: Callable[[str], Shape],
+                 layouts: dict[type, tuple[tuple[str, bool], ...]], memo_size: int) -> None:
+        self._strings, self._string_of, self._layouts, self._memo_size = strings, string, layouts, memo_size
+        self._shapes: dict[int, tuple[Any, Shape]] = {}
+        self._read_as: dict[str, dict[int, tuple[Any, Shape]]] = {field: {} for field in _READ_AS}
+
+    def _string(self, text: str) -> Shape:
+        shape = self._string_of(text)
+        if len(self._strings) < 500_000:
+            self._strings[text] = shape
+        return shape
+
+    def _shape(self, value: Any, field: str | None = None, owner: type | None = None) -> Shape:
+        """The shape of ``value`` found as ``field`` of an ``owner`` (which decides whether an int or a digit string
+        there is an atom, and how a map or a tuple there is read)."""
+        if isinstance(value, str):
+            if field in _RV_FIELDS and value.isdigit():
+                return (_RV_HASH, (int(value) * 4,))
+            return self._string(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            if field == "revision" and owner in _REVISION_OWNERS:
+                return (_RV_HASH, (value * 4 if owner is WatchEvent else value * 4 + _COUNTERS[owner],))
+            if field == "uids" and owner is Store:
+                return (_UID_HASH, (UID + value,))
+            return (hash(value), ())
+        if value is None or isinstance(value, (bool, float)):
+            return (hash(value), ())
+        if field in _READ_AS:
+            return self._memoised(value, field, self._read_as[field])
+        return self._value(value)
+
+    def _value(self, value: Any) -> Shape:
+        """The shape of ``value`` in no particular field: the hot path, as most of a state is (a string, a number,
+        or a compound memoised by identity)."""
+        kind = type(value)
+        if kind is str:
+            shape = self._strings.get(value)
+            return shape if shape is not None else self._string(value)
+        if kind in _SCALARS:
+            return (hash(value), ())
+        cached = self._shapes.get(id(value))
+        if cached is not None and cached[0] is value:
+            return cached[1]
+        if isinstance(value, (str, int, float)):  # a subclass (an enum, say): as its base type
+            return self._shape(value)
+        return self._memoised(value, None, self._shapes)
+
+    def _memoised(self, value: Any, field: str | None, memo: dict[int, tuple[Any, Shape]]) -> Shape:
+        cached = memo.get(id(value))
+        if cached is not None and cached[0] is value:
+            return cached[1]
+        shape = self._compound(value, field)
+        if len(memo) >= self._memo_size:
+            memo.pop(next(iter(memo)))
+        memo[id(value)] = (value, shape)  # keeps ``value`` alive, so its id is not reused meanwhile
+        return shape
+
+    def _compound(self, value: Any, field: str | None) -> Shape:
+        cls = type(value)
+        layout = self._layouts.get(cls)
+        if layout:  # most compounds are records (attrs classes): looked up first
+            return self._record(value, layout)
+        if isinstance(value, (FrozenDict, dict)):
+            memory = field == "memory"
+            strings, shapes = self._strings, self._shapes
+            rows = []
+            for k, v in value.items():  # :meth:`_value` of each key and value, its common cases inlined
+                if type(k) is str:
+                    key_shape = strings.get(k) or self._string(k)
+                else:
+                    cached = shapes.get(id(k))
+                    key_shape = cached[1] if cached is not None and cached[0] is k else self._value(k)
+                if memory:
+                    value_shape = self._memory_value(v)
+                else:
+                    cached = shapes.get(id(v))
+                    value_shape = cached[1] if cached is not None and cached[0] is v else self._value(v)
+                rows.append((key_shape[0], value_shape[0], key_shape[1], value_shape[1]))
+            # Items in order of their structure, then of their raw atoms (whose order the ranks keep), so that the
+            # order does not depend on the names the atoms have.
+            rows.sort()
+            return (hash(("map", tuple([(i[0], i[1]) for i in rows]))),
+                    tuple(chain.from_iterable([atoms for i in rows for atoms in (i[2], i[3]) if atoms])))
+        if isinstance(value, (frozenset, set)) or field == "queue":
+            # An informer's work queue is keyed as a set: the model offers a reconcile of every ready key at once
+            # (model.controllers.base.enabled), and nothing else reads the queue's order.
+            parts = sorted(map(self._value, value))
+            return (hash(("set", tuple([p[0] for p in parts]))), tuple(chain.from_iterable([p[1] for p in parts])))
+        if isinstance(value, (tuple, list)):
+            parts = list(map(self._value, value))
+            return (hash(("seq", tuple([p[0] for p in parts]))), tuple(chain.from_iterable([p[1] for p in parts])))
+        if layout is None:
+            layout = self._layouts[cls] = _layout(cls)
+            if layout:
+                return self._record(value, layout)
+        if isinstance(value, Hashable):
+            return (hash((cls.__qualname__, value)), ())
+        raise TypeError(f"cannot key a {cls.__qualname__}")
+
+    def _record(self, value: Any, layout: tuple[tuple[str, bool], ...]) -> Shape:
+        """An attrs object: its fields' shapes in order (:meth:`_value` inlined for the common cases)."""
+        cls = type(value)
+        strings, shapes = self._strings, self._shapes
+        hashes, atoms = [], []
+        for name, special in layout:
+            part = getattr(value, name)
+            if special:
+                part = self._shape(part, name, cls)
+            else:
+                kind = type(part)
+                if kind is str:
+                    part = strings.get(part) or self._string(part)
+                elif kind in _SCALARS:
+                    hashes.append(hash(part))
+                    continue
+                else:
+                    cached = shapes.get(id(part))
+                    part = cached[1] if cached is not None and cached[0] is part else self._value(part)
+            hashes.append(part[0])
+            if part[1]:
+                atoms.append(part[1])
+        return (hash((cls.__qualname__, tuple(hashes))), tuple(chain.from_iterable(atoms)))
+
+    def _memory_value(self, value: Any) -> Shape:
+        """A controller's memory: a digit string there is a resourceVersion (the Endpoints controller's)."""
+        if isinstance(value, str) and value.isdigit():
+            return (_RV_HASH, (int(value) * 4,))
+        if isinstance(value, FrozenDict):
+            return self._shape(value, "memory")
+        return self._shape(value)
+
+
+def _layout(cls: type) -> tuple[tuple[str, bool], ...]:
+    """An attrs class's fields in order, each with whether its value may be read other than plainly (an atom, a
+    memory, a queue: see :meth:`Canonicaliser._shape`); empty for a class that is not attrs."""
+    if not attrs.has(cls):
+        return ()
+    return tuple((f.name, f.name in _RV_FIELDS or f.name in _READ_AS or (f.name == "revision" and cls in
+                                                                          _REVISION_OWNERS)
+                  or (f.name == "uids" and cls is Store)) for f in attrs.fields(cls))
+
+
 def _whole(text: str, match: re.Match) -> bool:
     """Whether a node name found in ``text`` stands alone (not part of a longer name)."""
     before = text[match.start() - 1] if match.start() else ""
@@ -254,7 +340,7 @@ def _ranks(atoms: tuple, named: dict[int, int] | None = None) -> dict[int, int]:
     # One sort orders revisions, then uids, then generated names by prefix: an atom's index there is its rank within
     # its class (or prefix) plus the number of atoms of the classes (prefixes) before it, which any relabelling that
     # keeps the order within each class keeps too.
-    labels = {atom: index for index, atom in enumerate(sorted(distinct))}
+    labels = dict(zip(sorted(distinct), itertools.count()))
     if named:
         labels.update(named)
     return labels
@@ -268,7 +354,7 @@ def _horizon(state: ClusterState) -> int:
     return state.events[0].revision - 1 if state.events else state.store.revision
 
 
-def _identities(state: ClusterState, horizon: int) -> dict[tuple, Any]:
+def _identities(state: ClusterState, horizon: int, renaming: dict[str, str] | None = None) -> dict[tuple, Any]:
     """Labels for the atoms whose order nothing observes, so that they are not ranked: each Node's uid and its
     resourceVersion if written no later than ``horizon``, labelled by the node's name; and the revision of each
     informer whose watch has reached ``horizon``, labelled alike ("caught up").
@@ -281,7 +367,10 @@ def _identities(state: ClusterState, horizon: int) -> dict[tuple, Any]:
     is later than ``horizon``, so an informer's revision up to it leaves the same events to deliver whatever its
     value) and of a PersistentVolume(Claim)'s versions (the volume binder's assume cache), not labelled here."""
     labels: dict[int, int] = {}
-    for index, node in enumerate(state.store.list("Node")):  # in name order: the label is the name's place
+    nodes = state.store.list("Node")
+    if renaming:  # the state with its nodes renamed: the name order is the order of the new names
+        nodes = sorted(nodes, key=lambda node: renaming.get(node.name, node.name))
+    for index, node in enumerate(nodes):  # in name order: the label is the name's place
         meta = node.metadata
         match = _UID.fullmatch(meta.uid or "")
         if match:

@@ -10,6 +10,7 @@ bound (nodes, depth, seconds, memory), or on KeyboardInterrupt; the result says 
 
 from __future__ import annotations
 
+import gc
 import resource
 import time
 from collections.abc import Callable, Hashable, Iterable
@@ -104,6 +105,12 @@ def search(initial: Any, expand: Callable[[Any], Iterable[tuple[Any, Any, Any]]]
     if problem is not None:
         return result(VIOLATED, problem)
     frontier = [(first, initial)]
+    # Python's cyclic garbage collector is paused for the search: it would rescan the growing visited set and the
+    # key memos again and again (18-24% of the CPU on the bundled scenario), and collected next to nothing meanwhile
+    # (the states are acyclic and freed by reference counting; as much cyclic garbage was left at the end of a
+    # 12,000-state search with it as without, and the peak memory was the same). The memory bound still holds.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         while frontier:
             if bounds.max_depth is not None and depth >= bounds.max_depth:
@@ -137,6 +144,9 @@ def search(initial: Any, expand: Callable[[Any], Iterable[tuple[Any, Any, Any]]]
                 depth += 1
     except KeyboardInterrupt:
         return result(INCOMPLETE, bound="interrupted")
+    finally:
+        if collecting:
+            gc.enable()
     return result(HELD, exhausted=True)
 
 

@@ -125,10 +125,11 @@ class Explorer:
         state_key = self.canonical.key(node.state) if self.canonical is not None else node.state
         return (state_key, node.users, node.faults)
 
-    def actions(self, node: Node) -> Iterator[Any]:
+    def actions(self, node: Node, user_side: Sequence[Any] | None = None) -> Iterator[Any]:
         """What can happen next: the components' enabled actions, faults while their kind's budget lasts (after
         the first, only once the cluster has settled, with ``settle_between_faults``), user commands while the
-        user budget lasts (the scenario's own manifests are always submitted)."""
+        user budget lasts (the scenario's own manifests are always submitted); ``user_side``: :meth:`user_side`'s
+        actions, when the caller has them already."""
         enabled = cluster.enabled(node.state, self.config)
         settled = None
         for action in enabled:
@@ -145,7 +146,7 @@ class Explorer:
             elif isinstance(action, USER_ACTIONS) and node.users <= 0:
                 continue
             yield action
-        yield from self.user_side(node)
+        yield from self.user_side(node) if user_side is None else user_side
 
     def user_side(self, node: Node) -> Iterator[Any]:
         """The user's commands and the environment's moves (``properties.users``), while the user budget lasts."""
@@ -166,9 +167,10 @@ class Explorer:
         return Node(step.state, users, faults), Transition(action, step)
 
     def expand(self, node: Node) -> Iterator[tuple[Any, Node, Violation | None]]:
-        user_side = set(self.user_side(node))
-        for action in self.actions(node):
-            following, transition = self.successor(node, action, action in user_side)
+        user_side = list(self.user_side(node))  # the user's commands are listed once per node (there are ~140)
+        chosen = set(user_side)
+        for action in self.actions(node, user_side):
+            following, transition = self.successor(node, action, action in chosen)
             broken = check_step(node.state, transition, following.state, self.config, self.checked)
             yield action, following, broken[0] if broken else None
 
