@@ -32,8 +32,7 @@ kube-proxy programmed per node, ...). Each Node object keeps its own uid and res
 since those are labelled by name, binding a pod to one or another identical node gives one key. Pods of one
 template are not permuted (their names and uids keep their order: the scheduler's queue orders pods by uid).
 
-Times are kept as they are: the clock is part of the key (a timestamp relative to "now" would need every time field
-of the model to be known here; one missed field would make the key unsound).
+Times are relative to now (:mod:`properties.relative_time`): a state and its shift in time get one key.
 
 Keys are hashes: the structural part is folded into Python's 64-bit ``hash`` per object (memoised by identity, as
 successive states share unchanged objects), the atoms' ranks are kept in full and hashed last. Two different states
@@ -58,6 +57,7 @@ from model.informers import Informer
 from model.memo import IdentityMemo
 from model.state import ClusterState
 from model.store import Store, WatchEvent
+from properties.relative_time import Shifter
 
 UID, GENERATED = 1 << 50, 2 << 50
 """Atoms are small ints, so that ranking them is cheap: revision ``n`` is ``4 n`` (plus a counter's mark), uid ``n``
@@ -97,11 +97,13 @@ class Canonicaliser:
         self._strings: dict[str, Shape] = {}
         self._prefixes: dict[str, int] = {}
         self._fields: dict[type, tuple[str, ...]] = {}
+        self._times = Shifter(memo_size)
         per_class = [[dict(zip(c, p, strict=True)) for p in itertools.permutations(c)] for c in self.classes]
         self._maps = [dict(kv for m in combo for kv in m.items()) for combo in itertools.product(*per_class)]
 
     def key(self, state: ClusterState) -> int:
         """The canonical key of ``state`` (see the module docstring)."""
+        state = self._times.relative(state)
         horizon = _horizon(state)
         best = self._plain(state, horizon)
         for index, mapping in enumerate(self._maps[1:], start=1):
