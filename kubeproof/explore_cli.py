@@ -139,7 +139,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     explore_cmd.add_argument("--max-states", type=int, default=200_000,
                              help="stop, incomplete, after this many distinct states (default 200,000)")
     explore_cmd.add_argument("--max-depth", type=int, help="explore no deeper than this many actions")
-    explore_cmd.add_argument("--max-seconds", type=float, help="CPU seconds")
+    explore_cmd.add_argument("--max-seconds", type=float,
+                             help="CPU seconds for the search and the fair execution after it")
     explore_cmd.add_argument("--max-memory-mb", type=int, default=4096,
                              help="stop, incomplete, when the visited set would pass this (default 4096)")
     explore_cmd.add_argument("--symmetry", action=argparse.BooleanOptionalAction, default=True,
