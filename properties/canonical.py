@@ -32,7 +32,9 @@ kube-proxy programmed per node, ...). Each Node object keeps its own uid and res
 since those are labelled by name, binding a pod to one or another identical node gives one key. Pods of one
 template are not permuted (their names and uids keep their order: the scheduler's queue orders pods by uid).
 
-Times are relative to now (:mod:`properties.relative_time`): a state and its shift in time get one key.
+Times are relative to now (:mod:`properties.relative_time` says which values are times and why merging is sound): each
+is an atom labelled by its distance from the clock, so a state and its shift in time get one key, and the shapes stay
+memoised across clock ticks.
 
 Keys are hashes: the structural part is folded into Python's 64-bit ``hash`` per object (memoised by identity, as
 successive states share unchanged objects), the atoms' ranks are kept in full and hashed last. Two different states
@@ -43,6 +45,7 @@ process (PYTHONHASHSEED), so keys are comparable only within one process.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Hashable, Iterable
@@ -57,12 +60,17 @@ from model.informers import Informer
 from model.memo import IdentityMemo
 from model.state import ClusterState
 from model.store import Store, WatchEvent
-from properties.relative_time import Shifter
+from properties.relative_time import MEMORY_TIMES, TIME_MAP, TIME_MEMORY, field_kinds, raw_time_key
+from properties.relative_time import TIME as TIME_KIND
 
-UID, GENERATED = 1 << 50, 2 << 50
+UID, GENERATED, TIME = 1 << 50, 2 << 50, 3 << 50
+SPAN = 1 << 50
+ABSOLUTE = TIME + SPAN
 """Atoms are small ints, so that ranking them is cheap: revision ``n`` is ``4 n`` (plus a counter's mark), uid ``n``
 is ``UID + n``, a generated name is ``GENERATED + prefix id * 27**5 + the suffix read in base 27`` (prefix ids in
-order of first sight, so one sort groups the names by prefix and orders each group as the suffixes sort). Labels
+order of first sight, so one sort groups the names by prefix and orders each group as the suffixes sort), a time
+``t`` is ``TIME + t`` (labelled ``t - now``), and a time written as a string makes the state's clock part of the key
+(``ABSOLUTE``, labelled ``SPAN - now``). Labels
 (:func:`_identities`) are negative."""
 _COUNTERS = {Store: 1, Informer: 2}
 """Marks a revision that counts rather than names a version: the store's last revision (1), the revision an
@@ -74,7 +82,7 @@ CAUGHT_UP = -1
 
 _UID = re.compile(r"uid-(\d{6,})")
 _GENERATED = re.compile(rf"([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?-)([{NAME_ALPHABET}]{{5}})(?![-a-z0-9])")
-_RV_HASH, _UID_HASH = hash("rv"), hash("uid")
+_RV_HASH, _UID_HASH, _TIME_HASH = hash("rv"), hash("uid"), hash("time")
 _RV_FIELDS = frozenset({"resource_version", "precondition_resource_version"})
 _REVISION_OWNERS = (WatchEvent, Informer, Store)
 Shape = tuple[int, tuple]
@@ -97,13 +105,11 @@ class Canonicaliser:
         self._strings: dict[str, Shape] = {}
         self._prefixes: dict[str, int] = {}
         self._fields: dict[type, tuple[str, ...]] = {}
-        self._times = Shifter(memo_size)
         per_class = [[dict(zip(c, p, strict=True)) for p in itertools.permutations(c)] for c in self.classes]
         self._maps = [dict(kv for m in combo for kv in m.items()) for combo in itertools.product(*per_class)]
 
     def key(self, state: ClusterState) -> int:
         """The canonical key of ``state`` (see the module docstring)."""
-        state = self._times.relative(state)
         horizon = _horizon(state)
         best = self._plain(state, horizon)
         for index, mapping in enumerate(self._maps[1:], start=1):
@@ -113,7 +119,7 @@ class Canonicaliser:
 
     def _plain(self, state: ClusterState, horizon: int) -> int:
         shape_hash, atoms = self._shape(state)
-        ranks = _ranks(atoms, _identities(state, horizon))
+        ranks = _ranks(atoms, _identities(state, horizon), state.time)
         return hash((shape_hash, tuple(map(ranks.__getitem__, atoms))))
 
     def _permuted(self, value: Any, mapping: dict[str, str], index: int) -> Any:
@@ -174,11 +180,19 @@ class Canonicaliser:
 
     def _compound(self, value: Any, field: str | None) -> Shape:
         if isinstance(value, FrozenDict) or isinstance(value, dict):
-            shape_of = self._memory_value if field == "memory" else self._shape
             shape = self._shape
+            if field == TIME_MAP:
+                pairs = ((shape(k), self._time(v)) for k, v in value.items())
+            elif field == TIME_MEMORY:
+                pairs = ((shape(k), self._time(v) if k in MEMORY_TIMES else self._memory_value(v))
+                         for k, v in value.items())
+            else:
+                shape_of = self._memory_value if field == "memory" else self._shape
+                pairs = ((shape(k), self._time(v) if raw_time_key(k) and not isinstance(v, FrozenDict)
+                          else shape_of(v)) for k, v in value.items())
             # Items in order of their structure, then of their raw atoms (whose order the ranks keep), so that the
             # order does not depend on the names the atoms have.
-            items = sorted((k[0], v[0], k[1], v[1]) for k, v in ((shape(k), shape_of(v)) for k, v in value.items()))
+            items = sorted((k[0], v[0], k[1], v[1]) for k, v in pairs)
             return (hash(("map", tuple((i[0], i[1]) for i in items))),
                     tuple(chain.from_iterable(atoms for i in items for atoms in (i[2], i[3]))))
         if isinstance(value, (frozenset, set)) or field == "queue":
@@ -198,8 +212,23 @@ class Canonicaliser:
             if isinstance(value, Hashable):
                 return (hash((cls.__qualname__, value)), ())
             raise TypeError(f"cannot key a {cls.__qualname__}")
-        parts = [self._shape(getattr(value, n), n, cls) for n in names]
+        kinds = field_kinds(cls) if names else {}
+        parts = [self._shape(getattr(value, n), n, cls) if n not in kinds else
+                 self._time(getattr(value, n)) if kinds[n] == TIME_KIND else self._shape(getattr(value, n), kinds[n])
+                 for n in names]
         return (hash((cls.__qualname__, tuple(p[0] for p in parts))), tuple(chain.from_iterable(p[1] for p in parts)))
+
+    def _time(self, value: Any) -> Shape:
+        """An absolute time (:mod:`properties.relative_time`): an atom labelled relative to now (:func:`_ranks`); a
+        map of times (the scheduler's back-offs in its memory); a time written as a string is read as absolute, so it
+        takes the :data:`ABSOLUTE` atom, labelled with the clock itself."""
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < SPAN:
+            return (_TIME_HASH, (TIME + value,))
+        if value is None:
+            return (hash(None), ())
+        if isinstance(value, FrozenDict):
+            return self._shape(value, TIME_MAP)
+        return (hash(("absolute", value)), (ABSOLUTE,))
 
     def _memory_value(self, value: Any) -> Shape:
         """A controller's memory: a digit string there is a resourceVersion (the Endpoints controller's)."""
@@ -247,16 +276,20 @@ def _whole(text: str, match: re.Match) -> bool:
     return not (before.isalnum() or before == "-") and not (after.isalnum() or after == "-")
 
 
-def _ranks(atoms: tuple, named: dict[int, int] | None = None) -> dict[int, int]:
+def _ranks(atoms: tuple, named: dict[int, int] | None = None, now: int = 0) -> dict[int, int]:
     """Each atom's canonical label: its rank within its class (generated names: among those of their prefix), or
-    the label ``named`` gives it (:func:`_identities`)."""
+    the label ``named`` gives it (:func:`_identities`); a time's label is its distance from ``now`` (and
+    :data:`ABSOLUTE`'s encodes ``now`` itself)."""
     distinct = set(atoms)
     if named:
         distinct.difference_update(named)
     # One sort orders revisions, then uids, then generated names by prefix: an atom's index there is its rank within
     # its class (or prefix) plus the number of atoms of the classes (prefixes) before it, which any relabelling that
-    # keeps the order within each class keeps too.
-    labels = {atom: index for index, atom in enumerate(sorted(distinct))}
+    # keeps the order within each class keeps too. Times sort last and are not ranked.
+    ordered = sorted(distinct)
+    cut = bisect.bisect_left(ordered, TIME)
+    labels = {atom: index for index, atom in enumerate(ordered[:cut])}
+    labels.update((atom, atom - TIME - now) for atom in ordered[cut:])
     if named:
         labels.update(named)
     return labels

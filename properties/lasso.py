@@ -243,7 +243,8 @@ def mark_loop(trace: dict, markdown: str, loop_start: int) -> tuple[dict, str]:
     saying so."""
     trace = {**trace, "lasso": {"loop_start": loop_start, "loop_length": len(trace["steps"]) - loop_start}}
     note = (f"\n\nLasso: steps 1-{loop_start} lead to a state; steps {loop_start + 1}-{len(trace['steps'])} are a loop "
-            "that returns to it (up to resourceVersions, uids and generated names), and repeats for ever.")
+            "that returns to it (up to resourceVersions, uids, generated names and a shift in time), and repeats for "
+            "ever.")
     return trace, markdown + note
 
 

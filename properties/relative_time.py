@@ -114,6 +114,20 @@ def time_fields(cls: type) -> frozenset[str]:
     return TIME_FIELDS.get(cls, frozenset()) | declared
 
 
+TIME, TIME_MAP, TIME_MEMORY = "time", "time-map", "time-memory"
+
+
+@functools.cache
+def field_kinds(cls: type) -> dict[str, str]:
+    """``cls``'s fields that hold times: name -> :data:`TIME` (a time), :data:`TIME_MAP` (a map to times) or
+    :data:`TIME_MEMORY` (a component's memory: the keys of :data:`MEMORY_TIMES` hold times)."""
+    kinds = dict.fromkeys(time_fields(cls), TIME)
+    kinds.update(dict.fromkeys(TIME_MAPS.get(cls, ()), TIME_MAP))
+    if cls is Informer:
+        kinds["memory"] = TIME_MEMORY
+    return kinds
+
+
 def raw_time_key(key: Any) -> bool:
     """Whether a raw map's key names a time (upstream's metav1.Time fields: ``lastTransitionTime``, ``startedAt``)."""
     return isinstance(key, str) and (key.endswith(_RAW_SUFFIXES) or key in _RAW_NAMES)
@@ -158,17 +172,18 @@ class Shifter:
         cls = type(value)
         if not attrs.has(cls):
             return value
-        times, maps = time_fields(cls), TIME_MAPS.get(cls, frozenset())
+        kinds = field_kinds(cls)
         changes = {}
         for field in attrs.fields(cls):
             if not field.init:
                 continue
             old = getattr(value, field.name)
-            if field.name in times:
+            kind = kinds.get(field.name)
+            if kind == TIME:
                 new = _moved(old, delta)
-            elif field.name in maps:
+            elif kind == TIME_MAP:
                 new = FrozenDict({k: _moved(t, delta) for k, t in old.items()})
-            elif cls is Informer and field.name == "memory":
+            elif kind == TIME_MEMORY:
                 new = self._memory(old, delta)
             else:
                 new = self.shift(old, delta)
