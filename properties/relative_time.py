@@ -21,10 +21,11 @@ test_relative_time.py`` checks it is complete over random runs of every bundled 
   back-off record's ``last_failure_time``; the HPA's recommendations and scale events (``at``); the scheduler's
   ``backoff`` expiries, ``unschedulable`` / ``arrival`` times and PreBind ``since``; the descheduler's ``next`` run.
 
-**The key.** :func:`relative` rewrites each of those ints ``t`` as ``t - now`` and the clock as 0, so a state and its
-shift by any ``d`` give one value. A time held as a string (an RFC 3339 timestamp written in a manifest) is read by
-the model as an absolute time (``_seconds`` parses it; some readers take it as 0), so a state holding one keeps its
-absolute clock: :func:`relative` then leaves the state as it is (sound, just no merging).
+**The key.** :class:`properties.canonical.Canonicaliser` takes each of those ints ``t`` as an atom labelled
+``t - now`` (the clock itself is labelled 0), so a state and its shift by any ``d`` get one key; :class:`Shifter` is
+the shift itself (the tests compare the two). A time held as a string (an RFC 3339 timestamp written in a manifest) is
+read by the model as an absolute time (``_seconds`` parses it; some readers take it as 0), so a state holding one
+keeps its absolute clock in the key (sound, just no merging).
 
 **Soundness.** Merging ``s`` with ``s + d`` (every time shifted by ``d``) is sound when the model is
 translation-invariant: every step commutes with the shift (``step(s + d, a + d) == step(s, a) + d``, and the enabled
@@ -41,8 +42,8 @@ logarithmic scale-down compares the ``floor(log2)`` of two pods' ages (creation 
 bound on the age, so two settled pods whose ages differ keep crossing power-of-two boundaries at different moments,
 and no finite abstraction of old times keeps that future; likewise a kubelet's back-off reset compares
 ``finished_at - started_at`` with 10 minutes whatever their age. A state whose times grow without bound (the clock
-ticking over heartbeats in a settled cluster) therefore still has infinitely many keys: see ``properties.small_scope``
-for the scopes that end.
+ticking over heartbeats in a settled cluster) therefore still has infinitely many keys, and such a scope is not
+exhausted with the model's clock (``--clock frozen`` and ``properties.timers_last`` are the scopes that end).
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ _RAW_NAMES = frozenset({"startedAt", "finishedAt"})
 
 
 class _Absolute(Exception):
-    """A time held as a string: the state keeps its absolute clock."""
+    """A time held as a string: the state cannot be shifted (it keeps its absolute clock)."""
 
 
 @functools.cache
@@ -139,16 +140,6 @@ class Shifter:
 
     def __init__(self, memo_size: int = 200_000) -> None:
         self._memo = IdentityMemo(memo_size)
-
-    def relative(self, state: ClusterState) -> ClusterState:
-        """``state`` with every time relative to its clock (the clock 0); the state itself when it holds a time
-        written as a string (see the module docstring)."""
-        if not state.time:
-            return state
-        try:
-            return self.shift(state, -state.time)
-        except _Absolute:
-            return state
 
     def shift(self, value: Any, delta: int) -> Any:
         """``value`` with every absolute time moved by ``delta`` seconds (raises _Absolute on a string time)."""
