@@ -84,6 +84,8 @@ def _variants(shrunk: dict[str, int | None], seconds: float) -> list[dict[str, A
         row = _row(two.result)
         rows.append({"variant": chosen.name, "property": chosen.property, "shrunk_trace": shrunk.get(chosen.name),
                      **row, "cpu_seconds": round(two.seconds, 2), "proven_shortest": two.proven,
+                     "found_cpu_seconds": round(two.frozen.search.seconds if two.frozen and two.frozen.violation
+                                                else two.seconds, 2),
                      "full_scope_depth": two.full.search.depth if two.full is not None else None})
     return rows
 
@@ -156,16 +158,17 @@ def _markdown(report: dict[str, Any]) -> str:
               "*proven* when that finds nothing with every state to that depth expanded. `kubeproof trace` shrinks a "
               "random run (length from `reports/bench/exploration.json`).", "",
               "| variant | verdict | explorer trace | proven shortest | full scope searched to depth | "
-              "`kubeproof trace` | distinct states (frozen pass) | CPU s (both passes) |",
-              "|---|---|---:|---|---:|---:|---:|---:|"]
+              "`kubeproof trace` | distinct states (frozen pass) | CPU s to the trace | CPU s (both passes) |",
+              "|---|---|---:|---|---:|---:|---:|---:|---:|"]
     for row in report["variants"]:
         proven = "yes" if row.get("proven_shortest") else "no (without timers only)"
         lines.append(f"| `{row['variant']}` | {row['status']} | {row['trace_steps'] or '-'} | {proven} | "
                      f"{row.get('full_scope_depth', '-')} | {row['shrunk_trace'] or '-'} | {row['states']:,} | "
-                     f"{row['cpu_seconds']} |")
+                     f"{row.get('found_cpu_seconds', '-')} | {row['cpu_seconds']} |")
     ok = all(r["status"] == "violated" and r.get("proven_shortest") and r["cpu_seconds"] < TARGETS["variant_seconds"]
              for r in report["variants"])
-    found = all(r["status"] == "violated" and r["cpu_seconds"] < TARGETS["variant_seconds"] for r in report["variants"])
+    found = all(r["status"] == "violated" and r.get("found_cpu_seconds", r["cpu_seconds"]) < TARGETS["variant_seconds"]
+                for r in report["variants"])
     lines += ["", f"Target: each proven shortest under {TARGETS['variant_seconds']} s: {_mark(ok)} (each found: "
               f"{_mark(found)}).", "",
               "## The evict/recreate livelock (3 nodes) and its twin", "",
