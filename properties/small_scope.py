@@ -56,7 +56,8 @@ class Scope:
     that differ by a permutation of interchangeable nodes (``properties.canonical``; a key costs one pass per
     permutation, so k identical nodes cost up to k! passes; same verdicts with and without, as the tests check);
     ``canonical``: merge
-    states that differ only by resourceVersions, uids and generated names (off: states are compared as they are);
+    states that differ only by resourceVersions, uids, generated names and a shift in time (off: states are compared
+    as they are);
     ``liveness``: record the cluster-alone graph and judge the liveness properties on it; ``clock``: ``model`` takes
     the clock's ticks as the model offers them (jumping to the next deadline any component waits for,
     ``model.deadlines``), ``frozen`` leaves them out (no timer fires: a smaller scope, finite where time is not)."""
