@@ -24,6 +24,7 @@ from properties.explore import Scenario
 from properties.livelocks import LIVENESS, NODES, evict_recreate
 from properties.registry import all_properties, by_name
 from properties.small_scope import ExploreResult, Scope, explore
+from properties.timers_last import explore_timers_last
 from properties.variants import REPLICASET, VARIANTS
 
 TARGETS = {"states_per_second": 3000, "symmetry_factor": 3.0, "variant_seconds": 60, "loop_seconds": 10}
@@ -73,13 +74,19 @@ def _symmetry(depth: int) -> dict[str, Any]:
 
 
 def _variants(shrunk: dict[str, int | None], seconds: float) -> list[dict[str, Any]]:
+    """Each variant with ``--timers-last`` (``properties.timers_last``): the clock frozen first, then the full scope
+    to one step less to prove the trace shortest, ``seconds`` CPU s in all."""
     rows = []
     for chosen in VARIANTS:
         scope = Scope(user_budget=chosen.user_budget, kubectl=chosen.kubectl, liveness=False,
                       bounds=Bounds(max_seconds=seconds))
-        row = _row(explore(chosen.scenario(), by_name([chosen.property]), scope))
+        two = explore_timers_last(chosen.scenario(), by_name([chosen.property]), scope)
+        row = _row(two.result)
         rows.append({"variant": chosen.name, "property": chosen.property, "shrunk_trace": shrunk.get(chosen.name),
-                     **row})
+                     **row, "cpu_seconds": round(two.seconds, 2), "proven_shortest": two.proven,
+                     "found_cpu_seconds": round(two.frozen.search.seconds if two.frozen and two.frozen.violation
+                                                else two.seconds, 2),
+                     "full_scope_depth": two.full.search.depth if two.full is not None else None})
     return rows
 
 
@@ -146,15 +153,24 @@ def _markdown(report: dict[str, Any]) -> str:
     lines += ["", f"Reduction {sym['factor']}x; target {TARGETS['symmetry_factor']}x: "
               f"{_mark(sym['factor'] >= TARGETS['symmetry_factor'])}.", "",
               "## Known-bug variants: proven shortest trace", "",
-              "The explorer's trace is a shortest one (breadth-first); `kubeproof trace` shrinks a random one (length "
-              "from `reports/bench/exploration.json`).", "",
-              "| variant | verdict | explorer trace | `kubeproof trace` | distinct states | CPU s |",
-              "|---|---|---:|---:|---:|---:|"]
+              "`kubeproof explore --variant NAME --timers-last`: breadth-first with the clock frozen (a shortest trace "
+              "among runs in which no timer fires), then the full scope (the model's clock) to one step less: "
+              "*proven* when that finds nothing with every state to that depth expanded. `kubeproof trace` shrinks a "
+              "random run (length from `reports/bench/exploration.json`).", "",
+              "| variant | verdict | explorer trace | proven shortest | full scope searched to depth | "
+              "`kubeproof trace` | distinct states (frozen pass) | CPU s to the trace | CPU s (both passes) |",
+              "|---|---|---:|---|---:|---:|---:|---:|---:|"]
     for row in report["variants"]:
-        lines.append(f"| `{row['variant']}` | {row['status']} | {row['trace_steps'] or '-'} | "
-                     f"{row['shrunk_trace'] or '-'} | {row['states']:,} | {row['cpu_seconds']} |")
-    ok = all(r["status"] == "violated" and r["cpu_seconds"] < TARGETS["variant_seconds"] for r in report["variants"])
-    lines += ["", f"Target: each under {TARGETS['variant_seconds']} s: {_mark(ok)}.", "",
+        proven = "yes" if row.get("proven_shortest") else "no (without timers only)"
+        lines.append(f"| `{row['variant']}` | {row['status']} | {row['trace_steps'] or '-'} | {proven} | "
+                     f"{row.get('full_scope_depth', '-')} | {row['shrunk_trace'] or '-'} | {row['states']:,} | "
+                     f"{row.get('found_cpu_seconds', '-')} | {row['cpu_seconds']} |")
+    ok = all(r["status"] == "violated" and r.get("proven_shortest") and r["cpu_seconds"] < TARGETS["variant_seconds"]
+             for r in report["variants"])
+    found = all(r["status"] == "violated" and r.get("found_cpu_seconds", r["cpu_seconds"]) < TARGETS["variant_seconds"]
+                for r in report["variants"])
+    lines += ["", f"Target: each proven shortest under {TARGETS['variant_seconds']} s: {_mark(ok)} (each found: "
+              f"{_mark(found)}).", "",
               "## The evict/recreate livelock (3 nodes) and its twin", "",
               "| scenario | verdict | trace | distinct states | exhausted | CPU s |", "|---|---|---|---:|---|---:|"]
     for name, row in report["loops"].items():

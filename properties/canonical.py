@@ -34,8 +34,9 @@ template are not permuted (their names and uids keep their order: the scheduler'
 The renamed states are not built: one memo of shapes per permutation reads each string through the renaming
 (:class:`_Shapes`), which gives the shapes the renamed state would have.
 
-Times are kept as they are: the clock is part of the key (a timestamp relative to "now" would need every time field
-of the model to be known here; one missed field would make the key unsound).
+Times are relative to now (:mod:`properties.relative_time` says which values are times and why merging is sound): each
+is an atom labelled by its distance from the clock, so a state and its shift in time get one key, and the shapes stay
+memoised across clock ticks.
 
 Keys are hashes: the structural part is folded into Python's 64-bit ``hash`` per object (memoised by identity, as
 successive states share unchanged objects), the atoms' ranks are kept in full and hashed last. Two different states
@@ -48,6 +49,7 @@ adds a second chance of the same size: below N**2 / 2**64 in all. ``hash`` of st
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import re
@@ -62,11 +64,17 @@ from model.frozendict import FrozenDict
 from model.informers import Informer
 from model.state import ClusterState
 from model.store import Store, WatchEvent
+from properties.relative_time import MEMORY_TIMES, TIME_MAP, TIME_MEMORY, field_kinds, raw_time_key
+from properties.relative_time import TIME as TIME_KIND
 
-UID, GENERATED = 1 << 50, 2 << 50
+UID, GENERATED, TIME = 1 << 50, 2 << 50, 3 << 50
+SPAN = 1 << 50
+ABSOLUTE = TIME + SPAN
 """Atoms are small ints, so that ranking them is cheap: revision ``n`` is ``4 n`` (plus a counter's mark), uid ``n``
 is ``UID + n``, a generated name is ``GENERATED + prefix id * 27**5 + the suffix read in base 27`` (prefix ids in
-order of first sight, so one sort groups the names by prefix and orders each group as the suffixes sort). Labels
+order of first sight, so one sort groups the names by prefix and orders each group as the suffixes sort), a time
+``t`` is ``TIME + t`` (labelled ``t - now``), and a time written as a string makes the state's clock part of the key
+(``ABSOLUTE``, labelled ``SPAN - now``). Labels
 (:func:`_identities`) are negative."""
 _COUNTERS = {Store: 1, Informer: 2}
 """Marks a revision that counts rather than names a version: the store's last revision (1), the revision an
@@ -78,11 +86,13 @@ CAUGHT_UP = -1
 
 _UID = re.compile(r"uid-(\d{6,})")
 _GENERATED = re.compile(rf"([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?-)([{NAME_ALPHABET}]{{5}})(?![-a-z0-9])")
-_RV_HASH, _UID_HASH = hash("rv"), hash("uid")
+_RV_HASH, _UID_HASH, _TIME_HASH = hash("rv"), hash("uid"), hash("time")
 _RV_FIELDS = frozenset({"resource_version", "precondition_resource_version"})
 _REVISION_OWNERS = (WatchEvent, Informer, Store)
 _READ_AS = frozenset({"memory", "queue"})
 """Fields whose compound value is read in a way of its own (a controller's memory, a work queue as a set)."""
+_MEMOISED_AS = _READ_AS | {TIME_MAP, TIME_MEMORY}
+"""The ways of reading a compound that get a memo of their own: :data:`_READ_AS` and the maps holding times."""
 _SCALARS = frozenset({int, bool, float, type(None)})
 Shape = tuple[int, tuple]
 """A value's structure with its atoms taken out (folded into a hash) and its atoms in order."""
@@ -102,7 +112,7 @@ class Canonicaliser:
         self._strings: dict[str, Shape] = {}
         self._raw: dict[int, int] = {}
         self._prefixes: dict[str, int] = {}
-        layouts: dict[type, tuple[tuple[str, bool], ...]] = {}
+        layouts: dict[type, Layout] = {}
         per_class = [[dict(zip(c, p, strict=True)) for p in itertools.permutations(c)] for c in self.classes]
         self._maps = [dict(kv for m in combo for kv in m.items()) for combo in itertools.product(*per_class)]
         self._shapes = [_Shapes(self._strings, self._string, layouts, memo_size)]
@@ -137,7 +147,7 @@ class Canonicaliser:
 
     def _ranked(self, shape: Shape, state: ClusterState, horizon: int, mapping: dict[str, str] | None) -> int:
         shape_hash, atoms = shape
-        ranks = _ranks(atoms, _identities(state, horizon, mapping))
+        ranks = _ranks(atoms, _identities(state, horizon, mapping), state.time)
         return hash((shape_hash, tuple(map(ranks.__getitem__, atoms))))
 
     def _renamed_string(self, mapping: dict[str, str], text: str) -> Shape:
@@ -183,10 +193,10 @@ class _Shapes:
     effect there, so that one instance per permutation gives the shapes the renamed state would have."""
 
     def __init__(self, strings: dict[str, Shape], string: Callable[[str], Shape],
-                 layouts: dict[type, tuple[tuple[str, bool], ...]], memo_size: int) -> None:
+                 layouts: dict[type, Layout], memo_size: int) -> None:
         self._strings, self._string_of, self._layouts, self._memo_size = strings, string, layouts, memo_size
         self._shapes: dict[int, tuple[Any, Shape]] = {}
-        self._read_as: dict[str, dict[int, tuple[Any, Shape]]] = {field: {} for field in _READ_AS}
+        self._read_as: dict[str, dict[int, tuple[Any, Shape]]] = {field: {} for field in _MEMOISED_AS}
 
     def _string(self, text: str) -> Shape:
         shape = self._string_of(text)
@@ -209,7 +219,7 @@ class _Shapes:
             return (hash(value), ())
         if value is None or isinstance(value, (bool, float)):
             return (hash(value), ())
-        if field in _READ_AS:
+        if field in _MEMOISED_AS:
             return self._memoised(value, field, self._read_as[field])
         return self._value(value)
 
@@ -245,7 +255,7 @@ class _Shapes:
         if layout:  # most compounds are records (attrs classes): looked up first
             return self._record(value, layout)
         if isinstance(value, (FrozenDict, dict)):
-            memory = field == "memory"
+            memory, times, time_memory = field == "memory", field == TIME_MAP, field == TIME_MEMORY
             strings, shapes = self._strings, self._shapes
             rows = []
             for k, v in value.items():  # :meth:`_value` of each key and value, its common cases inlined
@@ -254,7 +264,9 @@ class _Shapes:
                 else:
                     cached = shapes.get(id(k))
                     key_shape = cached[1] if cached is not None and cached[0] is k else self._value(k)
-                if memory:
+                if times or (k in MEMORY_TIMES if time_memory else raw_time_key(k) and type(v) is not FrozenDict):
+                    value_shape = self._time(v)
+                elif memory or time_memory:
                     value_shape = self._memory_value(v)
                 else:
                     cached = shapes.get(id(v))
@@ -281,15 +293,17 @@ class _Shapes:
             return (hash((cls.__qualname__, value)), ())
         raise TypeError(f"cannot key a {cls.__qualname__}")
 
-    def _record(self, value: Any, layout: tuple[tuple[str, bool], ...]) -> Shape:
+    def _record(self, value: Any, layout: Layout) -> Shape:
         """An attrs object: its fields' shapes in order (:meth:`_value` inlined for the common cases)."""
         cls = type(value)
         strings, shapes = self._strings, self._shapes
         hashes, atoms = [], []
         for name, special in layout:
             part = getattr(value, name)
-            if special:
+            if special is True:
                 part = self._shape(part, name, cls)
+            elif special:  # a time, or a map holding times (properties.relative_time)
+                part = self._time(part) if special == TIME_KIND else self._shape(part, special, cls)
             else:
                 kind = type(part)
                 if kind is str:
@@ -305,6 +319,18 @@ class _Shapes:
                 atoms.append(part[1])
         return (hash((cls.__qualname__, tuple(hashes))), tuple(chain.from_iterable(atoms)))
 
+    def _time(self, value: Any) -> Shape:
+        """An absolute time (:mod:`properties.relative_time`): an atom labelled relative to now (:func:`_ranks`); a
+        map of times (the scheduler's back-offs in its memory); a time written as a string is read as absolute, so it
+        takes the :data:`ABSOLUTE` atom, labelled with the clock itself."""
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < SPAN:
+            return (_TIME_HASH, (TIME + value,))
+        if value is None:
+            return (hash(None), ())
+        if isinstance(value, FrozenDict):
+            return self._shape(value, TIME_MAP)
+        return (hash(("absolute", value)), (ABSOLUTE,))
+
     def _memory_value(self, value: Any) -> Shape:
         """A controller's memory: a digit string there is a resourceVersion (the Endpoints controller's)."""
         if isinstance(value, str) and value.isdigit():
@@ -314,14 +340,20 @@ class _Shapes:
         return self._shape(value)
 
 
-def _layout(cls: type) -> tuple[tuple[str, bool], ...]:
-    """An attrs class's fields in order, each with whether its value may be read other than plainly (an atom, a
-    memory, a queue: see :meth:`Canonicaliser._shape`); empty for a class that is not attrs."""
+Layout = tuple[tuple[str, "bool | str"], ...]
+"""An attrs class's fields in order, each with how its value is read: plainly (False), as an atom, a memory or a
+queue (True: see :meth:`_Shapes._shape`), or as a time or a map holding times (its kind in
+:func:`properties.relative_time.field_kinds`)."""
+
+
+def _layout(cls: type) -> Layout:
+    """The :data:`Layout` of ``cls``; empty for a class that is not attrs."""
     if not attrs.has(cls):
         return ()
-    return tuple((f.name, f.name in _RV_FIELDS or f.name in _READ_AS or (f.name == "revision" and cls in
-                                                                          _REVISION_OWNERS)
-                  or (f.name == "uids" and cls is Store)) for f in attrs.fields(cls))
+    kinds = field_kinds(cls)
+    return tuple((f.name, kinds.get(f.name) or f.name in _RV_FIELDS or f.name in _READ_AS
+                  or (f.name == "revision" and cls in _REVISION_OWNERS) or (f.name == "uids" and cls is Store))
+                 for f in attrs.fields(cls))
 
 
 def _whole(text: str, match: re.Match) -> bool:
@@ -331,16 +363,20 @@ def _whole(text: str, match: re.Match) -> bool:
     return not (before.isalnum() or before == "-") and not (after.isalnum() or after == "-")
 
 
-def _ranks(atoms: tuple, named: dict[int, int] | None = None) -> dict[int, int]:
+def _ranks(atoms: tuple, named: dict[int, int] | None = None, now: int = 0) -> dict[int, int]:
     """Each atom's canonical label: its rank within its class (generated names: among those of their prefix), or
-    the label ``named`` gives it (:func:`_identities`)."""
+    the label ``named`` gives it (:func:`_identities`); a time's label is its distance from ``now`` (and
+    :data:`ABSOLUTE`'s encodes ``now`` itself)."""
     distinct = set(atoms)
     if named:
         distinct.difference_update(named)
     # One sort orders revisions, then uids, then generated names by prefix: an atom's index there is its rank within
     # its class (or prefix) plus the number of atoms of the classes (prefixes) before it, which any relabelling that
-    # keeps the order within each class keeps too.
-    labels = dict(zip(sorted(distinct), itertools.count()))
+    # keeps the order within each class keeps too. Times sort last and are not ranked.
+    ordered = sorted(distinct)
+    cut = bisect.bisect_left(ordered, TIME)
+    labels = {atom: index for index, atom in enumerate(ordered[:cut])}
+    labels.update((atom, atom - TIME - now) for atom in ordered[cut:])
     if named:
         labels.update(named)
     return labels

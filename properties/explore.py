@@ -9,6 +9,7 @@ Hypothesis state machine is built by :func:`machine_for`.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -139,7 +140,7 @@ def _fair_actions(state: ClusterState, config: ModelConfig) -> dict[str, list[An
 
 
 def converge(state: ClusterState, config: ModelConfig, properties: Sequence[Property],
-             transitions: list[Transition]) -> ClusterState:
+             transitions: list[Transition], deadline: float | None = None) -> ClusterState:
     """Fair execution once users and faults stop (Anvil's ESR premise): components take turns, and each cycles
     through its enabled actions, so an action that stays enabled is taken (weak fairness per action); the clock
     advances only when nothing else can act. Every invariant is still checked at every step.
@@ -147,10 +148,13 @@ def converge(state: ClusterState, config: ModelConfig, properties: Sequence[Prop
     Once nothing but periodic work (heartbeats, node health checks) has changed an object for IDLE_SECONDS, the
     controller manager's informers resync (:class:`model.controllers.manager.Resync`, due every 12-24 h; the
     quiet hours in between are not stepped through) and execution goes on; it stops when the cluster has been idle
-    for IDLE_SECONDS since that resync, or after CONVERGENCE_STEPS actions."""
+    for IDLE_SECONDS since that resync, or after CONVERGENCE_STEPS actions. Past ``deadline`` (``time.process_time``)
+    it raises :class:`Stopped`."""
     turn, last_change, resynced = 0, state.time, False
     visits: dict[str, int] = {}
-    for _ in range(CONVERGENCE_STEPS):
+    for step in range(CONVERGENCE_STEPS):
+        if deadline is not None and step % 64 == 0 and time.process_time() > deadline:
+            raise Stopped("the time bound ran out during fair execution")
         fair = _fair_actions(state, config)
         if not fair:
             if state.time - last_change < IDLE_SECONDS:

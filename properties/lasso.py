@@ -19,6 +19,7 @@ run out and the informers resync before the liveness properties are checked (``p
 
 from __future__ import annotations
 
+import time
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ from model import cluster
 from model.actions import SubmitPending, Tick
 from properties.exhaustive import Result
 from properties.explore import PropertyViolated, Transition, check_liveness, converge, execute
+from properties.interrupts import Stopped
 from properties.registry import Property, Violation
 
 MAX_QUIESCENT = 50
@@ -40,6 +42,8 @@ class LivenessVerdict:
     violation: PropertyViolated | None = None
     loop_start: int | None = None
     notes: tuple[str, ...] = ()
+    stopped: bool = False
+    """The time bound ran out before fair execution was run from every start: the judgement is incomplete."""
 
 
 def _failing(prop: Property, state: Any, config: Any) -> list[str]:
@@ -175,10 +179,12 @@ def _fair_lasso(explorer: Any, node: Any, run: Sequence[Transition],
     return None
 
 
-def judge_liveness(explorer: Any, found: Result, properties: Sequence[Property]) -> LivenessVerdict:
+def judge_liveness(explorer: Any, found: Result, properties: Sequence[Property],
+                   deadline: float | None = None) -> LivenessVerdict:
     """The first liveness violation: a lasso in the explored graph (shortest prefix first); else, from the initial
     state and from each quiescent state the search reached (nothing but the clock can act), fair execution
-    (``properties.explore.converge``): a loop in it (a lasso), or a liveness property failing where it ends."""
+    (``properties.explore.converge``): a loop in it (a lasso), or a liveness property failing where it ends. Past
+    ``deadline`` (``time.process_time``) fair execution stops and the verdict says so (``stopped``)."""
     for _, prop, message, entry, loop, required in _lassos(explorer, found, properties):
         prefix = found.path_to(entry)
         start, transitions = _replayed(explorer, prefix)
@@ -189,12 +195,14 @@ def judge_liveness(explorer: Any, found: Result, properties: Sequence[Property])
     first = next(iter(found.nodes), None)
     if first is not None and first not in starts:
         starts.insert(0, first)
-    for key in starts:
+    for done, key in enumerate(starts):
+        if deadline is not None and time.process_time() > deadline:
+            return _stopped(done, len(starts))
         node = found.nodes[key]
         _, transitions = _replayed(explorer, found.path_to(key))
         prefix = len(transitions)
         try:
-            final = converge(node.state, explorer.config, explorer.checked, transitions)
+            final = converge(node.state, explorer.config, explorer.checked, transitions, deadline)
             looped = _fair_lasso(explorer, node, transitions[prefix:], properties)
             if looped is not None:
                 i, j, prop, message = looped
@@ -204,9 +212,16 @@ def judge_liveness(explorer: Any, found: Result, properties: Sequence[Property])
             check_liveness(final, explorer.config, properties, transitions)
         except PropertyViolated as violated:
             return LivenessVerdict(violated, notes=("found by fair execution from a state the search reached",))
+        except Stopped:
+            return _stopped(done, len(starts))
     notes = (f"{len(found.edges)} cluster-alone transitions judged for lassos; fair execution run from "
              f"{len(starts)} state(s) (the initial one and quiescent ones)",)
     return LivenessVerdict(notes=notes)
+
+
+def _stopped(done: int, starts: int) -> LivenessVerdict:
+    return LivenessVerdict(notes=(f"the time bound ran out during fair execution, after {done} of {starts} start(s): "
+                                  "liveness not judged in full",), stopped=True)
 
 
 def _lasso(explorer: Any, prop: Property, message: str, transitions: list[Transition], loop_start: int,
@@ -228,7 +243,8 @@ def mark_loop(trace: dict, markdown: str, loop_start: int) -> tuple[dict, str]:
     saying so."""
     trace = {**trace, "lasso": {"loop_start": loop_start, "loop_length": len(trace["steps"]) - loop_start}}
     note = (f"\n\nLasso: steps 1-{loop_start} lead to a state; steps {loop_start + 1}-{len(trace['steps'])} are a loop "
-            "that returns to it (up to resourceVersions, uids and generated names), and repeats for ever.")
+            "that returns to it (up to resourceVersions, uids, generated names and a shift in time), and repeats for "
+            "ever.")
     return trace, markdown + note
 
 

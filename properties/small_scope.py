@@ -14,6 +14,7 @@ The explorer is a pure function of its scenario, properties and :class:`Scope`, 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Hashable, Iterator, Sequence
 from typing import Any
 
@@ -27,7 +28,7 @@ from model.kubeproxy import RouteRequest
 from model.load import LoadChange, TrafficChange
 from model.state import ClusterState
 from properties.canonical import Canonicaliser, interchangeable_nodes
-from properties.exhaustive import VIOLATED, Bounds, Result, search
+from properties.exhaustive import INCOMPLETE, VIOLATED, Bounds, Result, search
 from properties.explore import PropertyViolated, Scenario, Transition, execute
 from properties.registry import LIVENESS, Property, Violation, changed_fields, check_state, check_step
 from properties.users import user_actions
@@ -55,7 +56,8 @@ class Scope:
     that differ by a permutation of interchangeable nodes (``properties.canonical``; a key costs one pass per
     permutation, so k identical nodes cost up to k! passes; same verdicts with and without, as the tests check);
     ``canonical``: merge
-    states that differ only by resourceVersions, uids and generated names (off: states are compared as they are);
+    states that differ only by resourceVersions, uids, generated names and a shift in time (off: states are compared
+    as they are);
     ``liveness``: record the cluster-alone graph and judge the liveness properties on it; ``clock``: ``model`` takes
     the clock's ticks as the model offers them (jumping to the next deadline any component waits for,
     ``model.deadlines``), ``frozen`` leaves them out (no timer fires: a smaller scope, finite where time is not)."""
@@ -198,6 +200,7 @@ def _settled(enabled: Sequence[Any]) -> bool:
 def explore(scenario: Scenario, properties: Sequence[Property], scope: Scope = Scope()) -> ExploreResult:
     """Explore ``scenario`` within ``scope``: a safety violation with a shortest trace, else (with
     ``scope.liveness``) a liveness violation over the cluster-alone graph, else the search's verdict."""
+    started = time.process_time()
     explorer = Explorer(scenario, properties, scope)
     found = explorer.run()
     if found.status == VIOLATED:
@@ -213,7 +216,11 @@ def explore(scenario: Scenario, properties: Sequence[Property], scope: Scope = S
     notes: tuple[str, ...] = ()
     if scope.liveness and found.bound != "interrupted" and any(p.kind == LIVENESS for p in properties):
         from properties.lasso import judge_liveness
-        verdict = judge_liveness(explorer, found, [p for p in properties if p.kind == LIVENESS])
+        seconds = scope.bounds.max_seconds
+        deadline = None if seconds is None else started + seconds
+        verdict = judge_liveness(explorer, found, [p for p in properties if p.kind == LIVENESS], deadline)
+        if verdict.stopped:
+            found = attrs.evolve(found, status=INCOMPLETE, exhausted=False, bound="seconds")
         if verdict.violation is not None:
             return ExploreResult(_without_nodes(found), verdict.violation, verdict.loop_start, explorer.symmetric,
                                  verdict.notes, explorer.kinds, explorer.budgets)
