@@ -19,7 +19,8 @@ test_relative_time.py`` checks it is complete over random runs of every bundled 
   ``heartbeat``, a copy of the node's heartbeat) and its zones' next ``tokens``; taint eviction's
   ``ScheduledEviction`` (``created``, ``fire_at``); the DaemonSet failed-pods back-off's ``last_update``; the Job
   back-off record's ``last_failure_time``; the HPA's recommendations and scale events (``at``); the scheduler's
-  ``backoff`` expiries, ``unschedulable`` / ``arrival`` times and PreBind ``since``; the descheduler's ``next`` run.
+  ``backoff`` expiries, ``unschedulable`` / ``arrival`` times and PreBind ``since``; the descheduler's ``next`` run; a running ``kubectl drain``'s start and the times its refused evictions are
+  sent again (``model.maintenance.DrainProcess``).
 
 **The key.** :class:`properties.canonical.Canonicaliser` takes each of those ints ``t`` as an atom labelled
 ``t - now`` (the clock itself is labelled 0), so a state and its shift by any ``d`` get one key; :class:`Shifter` is
@@ -62,6 +63,7 @@ from model.controllers.taint_eviction import ScheduledEviction
 from model.frozendict import FrozenDict
 from model.informers import Informer
 from model.kubelet.runtime import ContainerRuntime, NodeRuntime, PodRuntime
+from model.maintenance import DrainProcess
 from model.memo import IdentityMemo
 from model.objects.disruption import PodDisruptionBudgetStatus
 from model.objects.workloads import JobStatus
@@ -88,6 +90,7 @@ TIME_FIELDS: dict[type, frozenset[str]] = {cls: frozenset(names) for cls, names 
     ScaleEvent: ("at",),
     PodMetric: ("timestamp",),
     PreBinding: ("since",),
+    DrainProcess: ("started",),
 }.items()}
 """attrs class -> its fields holding an absolute time (int, or None for none), besides every API object field
 declared as a metav1.Time (``model.schema.TIMESTAMP``), found by :func:`time_fields`. (A Job's ``startTime`` and
@@ -95,6 +98,7 @@ declared as a metav1.Time (``model.schema.TIMESTAMP``), found by :func:`time_fie
 TIME_MAPS: dict[type, frozenset[str]] = {
     Informer: frozenset({"delayed"}),
     PodDisruptionBudgetStatus: frozenset({"disrupted_pods"}),
+    DrainProcess: frozenset({"retry_at"}),
 }
 """attrs class -> its map fields whose values are absolute times."""
 MEMORY_TIMES = frozenset({"backoff", "unschedulable", "arrival", "tokens", "next"})
