@@ -90,7 +90,8 @@ def _parts(state: ClusterState, config: ModelConfig, heartbeats: bool) -> Iterat
     informer = state.informers.get(scheduler.NAME)
     if informer is not None:
         yield _sorted(informer, "scheduler", lambda: _scheduler(informer))
-    yield tuple(sorted(t for t in (metrics_server.next_scrape(state), descheduler.next_run(state)) if t is not None))
+    singles = (metrics_server.next_scrape(state), descheduler.next_run(state))
+    yield tuple(sorted(chain((t for t in singles if t is not None), maintenance.deadlines(state))))
 
 
 HEARTBEAT_MARGIN = 5
