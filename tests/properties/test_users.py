@@ -100,3 +100,14 @@ def test_the_settled_start_gets_twice_the_user_budget() -> None:
     chunks = plan(scenario, by_name(["names-unique"]), Profile("p", 20, 5), 0)
     assert [c.scenario.settled for c in chunks] == [False, True]
     assert [c.scenario.user_budget for c in chunks] == [3, 3 * SETTLED_BUDGET_FACTOR]
+
+
+def test_replay_accepts_the_environments_moves_that_no_component_offers() -> None:
+    from model.config import ModelConfig
+    from model.kubelet.component import ContainerBecomesUnready
+    from properties.replay import _applicable
+
+    state = _settled()
+    unready = next(m for m in user_actions(state) if isinstance(m, ContainerBecomesUnready))
+    assert _applicable(state, unready, ModelConfig())
+    assert not _applicable(state, unready, ModelConfig(), kubectl=False)
