@@ -1,5 +1,6 @@
 """What else the world does to a cluster during exploration, beyond ``properties.users``' scale/edit/delete: an
-administrator deletes a namespace, edits a quota, a LimitRange, an RBAC binding or a Service's selector; users
+administrator deletes a namespace, edits a quota, a LimitRange, an RBAC binding or a Service's selector, scales a
+StatefulSet to zero, suspends or resumes a Job; users
 without cluster-admin rights issue the same kubectl commands (and are refused where RBAC grants them nothing); a
 client re-creates a pod that exists or deletes one with a resourceVersion precondition; a container's readiness
 probe fails (it recovers by itself: the kubelet offers the success), and a running container exits on its own with
@@ -18,6 +19,7 @@ import attrs
 from model.actions import Submit
 from model.apiserver import requests as rq
 from model.auth.identity import ADMIN, user
+from model.controllers.job import is_job_finished
 from model.kubelet.component import ContainerBecomesUnready, ContainerExit
 from model.objects.meta import ObjectMeta
 from model.objects.pod import PodStatus
@@ -69,6 +71,19 @@ def _admin_edits(state: ClusterState) -> Iterator[Submit]:
         if selector:
             edited = selector.discard(EDITED) if EDITED in selector else selector.set(EDITED, "canary")
             yield Submit(rq.Update(ADMIN, attrs.evolve(service, spec=attrs.evolve(service.spec, selector=edited))))
+
+
+def _workload_commands(state: ClusterState) -> Iterator[Submit]:
+    """The administrator scales a StatefulSet to zero (``kubectl scale --replicas=0``: its pods go, highest ordinal
+    first) and suspends an unfinished Job or resumes a suspended one (``kubectl patch job --patch
+    '{"spec":{"suspend":...}}'``, https://kubernetes.io/docs/concepts/workloads/controllers/job/#suspending-a-job)."""
+    for sts in state.store.list("StatefulSet"):
+        if _live(sts) and sts.spec.replicas > 1:
+            yield Submit(rq.Update(ADMIN, attrs.evolve(sts, spec=attrs.evolve(sts.spec, replicas=0))))
+    for job in state.store.list("Job"):
+        if _live(job) and not is_job_finished(job):
+            spec = attrs.evolve(job.spec, suspend=not job.spec.suspend)
+            yield Submit(rq.Update(ADMIN, attrs.evolve(job, spec=spec)))
 
 
 def _users_commands(state: ClusterState) -> Iterator[Submit]:
@@ -126,6 +141,7 @@ def _runtime_events(state: ClusterState) -> Iterator[Any]:
 def environment_actions(state: ClusterState) -> Iterator[Any]:
     """Every further move of the environment, in a fixed order."""
     yield from _admin_edits(state)
+    yield from _workload_commands(state)
     yield from _users_commands(state)
     yield from _client_requests(state)
     yield from _runtime_events(state)

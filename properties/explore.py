@@ -28,7 +28,7 @@ from model.maintenance import DrainStep
 from model.state import ClusterState
 from properties.interrupts import Stopped
 from properties.registry import LIVENESS, Property, Violation, changed_fields, check_state, check_step
-from properties.users import user_actions
+from properties.users import by_kind, user_actions
 
 FAULT_ACTIONS = (CrashNode, PartitionNode)
 CONVERGENCE_STEPS = 4000
@@ -306,6 +306,9 @@ def machine_for(scenario: Scenario, properties: Sequence[Property]) -> type[Rule
             names = self.components()
             component = names[data.draw(_index(len(names)), label="component")]
             actions = self.actions(component)
+            if component == "user":  # a kind of move first, each equally likely (properties.users.by_kind)
+                kinds = by_kind(self.state, actions)
+                actions = kinds[data.draw(_index(len(kinds)), label="kind")] if len(kinds) > 1 else kinds[0]
             action = actions[data.draw(_index(len(actions)), label="action")] if len(actions) > 1 else actions[0]
             if component == "user" and not isinstance(action, SubmitPending):
                 self.user_actions_left -= 1

@@ -29,6 +29,7 @@ from model.schema import type_name
 from properties.explore import PropertyViolated, Scenario, check_liveness, checked_step
 from properties.registry import LIVENESS, Property
 from properties.trace import SCHEMA_VERSION, Replay, _action_types, scenario_of
+from properties.users import user_actions
 
 TOP_LEVEL = {"schema": True, "variant": False, "property": True, "message": False, "seed": False, "initial": True,
              "steps": True, "minimal": False, "lasso": False}
@@ -206,7 +207,9 @@ def _check(trace: Any, properties: Sequence[Property]) -> CheckedTrace:
     return CheckedTrace(scenario, prop, tuple(actions))
 
 
-def _applicable(state: Any, action: Any, config: ModelConfig) -> bool:
+def _applicable(state: Any, action: Any, config: ModelConfig, kubectl: bool = True) -> bool:
+    """Whether ``action`` is one its component could take in ``state``, or (``kubectl``) one of the environment's
+    moves there (``properties.users``: a load change, a container's exit or failed probe, offered by no component)."""
     if isinstance(action, ALWAYS_APPLICABLE) or hasattr(action, "run"):  # ``run``: an environment move (waiting)
         return True
     if getattr(action, "by_user", False):  # the user's kubectl drain (model.maintenance): a user's requests, as Submit
@@ -215,7 +218,7 @@ def _applicable(state: Any, action: Any, config: ModelConfig) -> bool:
         component = cluster.component_of(action)
     except TypeError:
         return False
-    return action in component.enabled(state, config)
+    return action in component.enabled(state, config) or (kubectl and action in user_actions(state))
 
 
 def _described(action: Any) -> str:
@@ -238,7 +241,7 @@ def replay(trace: Any, properties: Sequence[Property], source: str = "") -> Repl
     checked_properties = () if lasso else properties  # a lasso's verdict is its loop closing (properties.lasso)
     for i, action in enumerate(checked.actions):
         where = join_path(join_path("steps", i), "action")
-        if not _applicable(state, action, config):
+        if not _applicable(state, action, config, checked.scenario.kubectl):
             raise ManifestError(f"the trace no longer applies: step {i + 1} ({_described(action)}) is not an action "
                                 "the cluster could take at that point", where, source)
         try:

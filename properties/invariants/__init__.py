@@ -36,6 +36,7 @@ PROPERTIES: tuple[Property, ...] = (
     guarantees.job_backoff,
     guarantees.statefulset_ordered_startup,
     guarantees.statefulset_ordered_termination,
+    guarantees.statefulset_ready_count,
     guarantees.rollout_within_surge,
     guarantees.gc_spares_owned,
     guarantees.adopt_only_selected,

@@ -179,8 +179,9 @@ def _ordered_ready_sync(before: ClusterState, step: Any) -> tuple[Any, dict[int,
 
 @step_property(
     "statefulset-ordered-startup",
-    "Under OrderedReady, the StatefulSet controller creates pod k only when pods 0..k-1 are Running and Ready (as "
-    "its informer has them).",
+    "Under OrderedReady, the StatefulSet controller creates pod k only when pods 0..k-1 are Running and Ready, and "
+    "none of them terminating (as its informer has them; a terminating pod is on its way out: upstream "
+    "stateful_set_control.go processReplica waits for its graceful deletion to complete).",
     "https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#deployment-and-scaling-guarantees",
 )
 def statefulset_ordered_startup(before: ClusterState, step: Any, after: ClusterState,
@@ -194,7 +195,8 @@ def statefulset_ordered_startup(before: ClusterState, step: Any, after: ClusterS
         if not isinstance(request, rq.Create) or request.object.kind != "Pod":
             continue
         k = _ordinal(sts, request.object)
-        waiting = [j for j in range(k or 0) if j not in pods or not _running_and_ready(pods[j])]
+        waiting = [j for j in range(k or 0) if j not in pods or not _running_and_ready(pods[j])
+                   or pods[j].metadata.deletion_timestamp is not None]
         if k is not None and waiting:
             messages.append(f"StatefulSet {sts.namespace}/{sts.name} created {request.object.name} before "
                             f"{', '.join(f'{sts.name}-{j}' for j in waiting)} was Running and Ready")
@@ -224,6 +226,31 @@ def statefulset_ordered_termination(before: ClusterState, step: Any, after: Clus
         if higher:
             messages.append(f"StatefulSet {sts.namespace}/{sts.name} deleted {request.name} while "
                             f"{', '.join(f'{sts.name}-{j}' for j in higher)} still existed")
+    return messages
+
+
+@step_property(
+    "statefulset-status-counts-ready-pods",
+    "A status the StatefulSet controller writes counts as readyReplicas exactly the StatefulSet's pods (as its "
+    "informer has them) that are Running with the Ready condition True (upstream stateful_set_utils.go "
+    "isRunningAndReady, counted by computeReplicaStatus).",
+    "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/stateful-set-v1/#StatefulSetStatus",
+)
+def statefulset_ready_count(before: ClusterState, step: Any, after: ClusterState, config: ModelConfig) -> list[str]:
+    action = step.action
+    if not isinstance(action, Reconcile) or action.controller != "statefulset-controller":
+        return []
+    cache = before.informer(action.controller).cache
+    messages = []
+    for request, _ in _accepted(step):
+        sts = request.object if isinstance(request, rq.UpdateStatus) else None
+        if sts is None or sts.kind != "StatefulSet":
+            continue
+        ready = sorted(p.name for p in _set_pods(cache, sts).values() if _running_and_ready(p))
+        if sts.status.ready_replicas != len(ready):
+            messages.append(f"StatefulSet {sts.namespace}/{sts.name} reported readyReplicas "
+                            f"{sts.status.ready_replicas} with {len(ready)} pods Running and Ready "
+                            f"({', '.join(ready) or 'none'})")
     return messages
 
 

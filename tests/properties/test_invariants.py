@@ -501,6 +501,7 @@ def statefulset_ordered_startup() -> list[str]:
         return check(before, step, before, CONFIG)
 
     assert creating_after(pod("web-0", owners=owned)) == []
+    assert creating_after(pod("web-0", owners=owned, deletionTimestamp=5))  # Ready, but on its way out
     return creating_after(pod("web-0", owners=owned, conditions=NOT_READY))
 
 
@@ -518,6 +519,24 @@ def statefulset_ordered_termination() -> list[str]:
 
     assert deleting("web-2") == []
     return deleting("web-1")
+
+
+def statefulset_ready_count() -> list[str]:
+    """The controller's readyReplicas is judged against its informer's pods: counting a Running pod that is not Ready
+    is a lie."""
+    owned = owner("StatefulSet", "web", "sts-uid")
+    before = state_of(stateful_set(), pod("web-0", owners=owned), pod("web-1", owners=owned, conditions=NOT_READY))
+    check = by_name(["statefulset-status-counts-ready-pods"])[0].check
+
+    def reporting(ready: int) -> list[str]:
+        sts = from_dict({**stateful_set(), "status": {"replicas": 2, "readyReplicas": ready}})
+        request = rq.UpdateStatus(user("sts"), sts)
+        step = transition(Reconcile("statefulset-controller", ("shop", "web")), before,
+                          served(rq.ok(sts), request, before.store))
+        return check(before, step, before, CONFIG)
+
+    assert reporting(1) == []
+    return reporting(2)
 
 
 def rollout_within_surge() -> list[str]:
@@ -630,6 +649,8 @@ CASES: dict[str, tuple[Callable[[], list[str]], tuple[str, ...]]] = {
     "statefulset-ordered-startup": (statefulset_ordered_startup, ("StatefulSet shop/web", "web-1", "web-0")),
     "statefulset-ordered-termination": (statefulset_ordered_termination, ("StatefulSet shop/web", "web-1",
                                                                           "web-2")),
+    "statefulset-status-counts-ready-pods": (statefulset_ready_count, ("StatefulSet shop/web", "readyReplicas 2",
+                                                                       "web-0")),
     "rollout-within-max-surge": (rollout_within_surge, ("Deployment shop/front", "4 replicas", "allows 3")),
     "gc-spares-owned-objects": (gc_spares_owned, ("Pod shop/a", "ReplicaSet cart")),
     "controllers-adopt-only-selected-pods": (adopt_only_selected, ("ReplicaSet shop/cart", "stray")),

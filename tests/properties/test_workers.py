@@ -18,8 +18,8 @@ from properties.workers import Context, Workers, map_ordered
 
 DEPLOYMENT = variant("deployment-ignores-max-unavailable")
 TINY = Profile("tiny", 3 * CHUNK_RUNS, 30)
-"""Three chunks of short runs: the variant's violation is found with :data:`SEED` in the second chunk (not with seeds
-1, 2 or 8 since the user's ``kubectl drain`` joined the user's commands: the runs a seed draws depend on them)."""
+"""Three chunks of short runs: the variant's violation is found with :data:`SEED` (the runs a seed draws depend on the
+user's commands, ``kubectl drain`` among them, and on how they are drawn, ``properties.users.by_kind``)."""
 SEED = 0
 
 
