@@ -19,8 +19,9 @@ test_relative_time.py`` checks it is complete over random runs of every bundled 
   ``heartbeat``, a copy of the node's heartbeat) and its zones' next ``tokens``; taint eviction's
   ``ScheduledEviction`` (``created``, ``fire_at``); the DaemonSet failed-pods back-off's ``last_update``; the Job
   back-off record's ``last_failure_time``; the HPA's recommendations and scale events (``at``); the scheduler's
-  ``backoff`` expiries, ``unschedulable`` / ``arrival`` times and PreBind ``since``; the descheduler's ``next`` run; a running ``kubectl drain``'s start and the times its refused evictions are
-  sent again (``model.maintenance.DrainProcess``).
+  ``backoff`` expiries, ``unschedulable`` / ``arrival`` times and PreBind ``since``; the descheduler's ``next`` run;
+  a running ``kubectl drain``'s start and the times its refused evictions are sent again
+  (``model.maintenance.DrainProcess``).
 
 **The key.** :class:`properties.canonical.Canonicaliser` takes each of those ints ``t`` as an atom labelled
 ``t - now`` (the clock itself is labelled 0), so a state and its shift by any ``d`` get one key; :class:`Shifter` is
