@@ -94,6 +94,15 @@ _READ_AS = frozenset({"memory", "queue"})
 _MEMOISED_AS = _READ_AS | {TIME_MAP, TIME_MEMORY}
 """The ways of reading a compound that get a memo of their own: :data:`_READ_AS` and the maps holding times."""
 _SCALARS = frozenset({int, bool, float, type(None)})
+
+
+def _scalar(value: Any) -> int:
+    """A scalar's hash, told apart where CPython's are equal: ``hash(-1) == hash(-2) == -2`` (and so for -1.0, -2.0),
+    which would give two states that differ only by -1 and -2 one key."""
+    found = hash(value)
+    return found if found != -2 else hash(("-1" if value == -1 else "-2", type(value)))
+
+
 Shape = tuple[int, tuple]
 """A value's structure with its atoms taken out (folded into a hash) and its atoms in order."""
 
@@ -216,9 +225,9 @@ class _Shapes:
                 return (_RV_HASH, (value * 4 if owner is WatchEvent else value * 4 + _COUNTERS[owner],))
             if field == "uids" and owner is Store:
                 return (_UID_HASH, (UID + value,))
-            return (hash(value), ())
+            return (_scalar(value), ())
         if value is None or isinstance(value, (bool, float)):
-            return (hash(value), ())
+            return (_scalar(value), ())
         if field in _MEMOISED_AS:
             return self._memoised(value, field, self._read_as[field])
         return self._value(value)
@@ -231,7 +240,7 @@ class _Shapes:
             shape = self._strings.get(value)
             return shape if shape is not None else self._string(value)
         if kind in _SCALARS:
-            return (hash(value), ())
+            return (_scalar(value), ())
         cached = self._shapes.get(id(value))
         if cached is not None and cached[0] is value:
             return cached[1]
@@ -309,7 +318,8 @@ class _Shapes:
                 if kind is str:
                     part = strings.get(part) or self._string(part)
                 elif kind in _SCALARS:
-                    hashes.append(hash(part))
+                    found = hash(part)
+                    hashes.append(found if found != -2 else _scalar(part))
                     continue
                 else:
                     cached = shapes.get(id(part))

@@ -146,6 +146,20 @@ def test_states_that_really_differ_get_different_keys() -> None:
     assert keys.key(changed) != keys.key(state)
 
 
+def test_minus_one_and_minus_two_are_different_numbers() -> None:
+    """CPython hashes -1 and -2 alike; the key must not: a record field, a map value and a memory entry each."""
+    state, _ = scheduling_choice()
+    name, informer = next((n, i) for n, i in state.informers.items() if n.startswith("kubelet/"))
+    keys = Canonicaliser()
+    with_memory = [state.with_informer(name, attrs.evolve(informer, memory=informer.memory.set("x", v)))
+                   for v in (-1, -2)]
+    node = state.store.get("Node", None, "node-a")
+    with_field = [attrs.evolve(state, store=attrs.evolve(state.store, objects=state.store.objects.put(
+        attrs.evolve(node, metadata=attrs.evolve(node.metadata, generation=v))))) for v in (-1, -2)]
+    assert keys.key(with_memory[0]) != keys.key(with_memory[1])
+    assert keys.key(with_field[0]) != keys.key(with_field[1])
+
+
 def test_the_order_of_revisions_matters() -> None:
     """A cache holding an object's current version and one holding an older version are different states, even
     though both are 'some revision'."""
