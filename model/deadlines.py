@@ -26,7 +26,10 @@ a 300 s toleration costs one action instead of 300):
 Not timers in this model (so not deadlines): graceful deletion (the kubelet kills a deleted pod's containers at its
 next sync rather than waiting out ``terminationGracePeriodSeconds``), probe periods (readiness changes are the
 containers' own actions), kube-proxy (it syncs on every change) and the controller manager's 12-24 h informer
-resync (:class:`model.controllers.manager.Resync`, taken only by fair execution once the cluster is idle).
+resync (:class:`model.controllers.manager.Resync`, taken only by fair execution once the cluster is idle), and the
+kubelet status manager's re-send of a status the API server no longer holds (``model.kubelet.sync``, due
+``RECONCILE_SECONDS`` after the last report): once due it stays due, so it is sent at the next deadline's time rather
+than exactly then; the jump may delay it by up to one heartbeat period, never skip it.
 
 Between two deadlines nothing the components do depends on the time, so jumping from one to the next loses no
 behaviour; ``tests/model/test_deadlines.py`` checks that against one-second steps.

@@ -1,13 +1,15 @@
 """Node maintenance by ``kubectl drain``, one node at a time: the administrator's drain as a client process.
 
 The maintenance is ``kubectl drain --ignore-daemonsets --delete-emptydir-data --timeout=300s NODE; kubectl uncordon
-NODE``. kubectl drain is not one request (staging/src/k8s.io/kubectl/pkg/drain/drain.go): it cordons the node, lists
-the pods to evict once (``GetPodsForDeletion``: every pod but DaemonSet pods and mirror pods), then evicts each one
+NODE``. kubectl drain is not one request (staging/src/k8s.io/kubectl/pkg/drain/drain.go): it cordons the node, lists the
+pods to evict once (``GetPodsForDeletion``: every pod but DaemonSet pods and mirror pods), then evicts each one
 (``pods/eviction``) and, when the API server refuses with 429 (a PodDisruptionBudget forbids it), sleeps 5 s and tries
-again (``evictPods``: "will retry after 5s"), and waits for each evicted pod to be gone (``waitForDelete``: gone, or
-its UID changed). Another error ends the command with it; so does ``--timeout`` (``globalTimeout``: "global timeout
-reached"). The cluster's controllers act all the while. So a started drain is a :class:`DrainProcess` in the state
-(``ClusterState.drains``), and its next requests are (:func:`drain_requests`):
+again (``evictPods``: "will retry after 5s"), and waits for each evicted pod to be gone (``waitForDelete``: gone, or its
+UID changed). Upstream evicts the pods side by side and, when one eviction fails with another error, still finishes the
+others before exiting with the errors collected; the model simplifies that to the drain ending at the first such error
+(``DrainProcess.failed``), which only ends a maintenance sooner. ``--timeout`` ends it too (``globalTimeout``: "global
+timeout reached"). The cluster's controllers act all the while. So a started drain is a :class:`DrainProcess` in the
+state (``ClusterState.drains``), and its next requests are (:func:`drain_requests`):
 
 - each eviction it still owes whose retry time has come (5 s after its last 429: :data:`RETRY_SECONDS`, a deadline
   of ``model.deadlines``, so a retry costs the clock one Tick);
@@ -72,7 +74,8 @@ class DrainProcess:
     retry_at: FrozenDict = FrozenDict()
     """uid -> the time a refused (429) eviction is sent again."""
     failed: bool = False
-    """An eviction got an error other than 429 or 404: kubectl exited with it."""
+    """An eviction got an error other than 429 or 404: the drain ends (upstream finishes the other pods first, then
+    exits with the errors; see the module docstring)."""
 
     def present(self, state: ClusterState) -> list[Any]:
         """The listed pods still in the API (same name and UID: a pod re-created under its name counts as gone)."""
@@ -85,7 +88,9 @@ class DrainProcess:
         return self.failed or not self.present(state) or state.time >= self.started + TIMEOUT_SECONDS
 
     def owed(self, state: ClusterState) -> list[Any]:
-        """The listed pods it still has to evict (not yet being deleted), due or not."""
+        """The listed pods it still has to evict (not yet being deleted), due or not. Upstream evicts a terminating pod
+        again, which the API server admits without asking the PodDisruptionBudget (``canIgnorePDB``) and which changes
+        nothing, so leaving it out changes no outcome."""
         return [] if self.over(state) else [p for p in self.present(state) if p.metadata.deletion_timestamp is None]
 
     def deadlines(self, state: ClusterState) -> Iterator[int]:
@@ -178,9 +183,9 @@ def _started(state: ClusterState, node: str, by_user: bool) -> ClusterState:
     return attrs.evolve(state, drains=state.drains.set(node, DrainProcess(pods, state.time, by_user)))
 
 
-def _answered(state: ClusterState, request: rq.Evict, response: rq.Response, uid: str | None) -> ClusterState:
-    """The drain that sent ``request`` after the API server's ``response``: a 429 is retried in 5 s, another error
-    ends the command (a 404 means the pod is gone, which kubectl takes as done)."""
+def _answered(state: ClusterState, response: rq.Response, uid: str | None) -> ClusterState:
+    """The drain that sent an eviction of the pod ``uid``, after the API server's ``response``: a 429 is retried in 5 s,
+    another error ends the command (a 404 means the pod is gone, which kubectl takes as done)."""
     if response.ok or response.code == NOT_FOUND:
         return state
     for node, process in state.drains.items():
@@ -200,7 +205,7 @@ def _apply(state: ClusterState, action: DrainStep, config: ModelConfig) -> Step:
     elif ends_drain(request) and response.ok:
         after = attrs.evolve(after, drains=after.drains.discard(request.object.name))
     elif isinstance(request, rq.Evict):
-        after = _answered(after, request, response, None if pod is None else pod.metadata.uid)
+        after = _answered(after, response, None if pod is None else pod.metadata.uid)
     return Step(after, (response,), events)
 
 

@@ -4,11 +4,12 @@ Hypothesis shrinks the byte choices behind a run and re-runs the state machine f
 the end of every try that no longer fails included, and it cannot always drop one action without shifting the ones
 after it; on a run of a few dozen actions that took minutes. :func:`minimise` works on the actions themselves, as
 delta debugging does (Zeller and Hildebrandt, "Simplifying and Isolating Failure-Inducing Input", 2002): first
-``ddmin``'s complement steps (drop one of ``n`` chunks, later chunks first; on success ``n - 1`` chunks, else twice as
-many, until single actions), then a 1-minimal pass dropping blocks, single actions and pairs, until no removal keeps
-the failure. A try keeps the actions that are still ones the explorer could have taken at that point (others are
-skipped) and must break the same property. Each try resumes from the state the current run reached just before the
-first dropped action (states are immutable values, kept for every prefix), so dropping late actions is cheap.
+``ddmin``'s complement steps (drop one of ``n`` chunks, later chunks first; on success start again from two chunks of
+the shorter run, else twice as many, until single actions), then a 1-minimal pass dropping blocks, single actions and
+pairs, until no removal keeps the failure. A try keeps the actions that are still ones the explorer could have taken at
+that point (others are skipped) and must break the same property. Each try resumes from the state the current run
+reached just before the first dropped action (states are immutable values, kept for every prefix), so dropping late
+actions is cheap.
 
 A liveness violation's run is its explored actions then fair convergence (``properties.explore``): a try replays the
 kept explored actions, converges and judges liveness again; the convergence itself is not cut.
@@ -70,9 +71,10 @@ class _Replay:
         return checked_step(state, action, self.scenario.config, self.properties, transitions)
 
     def without(self, dropped: Sequence[int]) -> PropertyViolated | None:
-        """The violation the run without the actions at ``dropped`` gives (None: none); with ``explored``, the
-        number of its transitions before fair convergence (None for a violation within the explored actions)."""
-        kept = [a for i, a in enumerate(self.actions) if i not in set(dropped)]
+        """The violation the run without the actions at ``dropped`` gives (None: none); its ``explored`` attribute is
+        the number of its transitions before fair convergence (None for a violation within the explored actions)."""
+        drop = set(dropped)
+        kept = [a for i, a in enumerate(self.actions) if i not in drop]
         resume = min(min(dropped), len(self.prefixes) - 1)
         state, taken, used = self.prefixes[resume]
         transitions, used, explored = self.transitions[:taken], dict(used), None

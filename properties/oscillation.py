@@ -52,7 +52,8 @@ def shape(state: ClusterState, target: Target) -> tuple[tuple[Any, ...], frozens
 
 
 def find(state: ClusterState, config: Any, target: Target) -> Cycle | None:
-    """Follow fair execution (each component in turn, time passing when nothing else can happen) from ``state``
+    """Follow fair execution (the enabled actions of every component taken round-robin, time passing when nothing
+    else can happen) from ``state``
     until the target's placement recurs with other pods; then on, until it has recurred ``LOOP_TIMES`` times or the
     look ends. None: the look ended (nothing but Nodes changed for ``IDLE_SECONDS``, or ``OSCILLATION_STEPS``)
     without a recurrence."""

@@ -24,6 +24,7 @@ from model.config import FAULTS, ModelConfig
 from model.config import VARIANTS as MODEL_VARIANTS
 from model.controllers.manager import Resync
 from model.errors import ManifestError, join_path
+from model.maintenance import DrainStep
 from model.manifests import from_dict
 from model.schema import type_name
 from properties.explore import PropertyViolated, Scenario, check_liveness, checked_step
@@ -212,7 +213,7 @@ def _applicable(state: Any, action: Any, config: ModelConfig, kubectl: bool = Tr
     moves there (``properties.users``: a load change, a container's exit or failed probe, offered by no component)."""
     if isinstance(action, ALWAYS_APPLICABLE) or hasattr(action, "run"):  # ``run``: an environment move (waiting)
         return True
-    if getattr(action, "by_user", False):  # the user's kubectl drain (model.maintenance): a user's requests, as Submit
+    if isinstance(action, DrainStep) and action.by_user:  # the user's kubectl drain: a user's requests, as Submit
         return True
     try:
         component = cluster.component_of(action)

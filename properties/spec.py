@@ -40,6 +40,7 @@ from model.config import FAULTS
 from model.descheduler.policy import KIND as DESCHEDULER_POLICY
 from model.descheduler.policy import parse_policy
 from model.errors import ManifestError
+from model.maintenance import DrainStep
 from model.manifests import from_dict
 from model.state import ClusterState
 from properties.invariants.disruptions import desired_healthy
@@ -346,8 +347,8 @@ def _bar(intent: Intent, state: ClusterState) -> int | None:
 def _users_step(action: Any) -> bool:
     """The user's own command (a voluntary disruption is the user's; the intents judge what the cluster does), the
     steps of a drain the user started included (``model.maintenance``)."""
-    return type(action).__name__ in ("Submit", "SubmitPending", "ForceDeletePod", "Evict", "Drain") or \
-        getattr(action, "by_user", False)
+    return type(action).__name__ in ("Submit", "SubmitPending", "ForceDeletePod") or \
+        (isinstance(action, DrainStep) and action.by_user)
 
 
 def _names(pods: Sequence[Any]) -> str:
