@@ -18,7 +18,7 @@ from properties import trace as traces
 from properties.exhaustive import Bounds
 from properties.lasso import mark_loop
 from properties.small_scope import CLOCKS, ExploreResult, Scope, explore
-from properties.spec import budget_intents, build_intent, check_targets, compile_intents, load_spec, scenario_for
+from properties.spec import budget_properties, check_targets, compile_intents, load_spec, scenario_for
 from properties.variants import BY_NAME as VARIANT_SCENARIOS
 
 
@@ -75,7 +75,7 @@ def _with_spec(args: argparse.Namespace, scenario: Any, properties: tuple, scope
     """The scenario, properties and scope under ``--spec``: its intents are checked too, its fault budget and
     settling bound the faults, and without user actions the user budget is 0. Each PodDisruptionBudget among the
     manifests is an intent too, with or without a spec, as in ``check`` (``properties.spec.budget_intents``)."""
-    properties = (*properties, *(build_intent(intent) for intent in budget_intents(scenario.objects)))
+    properties = (*properties, *budget_properties(scenario.objects))
     if not args.spec:
         return scenario, properties, scope, {}
     spec = load_spec(args.spec)
@@ -91,11 +91,12 @@ def cmd_explore(args: argparse.Namespace) -> int:
     properties = _properties(args.property)
     scenario, variant, users, kubectl = _chosen(args)
     scenario, properties, scope, extra = _with_spec(args, scenario, properties, _scope(args, users, kubectl))
+    timers_notes: tuple[str, ...] = ()
     if args.timers_last:
         from properties.timers_last import explore_timers_last
         two = explore_timers_last(scenario, properties, scope)
-        result = attrs.evolve(two.result, notes=(*two.result.notes, *two.notes,
-                                                 f"both passes: {two.seconds:.1f} CPU seconds"))
+        timers_notes = (*two.notes, f"both passes: {two.seconds:.1f} CPU seconds")
+        result = attrs.evolve(two.result, notes=(*two.result.notes, *timers_notes))
     else:
         result = explore(scenario, properties, scope)
     found = result.search
@@ -122,7 +123,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
                 "trace (fair execution)" if any("fair execution" in n for n in result.notes) else "shortest trace"
             rows.append((kind, f"{summary['trace_steps']} steps: {trace_path} (and .md)"))
         if args.timers_last:
-            rows.append(("timers last", "; ".join(result.notes[-2:])))
+            rows.append(("timers last", "; ".join(timers_notes)))
         print(table(("", ""), rows).split("\n", 1)[1])
     return EXIT_VIOLATION if result.violation is not None else EXIT_OK
 

@@ -17,7 +17,7 @@ from model.examples.intents import DIRECTORY
 from model.manifests import load
 from properties.check import PROFILES, run
 from properties.explore import Scenario
-from properties.spec import budget_intents, build_intent, compile_intents, load_spec, scenario_for
+from properties.spec import budget_properties, compile_intents, load_spec, scenario_for
 
 VARIANT = "daemonset-bypasses-scheduler"
 CASES = (
@@ -38,7 +38,7 @@ def _scenario(case: str, manifests: str, variant: bool) -> tuple[Scenario, tuple
     base = Scenario(f"{case}/{manifests}", tuple(load([DIRECTORY / case / manifests])))
     if variant:
         base = attrs.evolve(base, config=attrs.evolve(base.config, variants=frozenset({VARIANT})))
-    budgets = tuple(build_intent(intent) for intent in budget_intents(base.objects))
+    budgets = budget_properties(base.objects)
     return scenario_for(base, spec), (*budgets, *compile_intents(spec))
 
 

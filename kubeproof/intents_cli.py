@@ -11,8 +11,7 @@ from typing import Any
 from model.errors import ManifestError
 from properties.explore import Scenario
 from properties.spec import (
-    budget_intents,
-    build_intent,
+    budget_properties,
     check_targets,
     compile_intents,
     load_spec,
@@ -34,7 +33,7 @@ def with_intents(args: argparse.Namespace, scenario: Scenario,
     """The scenario under the spec, the properties to check and what the trace's ``initial`` must carry to replay
     them."""
     extra: dict[str, Any] = {}
-    added: tuple = tuple(build_intent(intent) for intent in budget_intents(scenario.objects))
+    added: tuple = budget_properties(scenario.objects)
     if args.spec:
         spec = load_spec(args.spec)
         check_targets(spec, scenario.objects, args.spec)

@@ -365,6 +365,11 @@ def _of_replicas(state: ClusterState, target: Target) -> str:
     return "its pods" if target.kind == BUDGET else f"{owner.spec.replicas} replicas"
 
 
+def budget_properties(objects: Sequence[Any]) -> tuple[Property, ...]:
+    """The properties of :func:`budget_intents`: one per PodDisruptionBudget among ``objects``."""
+    return tuple(build_intent(intent) for intent in budget_intents(objects))
+
+
 def budget_intents(objects: Sequence[Any]) -> tuple[Intent, ...]:
     """Every PodDisruptionBudget among the manifests as a MinAvailable intent over its selector, named
     ``pdb-<namespace>-<name>``: no step but the user's own non-eviction commands (which a budget does not govern:
@@ -603,7 +608,7 @@ def replay_properties(trace: dict, builtin: Sequence[Property]) -> tuple[Propert
     intents and its properties module's."""
     initial = trace.get("initial", {})
     chosen = () if initial.get("onlyIntents") else tuple(builtin)
-    chosen += tuple(build_intent(i) for i in budget_intents(_budgets_of(initial.get("manifests"))))
+    chosen += budget_properties(_budgets_of(initial.get("manifests")))
     if initial.get("spec") is not None:
         chosen += compile_intents(parse_spec(initial["spec"], "trace initial.spec"))
     if initial.get("propertiesModule"):
