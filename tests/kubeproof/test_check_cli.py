@@ -144,7 +144,8 @@ def test_trace_prints_a_counterexample_in_each_format(capsys: pytest.CaptureFixt
 def test_bench_measures_a_variant() -> None:
     figures = check_cli._bench_variant(variant("stale-quota-apiservers"), 0)
     assert figures["found"] and figures["property"] == "quota-never-exceeded"
-    assert figures["runs_to_first"] >= 1 and figures["first_cpu_seconds"] <= figures["shrunk_cpu_seconds"]
+    # Both searches are timed; the one with shrinking reuses the scenario's cached start, so it may be the faster.
+    assert figures["runs_to_first"] >= 1 and figures["first_cpu_seconds"] > 0 and figures["shrunk_cpu_seconds"] > 0
     assert 1 <= figures["trace_actions"] <= check_cli.TARGETS["trace_actions"]
 
 
